@@ -1,0 +1,2 @@
+//! callq: crunch archived Microsoft Graph `callRecords` into per-stream quality statistics.
+#![deny(missing_docs)]
