@@ -1,0 +1,460 @@
+//! The borrowed callRecords model: session → segment → media → mediaStream.
+//!
+//! Every string is a `&'a str` into the line buffer (simd-json unescapes in place) and every
+//! collection is a slice in a per-line [`bumpalo::Bump`] arena, so parsing a line allocates
+//! nothing on the heap once the buffers are warm. `null` and an absent property are the same
+//! (`None`, or an empty slice); `null` elements of collections are skipped.
+//!
+//! The types follow `microsoft.graph.callRecords` (v1.0 and beta). Where Graph has a type
+//! hierarchy told apart by `@odata.type` (endpoints, user agents, identities), the model has one
+//! flat struct holding the properties of every subtype, plus a `kind` read from `@odata.type`.
+
+mod enums;
+
+pub use enums::*;
+
+use crate::datetime::DateTimeOffset;
+use crate::duration::Duration;
+
+/// One parsed line: one of the three document shapes callq accepts.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Document<'a> {
+    /// The body of `GET /communications/callRecords/{id}/sessions`: sessions under `value`.
+    SessionsPage(SessionsPage<'a>),
+    /// One `callRecord` fetched with `$expand=sessions($expand=segments)`.
+    CallRecord(CallRecord<'a>),
+    /// The body of `GET /communications/callRecords`, sessions expanded: records under `value`.
+    CallRecordsPage(CallRecordsPage<'a>),
+}
+
+impl<'a> Document<'a> {
+    /// Every session of the document, in document order.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session<'a>> + '_ {
+        let (direct, records): (&[Session<'a>], &[CallRecord<'a>]) = match self {
+            Document::SessionsPage(p) => (p.sessions, &[]),
+            Document::CallRecord(r) => (r.sessions, &[]),
+            Document::CallRecordsPage(p) => (&[], p.records),
+        };
+        direct.iter().chain(records.iter().flat_map(|r| r.sessions.iter()))
+    }
+
+    /// The shape's name as reports spell it.
+    pub fn shape_name(&self) -> &'static str {
+        match self {
+            Document::SessionsPage(_) => "page of sessions",
+            Document::CallRecord(_) => "callRecord",
+            Document::CallRecordsPage(_) => "page of callRecords",
+        }
+    }
+}
+
+/// A page of sessions (`value[*]` are sessions).
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct SessionsPage<'a> {
+    /// `@odata.context`: for a page of sessions it carries the callRecord's id.
+    pub odata_context: Option<&'a str>,
+    /// `@odata.nextLink`, when more pages follow.
+    pub next_link: Option<&'a str>,
+    /// The sessions.
+    pub sessions: &'a [Session<'a>],
+}
+
+impl<'a> SessionsPage<'a> {
+    /// The callRecord id inside `@odata.context` (`…/callRecords('<id>')/sessions…`), if any.
+    pub fn call_record_id(&self) -> Option<&'a str> {
+        let ctx = self.odata_context?;
+        let start = ctx.find("callRecords('")? + "callRecords('".len();
+        let len = ctx[start..].find('\'')?;
+        Some(&ctx[start..start + len])
+    }
+}
+
+/// A page of callRecords (`value[*]` are callRecords with their sessions).
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct CallRecordsPage<'a> {
+    /// `@odata.context`.
+    pub odata_context: Option<&'a str>,
+    /// `@odata.nextLink`, when more pages follow.
+    pub next_link: Option<&'a str>,
+    /// The records.
+    pub records: &'a [CallRecord<'a>],
+}
+
+/// `microsoft.graph.callRecords.callRecord`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct CallRecord<'a> {
+    /// `id`.
+    pub id: Option<&'a str>,
+    /// `version`: grows as richer data arrives for the same call.
+    pub version: Option<i64>,
+    /// `type`.
+    pub call_type: Option<CallType<'a>>,
+    /// `modalities`.
+    pub modalities: &'a [Modality<'a>],
+    /// `lastModifiedDateTime`.
+    pub last_modified_date_time: Option<DateTimeOffset>,
+    /// `startDateTime`.
+    pub start_date_time: Option<DateTimeOffset>,
+    /// `endDateTime`.
+    pub end_date_time: Option<DateTimeOffset>,
+    /// `joinWebUrl`.
+    pub join_web_url: Option<&'a str>,
+    /// `organizer`.
+    pub organizer: Option<IdentitySet<'a>>,
+    /// `participants`.
+    pub participants: &'a [IdentitySet<'a>],
+    /// `organizer_v2`.
+    pub organizer_v2: Option<Participant<'a>>,
+    /// `participants_v2`.
+    pub participants_v2: &'a [Participant<'a>],
+    /// `sessions`.
+    pub sessions: &'a [Session<'a>],
+}
+
+/// `microsoft.graph.callRecords.participant` / `organizer` (both `participantBase`).
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct Participant<'a> {
+    /// `id`.
+    pub id: Option<&'a str>,
+    /// `identity` (a `communicationsIdentitySet`).
+    pub identity: Option<IdentitySet<'a>>,
+    /// `administrativeUnitInfos[*].id`.
+    pub administrative_unit_ids: &'a [Option<&'a str>],
+}
+
+/// `microsoft.graph.callRecords.session`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct Session<'a> {
+    /// `id`.
+    pub id: Option<&'a str>,
+    /// `modalities`.
+    pub modalities: &'a [Modality<'a>],
+    /// `startDateTime`.
+    pub start_date_time: Option<DateTimeOffset>,
+    /// `endDateTime`.
+    pub end_date_time: Option<DateTimeOffset>,
+    /// `isTest`.
+    pub is_test: Option<bool>,
+    /// `caller`.
+    pub caller: Option<Endpoint<'a>>,
+    /// `callee`.
+    pub callee: Option<Endpoint<'a>>,
+    /// `failureInfo`.
+    pub failure_info: Option<FailureInfo<'a>>,
+    /// `segments`.
+    pub segments: &'a [Segment<'a>],
+}
+
+/// `microsoft.graph.callRecords.segment`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct Segment<'a> {
+    /// `id`.
+    pub id: Option<&'a str>,
+    /// `startDateTime`.
+    pub start_date_time: Option<DateTimeOffset>,
+    /// `endDateTime`.
+    pub end_date_time: Option<DateTimeOffset>,
+    /// `caller`.
+    pub caller: Option<Endpoint<'a>>,
+    /// `callee`.
+    pub callee: Option<Endpoint<'a>>,
+    /// `failureInfo`.
+    pub failure_info: Option<FailureInfo<'a>>,
+    /// `media`.
+    pub media: &'a [Media<'a>],
+}
+
+/// Which subtype of `endpoint` an [`Endpoint`] is, from its `@odata.type`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointKind<'a> {
+    /// No `@odata.type`: the base `endpoint` type.
+    #[default]
+    Unspecified,
+    /// `#microsoft.graph.callRecords.participantEndpoint`.
+    Participant,
+    /// `#microsoft.graph.callRecords.serviceEndpoint`.
+    Service,
+    /// Any other `@odata.type`, kept as sent.
+    Other(&'a str),
+}
+
+/// `microsoft.graph.callRecords.endpoint` and its subtypes `participantEndpoint` and
+/// `serviceEndpoint`, flattened: the participant-only properties are `None` on a service.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct Endpoint<'a> {
+    /// The subtype, from `@odata.type`.
+    pub kind: EndpointKind<'a>,
+    /// `userAgent`.
+    pub user_agent: Option<UserAgent<'a>>,
+    /// `name` (participant).
+    pub name: Option<&'a str>,
+    /// `cpuName` (participant).
+    pub cpu_name: Option<&'a str>,
+    /// `cpuCoresCount` (participant).
+    pub cpu_cores_count: Option<i32>,
+    /// `cpuProcessorSpeedInMhz` (participant).
+    pub cpu_processor_speed_in_mhz: Option<i32>,
+    /// `feedback` (participant).
+    pub feedback: Option<UserFeedback<'a>>,
+    /// `identity` (participant).
+    pub identity: Option<IdentitySet<'a>>,
+    /// `associatedIdentity` (participant).
+    pub associated_identity: Option<Identity<'a>>,
+}
+
+/// Which subtype of `userAgent` a [`UserAgent`] is, from its `@odata.type`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserAgentKind<'a> {
+    /// No `@odata.type`.
+    #[default]
+    Unspecified,
+    /// `#microsoft.graph.callRecords.clientUserAgent`.
+    Client,
+    /// `#microsoft.graph.callRecords.serviceUserAgent`.
+    Service,
+    /// Any other `@odata.type`, kept as sent.
+    Other(&'a str),
+}
+
+/// `microsoft.graph.callRecords.userAgent` and its subtypes `clientUserAgent` and
+/// `serviceUserAgent`, flattened.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct UserAgent<'a> {
+    /// The subtype, from `@odata.type`.
+    pub kind: UserAgentKind<'a>,
+    /// `headerValue`.
+    pub header_value: Option<&'a str>,
+    /// `applicationVersion`.
+    pub application_version: Option<&'a str>,
+    /// `platform` (client).
+    pub platform: Option<ClientPlatform<'a>>,
+    /// `productFamily` (client).
+    pub product_family: Option<ProductFamily<'a>>,
+    /// `azureADAppId` (client).
+    pub azure_ad_app_id: Option<&'a str>,
+    /// `communicationServiceId` (client).
+    pub communication_service_id: Option<&'a str>,
+    /// `role` (service).
+    pub role: Option<ServiceRole<'a>>,
+}
+
+/// `microsoft.graph.identitySet` and `communicationsIdentitySet`, flattened.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct IdentitySet<'a> {
+    /// `@odata.type`, as sent.
+    pub odata_type: Option<&'a str>,
+    /// `application`.
+    pub application: Option<Identity<'a>>,
+    /// `device`.
+    pub device: Option<Identity<'a>>,
+    /// `user`.
+    pub user: Option<Identity<'a>>,
+    /// `applicationInstance`.
+    pub application_instance: Option<Identity<'a>>,
+    /// `assertedIdentity`.
+    pub asserted_identity: Option<Identity<'a>>,
+    /// `azureCommunicationServicesUser`.
+    pub azure_communication_services_user: Option<Identity<'a>>,
+    /// `encrypted`.
+    pub encrypted: Option<Identity<'a>>,
+    /// `endpointType`.
+    pub endpoint_type: Option<EndpointType<'a>>,
+    /// `guest`.
+    pub guest: Option<Identity<'a>>,
+    /// `onPremises`.
+    pub on_premises: Option<Identity<'a>>,
+    /// `phone`.
+    pub phone: Option<Identity<'a>>,
+}
+
+/// `microsoft.graph.identity` and its subtypes (user, phone, guest, application, …), flattened.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct Identity<'a> {
+    /// `@odata.type`, as sent.
+    pub odata_type: Option<&'a str>,
+    /// `id`.
+    pub id: Option<&'a str>,
+    /// `displayName`.
+    pub display_name: Option<&'a str>,
+    /// `tenantId`.
+    pub tenant_id: Option<&'a str>,
+    /// `userPrincipalName`.
+    pub user_principal_name: Option<&'a str>,
+    /// `ipAddress`.
+    pub ip_address: Option<&'a str>,
+    /// `email`.
+    pub email: Option<&'a str>,
+    /// `applicationType`.
+    pub application_type: Option<&'a str>,
+    /// `azureCommunicationServicesResourceId`.
+    pub azure_communication_services_resource_id: Option<&'a str>,
+    /// `hidden`.
+    pub hidden: Option<bool>,
+}
+
+/// `microsoft.graph.callRecords.userFeedback`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct UserFeedback<'a> {
+    /// `rating`.
+    pub rating: Option<UserFeedbackRating<'a>>,
+    /// `text`.
+    pub text: Option<&'a str>,
+    /// `tokens`: an open type; each boolean token in document order.
+    pub tokens: &'a [(&'a str, bool)],
+}
+
+/// `microsoft.graph.callRecords.failureInfo`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct FailureInfo<'a> {
+    /// `reason`.
+    pub reason: Option<&'a str>,
+    /// `stage`.
+    pub stage: Option<FailureStage<'a>>,
+}
+
+/// `microsoft.graph.callRecords.media`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct Media<'a> {
+    /// `label`: `main-audio`, `main-video`, `applicationsharing-video`, …
+    pub label: Option<&'a str>,
+    /// `callerDevice`.
+    pub caller_device: Option<DeviceInfo<'a>>,
+    /// `calleeDevice`.
+    pub callee_device: Option<DeviceInfo<'a>>,
+    /// `callerNetwork`.
+    pub caller_network: Option<NetworkInfo<'a>>,
+    /// `calleeNetwork`.
+    pub callee_network: Option<NetworkInfo<'a>>,
+    /// `streams`.
+    pub streams: &'a [MediaStream<'a>],
+}
+
+/// `microsoft.graph.callRecords.deviceInfo`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+#[allow(missing_docs)] // each field is the camelCase Graph property of the same name
+pub struct DeviceInfo<'a> {
+    pub capture_device_driver: Option<&'a str>,
+    pub capture_device_name: Option<&'a str>,
+    pub capture_not_functioning_event_ratio: Option<f64>,
+    pub cpu_insufficent_event_ratio: Option<f64>,
+    pub device_clipping_event_ratio: Option<f64>,
+    pub device_glitch_event_ratio: Option<f64>,
+    pub howling_event_count: Option<i32>,
+    pub initial_signal_level_root_mean_square: Option<f64>,
+    pub low_speech_level_event_ratio: Option<f64>,
+    pub low_speech_to_noise_event_ratio: Option<f64>,
+    pub mic_glitch_rate: Option<f64>,
+    pub received_noise_level: Option<i32>,
+    pub received_signal_level: Option<i32>,
+    pub render_device_driver: Option<&'a str>,
+    pub render_device_name: Option<&'a str>,
+    pub render_mute_event_ratio: Option<f64>,
+    pub render_not_functioning_event_ratio: Option<f64>,
+    pub render_zero_volume_event_ratio: Option<f64>,
+    pub sent_noise_level: Option<i32>,
+    pub sent_signal_level: Option<i32>,
+    pub speaker_glitch_rate: Option<f64>,
+}
+
+/// `microsoft.graph.callRecords.networkInfo`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+#[allow(missing_docs)] // each field is the camelCase Graph property of the same name
+pub struct NetworkInfo<'a> {
+    pub bandwidth_low_event_ratio: Option<f64>,
+    pub basic_service_set_identifier: Option<&'a str>,
+    pub connection_type: Option<NetworkConnectionType<'a>>,
+    pub delay_event_ratio: Option<f64>,
+    pub dns_suffix: Option<&'a str>,
+    pub ip_address: Option<&'a str>,
+    /// `linkSpeed` in bits per second (4294967295 is a sentinel Graph sends for "unknown").
+    pub link_speed: Option<i64>,
+    pub mac_address: Option<&'a str>,
+    pub network_transport_protocol: Option<NetworkTransportProtocol<'a>>,
+    pub port: Option<i32>,
+    pub received_quality_event_ratio: Option<f64>,
+    pub reflexive_ip_address: Option<&'a str>,
+    pub relay_ip_address: Option<&'a str>,
+    pub relay_port: Option<i32>,
+    pub sent_quality_event_ratio: Option<f64>,
+    pub subnet: Option<&'a str>,
+    pub trace_route_hops: &'a [TraceRouteHop<'a>],
+    pub wifi_band: Option<WifiBand<'a>>,
+    pub wifi_battery_charge: Option<i32>,
+    pub wifi_channel: Option<i32>,
+    pub wifi_microsoft_driver: Option<&'a str>,
+    pub wifi_microsoft_driver_version: Option<&'a str>,
+    pub wifi_radio_type: Option<WifiRadioType<'a>>,
+    pub wifi_signal_strength: Option<i32>,
+    pub wifi_vendor_driver: Option<&'a str>,
+    pub wifi_vendor_driver_version: Option<&'a str>,
+}
+
+/// `microsoft.graph.callRecords.traceRouteHop`.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct TraceRouteHop<'a> {
+    /// `hopCount`.
+    pub hop_count: Option<i32>,
+    /// `ipAddress`.
+    pub ip_address: Option<&'a str>,
+    /// `roundTripTime`.
+    pub round_trip_time: Option<Duration>,
+}
+
+/// `microsoft.graph.callRecords.mediaStream`: one observation of `callq analyze`.
+///
+/// `Edm.Single` values are `f64` holding the nearest double to the JSON literal; the strings
+/// `"NaN"`, `"INF"` and `"-INF"` become the non-finite doubles.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+#[allow(missing_docs)] // each field is the camelCase Graph property of the same name
+pub struct MediaStream<'a> {
+    pub audio_codec: Option<AudioCodec<'a>>,
+    pub average_audio_degradation: Option<f64>,
+    pub average_audio_network_jitter: Option<Duration>,
+    pub average_bandwidth_estimate: Option<i64>,
+    pub average_freeze_duration: Option<Duration>,
+    pub average_jitter: Option<Duration>,
+    pub average_packet_loss_rate: Option<f64>,
+    pub average_ratio_of_concealed_samples: Option<f64>,
+    pub average_received_frame_rate: Option<f64>,
+    pub average_round_trip_time: Option<Duration>,
+    pub average_video_frame_loss_percentage: Option<f64>,
+    pub average_video_frame_rate: Option<f64>,
+    pub average_video_packet_loss_rate: Option<f64>,
+    pub end_date_time: Option<DateTimeOffset>,
+    pub is_audio_forward_error_correction_used: Option<bool>,
+    pub low_frame_rate_ratio: Option<f64>,
+    pub low_video_processing_capability_ratio: Option<f64>,
+    pub max_audio_network_jitter: Option<Duration>,
+    pub max_jitter: Option<Duration>,
+    pub max_packet_loss_rate: Option<f64>,
+    pub max_ratio_of_concealed_samples: Option<f64>,
+    pub max_round_trip_time: Option<Duration>,
+    pub packet_utilization: Option<i64>,
+    pub post_forward_error_correction_packet_loss_rate: Option<f64>,
+    pub rms_freeze_duration: Option<Duration>,
+    pub start_date_time: Option<DateTimeOffset>,
+    pub stream_direction: Option<MediaStreamDirection<'a>>,
+    pub stream_id: Option<&'a str>,
+    pub video_codec: Option<VideoCodec<'a>>,
+    pub was_media_bypassed: Option<bool>,
+}
