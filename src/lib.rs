@@ -1,2 +1,13 @@
 //! callq: crunch archived Microsoft Graph `callRecords` into per-stream quality statistics.
 #![deny(missing_docs)]
+
+pub mod datetime;
+pub mod document;
+pub mod duration;
+pub mod framing;
+pub mod input;
+pub mod model;
+pub mod parallel;
+pub mod analyze;
+pub mod classify;
+pub mod stats;

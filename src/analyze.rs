@@ -1,0 +1,929 @@
+//! Streams → statistics: the [`Analyzer`] behind `callq analyze` and `callq check`.
+//!
+//! Every media stream (`sessions[*].segments[*].media[*].streams[*]`) is one observation. It is
+//! grouped by the requested [`Dimension`]s, classified by the CQD rules, and each of the 22
+//! numeric properties of `mediaStream` goes into a mergeable [`MetricStats`]. Inputs are cut
+//! into chunks that depend only on the bytes; each chunk has its own accumulator and the
+//! accumulators merge in input order, so the report is identical for any number of threads.
+//!
+//! ```
+//! use callq::analyze::{Analyzer, Dimension};
+//!
+//! let page = r#"{"value":[{"startDateTime":"2020-02-25T18:52:21Z","segments":[{"media":[
+//!   {"label":"main-audio","streams":[
+//!     {"streamDirection":"callerToCallee","averageJitter":"PT0.012S","packetUtilization":900},
+//!     {"streamDirection":"calleeToCaller","averageJitter":"PT0.045S","packetUtilization":900}]}]}]}]}"#
+//!     .replace('\n', ""); // one JSON document per line
+//! let report = Analyzer::new()
+//!     .group_by(vec![Dimension::parse("direction").unwrap()])
+//!     .analyze_bytes("page.ndjson", page.as_bytes())
+//!     .unwrap();
+//! assert_eq!(report.groups.len(), 2);
+//! // Groups sort by key: "calleeToCaller" first, with its 45 ms of jitter: poor.
+//! assert_eq!(report.groups[0].key, vec![Some("calleeToCaller".to_string())]);
+//! assert_eq!(report.groups[0].stats.poor, 1);
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::classify::{Classifier, Quality, Reasons, classify};
+use crate::document::{DocumentError, LineParser, Reading};
+use crate::duration::Duration;
+use crate::framing::{Line, Position};
+use crate::input::{Block, BlockReader, InputSource, discover, map_file, open_stream};
+use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
+use crate::parallel::{Merge, ParallelLines, StreamPosition};
+use crate::stats::{MetricStats, ValueKind};
+
+/// How many bad lines a report lists (the rest are only counted).
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// The default longest line read: 64 MiB. A 50 MB page is legal; anything longer is a bad line.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
+
+// ---- metrics ------------------------------------------------------------------------------
+
+/// The unit a metric is reported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Milliseconds (the `Edm.Duration` metrics).
+    Ms,
+    /// A ratio between 0 and 1.
+    Ratio,
+    /// A percentage between 0 and 100.
+    Percent,
+    /// Frames per second.
+    Fps,
+    /// Mean opinion score degradation.
+    Mos,
+    /// Bits per second.
+    Bps,
+    /// Packets.
+    Packets,
+}
+
+impl Unit {
+    /// The unit's name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Ms => "ms",
+            Unit::Ratio => "ratio",
+            Unit::Percent => "percent",
+            Unit::Fps => "fps",
+            Unit::Mos => "mos",
+            Unit::Bps => "bps",
+            Unit::Packets => "packets",
+        }
+    }
+}
+
+/// A metric's value on one stream.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MetricValue {
+    /// Absent, null, or not finite.
+    Absent,
+    /// A floating-point value (durations in milliseconds).
+    Float(f64),
+    /// An `Edm.Int64` value.
+    Int(i64),
+}
+
+/// One of the 22 numeric and duration properties of `mediaStream`.
+#[derive(Clone, Copy)]
+pub struct Metric {
+    /// The Graph property name.
+    pub name: &'static str,
+    /// The unit it is reported in.
+    pub unit: Unit,
+    /// Integer or floating point.
+    pub kind: ValueKind,
+    /// Reads the value from a stream.
+    pub extract: fn(&MediaStream<'_>) -> MetricValue,
+}
+
+impl fmt::Debug for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metric").field("name", &self.name).field("unit", &self.unit).finish()
+    }
+}
+
+fn float(x: Option<f64>) -> MetricValue {
+    match x {
+        Some(v) if v.is_finite() => MetricValue::Float(v),
+        _ => MetricValue::Absent,
+    }
+}
+
+fn ms(d: Option<Duration>) -> MetricValue {
+    d.map_or(MetricValue::Absent, |d| MetricValue::Float(d.as_millis_f64()))
+}
+
+fn int(x: Option<i64>) -> MetricValue {
+    x.map_or(MetricValue::Absent, MetricValue::Int)
+}
+
+macro_rules! metric {
+    ($name:literal, $unit:ident, $kind:ident, $conv:ident, $field:ident) => {
+        Metric {
+            name: $name,
+            unit: Unit::$unit,
+            kind: ValueKind::$kind,
+            extract: |s| $conv(s.$field),
+        }
+    };
+}
+
+/// The 22 metrics, in alphabetical order of property name (the report order).
+pub const METRICS: [Metric; 22] = [
+    metric!("averageAudioDegradation", Mos, Float, float, average_audio_degradation),
+    metric!("averageAudioNetworkJitter", Ms, Float, ms, average_audio_network_jitter),
+    metric!("averageBandwidthEstimate", Bps, Integer, int, average_bandwidth_estimate),
+    metric!("averageFreezeDuration", Ms, Float, ms, average_freeze_duration),
+    metric!("averageJitter", Ms, Float, ms, average_jitter),
+    metric!("averagePacketLossRate", Ratio, Float, float, average_packet_loss_rate),
+    metric!("averageRatioOfConcealedSamples", Ratio, Float, float, average_ratio_of_concealed_samples),
+    metric!("averageReceivedFrameRate", Fps, Float, float, average_received_frame_rate),
+    metric!("averageRoundTripTime", Ms, Float, ms, average_round_trip_time),
+    metric!("averageVideoFrameLossPercentage", Percent, Float, float, average_video_frame_loss_percentage),
+    metric!("averageVideoFrameRate", Fps, Float, float, average_video_frame_rate),
+    metric!("averageVideoPacketLossRate", Ratio, Float, float, average_video_packet_loss_rate),
+    metric!("lowFrameRateRatio", Ratio, Float, float, low_frame_rate_ratio),
+    metric!("lowVideoProcessingCapabilityRatio", Ratio, Float, float, low_video_processing_capability_ratio),
+    metric!("maxAudioNetworkJitter", Ms, Float, ms, max_audio_network_jitter),
+    metric!("maxJitter", Ms, Float, ms, max_jitter),
+    metric!("maxPacketLossRate", Ratio, Float, float, max_packet_loss_rate),
+    metric!("maxRatioOfConcealedSamples", Ratio, Float, float, max_ratio_of_concealed_samples),
+    metric!("maxRoundTripTime", Ms, Float, ms, max_round_trip_time),
+    metric!("packetUtilization", Packets, Integer, int, packet_utilization),
+    metric!(
+        "postForwardErrorCorrectionPacketLossRate",
+        Ratio,
+        Float,
+        float,
+        post_forward_error_correction_packet_loss_rate
+    ),
+    metric!("rmsFreezeDuration", Ms, Float, ms, rms_freeze_duration),
+];
+
+// ---- dimensions ---------------------------------------------------------------------------
+
+/// Which endpoint a dimension reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The segment's (or session's) caller.
+    Caller,
+    /// The segment's (or session's) callee.
+    Callee,
+    /// Whichever endpoint sent the stream, by its `streamDirection`.
+    Sender,
+    /// Whichever endpoint received the stream, by its `streamDirection`.
+    Receiver,
+}
+
+/// What a dimension reads from an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EndpointField {
+    /// `userAgent.platform` (the segment's endpoint, else the session's).
+    Platform,
+    /// `userAgent.productFamily` (likewise).
+    ProductFamily,
+    /// The media's `callerNetwork`/`calleeNetwork` `connectionType`.
+    ConnectionType,
+}
+
+/// A `--by` dimension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    /// `direction`: the stream's `streamDirection`.
+    Direction,
+    /// `label`: the media's label.
+    Label,
+    /// `day`: the UTC date of the session's `startDateTime`.
+    Day,
+    /// `month`: the UTC month of the session's `startDateTime`.
+    Month,
+    /// `caller.X`, `callee.X`, `sender.X`, `receiver.X`.
+    Endpoint(Side, EndpointField),
+}
+
+impl Dimension {
+    /// Every dimension name, in the order `--help` lists them.
+    pub const NAMES: [&'static str; 16] = [
+        "direction",
+        "label",
+        "day",
+        "month",
+        "caller.platform",
+        "caller.productFamily",
+        "caller.connectionType",
+        "callee.platform",
+        "callee.productFamily",
+        "callee.connectionType",
+        "sender.platform",
+        "sender.productFamily",
+        "sender.connectionType",
+        "receiver.platform",
+        "receiver.productFamily",
+        "receiver.connectionType",
+    ];
+
+    /// Parses an exact dimension name.
+    pub fn parse(name: &str) -> Result<Dimension, String> {
+        let simple = match name {
+            "direction" => Some(Dimension::Direction),
+            "label" => Some(Dimension::Label),
+            "day" => Some(Dimension::Day),
+            "month" => Some(Dimension::Month),
+            _ => None,
+        };
+        if let Some(d) = simple {
+            return Ok(d);
+        }
+        let unknown = || format!("unknown dimension `{name}` (expected one of: {})", Dimension::NAMES.join(", "));
+        let (side, field) = name.split_once('.').ok_or_else(unknown)?;
+        let side = match side {
+            "caller" => Side::Caller,
+            "callee" => Side::Callee,
+            "sender" => Side::Sender,
+            "receiver" => Side::Receiver,
+            _ => return Err(unknown()),
+        };
+        let field = match field {
+            "platform" => EndpointField::Platform,
+            "productFamily" => EndpointField::ProductFamily,
+            "connectionType" => EndpointField::ConnectionType,
+            _ => return Err(unknown()),
+        };
+        Ok(Dimension::Endpoint(side, field))
+    }
+
+    /// Parses a comma-separated `--by` list; an unknown or repeated name is an error.
+    pub fn parse_list(list: &str) -> Result<Vec<Dimension>, String> {
+        let mut dims = Vec::new();
+        for name in list.split(',') {
+            let d = Dimension::parse(name)?;
+            if dims.contains(&d) {
+                return Err(format!("dimension `{name}` is repeated in --by"));
+            }
+            dims.push(d);
+        }
+        Ok(dims)
+    }
+
+    /// The dimension's name in reports.
+    pub fn name(&self) -> String {
+        match self {
+            Dimension::Direction => "direction".into(),
+            Dimension::Label => "label".into(),
+            Dimension::Day => "day".into(),
+            Dimension::Month => "month".into(),
+            Dimension::Endpoint(side, field) => {
+                let side = match side {
+                    Side::Caller => "caller",
+                    Side::Callee => "callee",
+                    Side::Sender => "sender",
+                    Side::Receiver => "receiver",
+                };
+                let field = match field {
+                    EndpointField::Platform => "platform",
+                    EndpointField::ProductFamily => "productFamily",
+                    EndpointField::ConnectionType => "connectionType",
+                };
+                format!("{side}.{field}")
+            }
+        }
+    }
+}
+
+/// Everything a dimension can read about one stream.
+struct StreamContext<'r, 'a> {
+    session: &'r Session<'a>,
+    segment: &'r Segment<'a>,
+    media: &'r Media<'a>,
+    stream: &'r MediaStream<'a>,
+}
+
+fn endpoint_value<'a>(
+    ctx: &StreamContext<'_, 'a>,
+    caller: bool,
+    field: EndpointField,
+) -> Option<&'a str> {
+    let pick = |e: Option<&Endpoint<'a>>| -> Option<&'a str> {
+        let ua = e?.user_agent.as_ref()?;
+        match field {
+            EndpointField::Platform => ua.platform.map(|p| p.as_str()),
+            EndpointField::ProductFamily => ua.product_family.map(|p| p.as_str()),
+            EndpointField::ConnectionType => None,
+        }
+    };
+    let (seg, ses) = if caller {
+        (ctx.segment.caller.as_ref(), ctx.session.caller.as_ref())
+    } else {
+        (ctx.segment.callee.as_ref(), ctx.session.callee.as_ref())
+    };
+    match field {
+        EndpointField::ConnectionType => {
+            let net = if caller { &ctx.media.caller_network } else { &ctx.media.callee_network };
+            net.as_ref()?.connection_type.map(|c| c.as_str())
+        }
+        _ => pick(seg).or_else(|| pick(ses)),
+    }
+}
+
+/// Appends one key component: a tag byte (0 = null, 1 = string), then a length-prefixed string.
+fn push_component(key: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        None => key.push(0),
+        Some(s) => {
+            key.push(1);
+            key.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            key.extend_from_slice(s.as_bytes());
+        }
+    }
+}
+
+fn decode_key(mut key: &[u8]) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    while let Some((&tag, rest)) = key.split_first() {
+        if tag == 0 {
+            out.push(None);
+            key = rest;
+        } else {
+            let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+            out.push(Some(String::from_utf8_lossy(&rest[4..4 + len]).into_owned()));
+            key = &rest[4 + len..];
+        }
+    }
+    out
+}
+
+fn build_key(dims: &[Dimension], ctx: &StreamContext<'_, '_>, key: &mut Vec<u8>, scratch: &mut String) {
+    key.clear();
+    for dim in dims {
+        match dim {
+            Dimension::Direction => push_component(key, ctx.stream.stream_direction.map(|d| d.as_str())),
+            Dimension::Label => push_component(key, ctx.media.label),
+            Dimension::Day | Dimension::Month => match ctx.session.start_date_time {
+                None => push_component(key, None),
+                Some(t) => {
+                    scratch.clear();
+                    let date = t.utc_date();
+                    if *dim == Dimension::Day {
+                        date.write_day(scratch);
+                    } else {
+                        date.write_month(scratch);
+                    }
+                    push_component(key, Some(scratch));
+                }
+            },
+            Dimension::Endpoint(side, field) => {
+                let caller = match side {
+                    Side::Caller => Some(true),
+                    Side::Callee => Some(false),
+                    Side::Sender | Side::Receiver => {
+                        let dir = ctx.stream.stream_direction.map(|d| d.as_str());
+                        let from_caller = match dir {
+                            Some("callerToCallee") => Some(true),
+                            Some("calleeToCaller") => Some(false),
+                            _ => None,
+                        };
+                        from_caller.map(|c| if *side == Side::Sender { c } else { !c })
+                    }
+                };
+                push_component(key, caller.and_then(|c| endpoint_value(ctx, c, *field)));
+            }
+        }
+    }
+}
+
+// ---- accumulation -------------------------------------------------------------------------
+
+/// The statistics of one group of streams.
+#[derive(Clone, Debug)]
+pub struct GroupStats {
+    /// Streams in the group.
+    pub streams: u64,
+    /// Streams classified good.
+    pub good: u64,
+    /// Streams classified poor.
+    pub poor: u64,
+    /// Streams left unclassified.
+    pub unclassified: u64,
+    /// Poor streams breaching each reason, indexed like [`Reasons::ALL`].
+    pub poor_due_to: [u64; 8],
+    /// One accumulator per metric, indexed like [`METRICS`].
+    pub metrics: Vec<MetricStats>,
+}
+
+impl Default for GroupStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GroupStats {
+    /// An empty group.
+    pub fn new() -> Self {
+        GroupStats {
+            streams: 0,
+            good: 0,
+            poor: 0,
+            unclassified: 0,
+            poor_due_to: [0; 8],
+            metrics: METRICS.iter().map(|m| MetricStats::new(m.kind)).collect(),
+        }
+    }
+
+    /// Adds one classified stream.
+    pub fn add(&mut self, stream: &MediaStream<'_>, quality: Quality, reasons: Reasons) {
+        self.streams += 1;
+        match quality {
+            Quality::Good => self.good += 1,
+            Quality::Poor => self.poor += 1,
+            Quality::Unclassified => self.unclassified += 1,
+        }
+        if !reasons.is_empty() {
+            for (i, (r, _)) in Reasons::ALL.iter().enumerate() {
+                if reasons.contains(*r) {
+                    self.poor_due_to[i] += 1;
+                }
+            }
+        }
+        for (metric, stats) in METRICS.iter().zip(self.metrics.iter_mut()) {
+            match (metric.extract)(stream) {
+                MetricValue::Absent => stats.add_null(),
+                MetricValue::Float(v) => stats.add(v),
+                MetricValue::Int(v) => stats.add_int(v),
+            }
+        }
+    }
+
+    /// Folds another group's statistics into this one.
+    pub fn merge(&mut self, other: &GroupStats) {
+        self.streams += other.streams;
+        self.good += other.good;
+        self.poor += other.poor;
+        self.unclassified += other.unclassified;
+        for (a, b) in self.poor_due_to.iter_mut().zip(other.poor_due_to) {
+            *a += b;
+        }
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
+            a.merge(b);
+        }
+    }
+
+    /// poor / (good + poor), or `None` when both are 0.
+    pub fn poor_rate(&self) -> Option<f64> {
+        let classified = self.good + self.poor;
+        (classified > 0).then(|| self.poor as f64 / classified as f64)
+    }
+}
+
+/// What was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputCounts {
+    /// Inputs read.
+    pub files: u64,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// Non-blank lines.
+    pub lines: u64,
+    /// Bad lines.
+    pub bad_lines: u64,
+    /// Lines that were not bad.
+    pub documents: u64,
+    /// Sessions in good lines.
+    pub sessions: u64,
+    /// Segments in good lines.
+    pub segments: u64,
+    /// Media in good lines.
+    pub media: u64,
+    /// Streams in good lines.
+    pub streams: u64,
+}
+
+impl InputCounts {
+    fn add(&mut self, o: &InputCounts) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.bad_lines += o.bad_lines;
+        self.documents += o.documents;
+        self.sessions += o.sessions;
+        self.segments += o.segments;
+        self.media += o.media;
+        self.streams += o.streams;
+    }
+}
+
+/// A bad line: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine {
+    /// File, line and byte offset of the line's start.
+    pub position: Position,
+    /// Why it is bad; inside a document, prefixed by the JSON path.
+    pub message: String,
+}
+
+impl fmt::Display for BadLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: byte {}: {}",
+            self.position.file, self.position.line, self.position.byte_offset, self.message
+        )
+    }
+}
+
+/// The accumulator of one chunk (and, merged, of everything).
+#[derive(Debug, Default)]
+struct Accumulator {
+    counts: InputCounts,
+    errors: Vec<BadLine>,
+    groups: HashMap<Box<[u8]>, GroupStats>,
+}
+
+impl Merge for Accumulator {
+    fn merge(&mut self, later: Self) {
+        self.counts.add(&later.counts);
+        let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
+        self.errors.extend(later.errors.into_iter().take(room));
+        for (key, stats) in later.groups {
+            match self.groups.get_mut(&key) {
+                Some(g) => g.merge(&stats),
+                None => {
+                    self.groups.insert(key, stats);
+                }
+            }
+        }
+    }
+}
+
+impl Accumulator {
+    fn bad_line(&mut self, position: Position, message: String) {
+        self.counts.bad_lines += 1;
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(BadLine { position, message });
+        }
+    }
+}
+
+/// Per-task scratch state: the line parser and the reusable key buffers.
+#[derive(Default)]
+struct Scratch {
+    parser: LineParser,
+    key: Vec<u8>,
+    text: String,
+}
+
+// ---- the analyzer -------------------------------------------------------------------------
+
+/// What to do with a bad line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnError {
+    /// Count it, list it (the first 100), and go on.
+    #[default]
+    Skip,
+    /// Stop at the first bad line.
+    Fail,
+}
+
+/// Why a run stopped without a report.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RunError {
+    /// A bad line under [`OnError::Fail`].
+    BadLine(BadLine),
+    /// An input could not be read (it names the file).
+    Input(crate::input::InputError),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::BadLine(b) => write!(f, "bad line: {b}"),
+            RunError::Input(e) => write!(f, "cannot read {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// A group's key and statistics, ready to report.
+#[derive(Clone, Debug)]
+pub struct GroupReport {
+    /// One value per `--by` dimension; `None` is a missing value.
+    pub key: Vec<Option<String>>,
+    /// The statistics.
+    pub stats: GroupStats,
+}
+
+/// The result of a run: what was read, the bad lines, and the groups.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// What was read.
+    pub input: InputCounts,
+    /// The first [`MAX_LISTED_ERRORS`] bad lines, in input order.
+    pub errors: Vec<BadLine>,
+    /// The grouping dimensions.
+    pub group_by: Vec<Dimension>,
+    /// The groups, sorted by key (`None` first, then strings in byte order).
+    pub groups: Vec<GroupReport>,
+    /// Inputs that could not be read, with the reason (they are not in `input.files`).
+    pub unreadable: Vec<String>,
+}
+
+/// Progress of a run, for a progress bar.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes of input processed so far (compressed bytes for compressed inputs are not known:
+    /// their decompressed bytes count).
+    pub bytes_done: AtomicU64,
+}
+
+/// Configures and runs an analysis. The CLI is a thin layer over this.
+#[derive(Clone, Debug)]
+pub struct Analyzer {
+    group_by: Vec<Dimension>,
+    classifier: Classifier,
+    on_error: OnError,
+    reading: Reading,
+    driver: ParallelLines,
+    max_line_bytes: usize,
+    keep_going_on_unreadable: bool,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Analyzer {
+    /// One group, current CQD rules, bad lines skipped, analyze's reading.
+    pub fn new() -> Self {
+        Analyzer {
+            group_by: Vec::new(),
+            classifier: Classifier::Current,
+            on_error: OnError::Skip,
+            reading: Reading::Analyze,
+            driver: ParallelLines::new(),
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            keep_going_on_unreadable: true,
+        }
+    }
+
+    /// Groups streams by these dimensions.
+    pub fn group_by(mut self, dims: Vec<Dimension>) -> Self {
+        self.group_by = dims;
+        self
+    }
+
+    /// Chooses the classification rules.
+    pub fn classifier(mut self, classifier: Classifier) -> Self {
+        self.classifier = classifier;
+        self
+    }
+
+    /// Chooses what a bad line does.
+    pub fn on_error(mut self, on_error: OnError) -> Self {
+        self.on_error = on_error;
+        self
+    }
+
+    /// Chooses how much of each document to read: [`Reading::Full`] validates every declared
+    /// property (what `callq check` does).
+    pub fn reading(mut self, reading: Reading) -> Self {
+        self.reading = reading;
+        self
+    }
+
+    /// Sets the target chunk size (results never depend on it).
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.driver = self.driver.chunk_size(bytes);
+        self
+    }
+
+    /// Sets the longest line read; a longer one is a bad line.
+    pub fn max_line_bytes(mut self, bytes: usize) -> Self {
+        self.max_line_bytes = bytes.max(1);
+        self
+    }
+
+    /// Whether an unreadable input stops the run (`false`) or is reported and skipped (`true`,
+    /// the default).
+    pub fn keep_going_on_unreadable(mut self, keep_going: bool) -> Self {
+        self.keep_going_on_unreadable = keep_going;
+        self
+    }
+
+    /// Analyzes one in-memory input named `name`.
+    pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
+        let mut total = Accumulator::default();
+        self.run_buffer(name, data, &mut total, &Progress::default(), |_| {})?;
+        total.counts.files += 1;
+        total.counts.bytes += data.len() as u64;
+        Ok(self.finish(total, Vec::new()))
+    }
+
+    /// Analyzes command-line paths (files, directories, `-`), on the current rayon pool.
+    pub fn analyze_paths(&self, args: &[String], progress: &Progress) -> Result<Report, RunError> {
+        let (inputs, errors) = discover(args);
+        let mut unreadable = Vec::new();
+        for e in errors {
+            if !self.keep_going_on_unreadable {
+                return Err(RunError::Input(e));
+            }
+            unreadable.push(e.to_string());
+        }
+        self.analyze_inputs(&inputs, progress, unreadable)
+    }
+
+    /// Analyzes a list of inputs.
+    pub fn analyze_inputs(
+        &self,
+        inputs: &[InputSource],
+        progress: &Progress,
+        mut unreadable: Vec<String>,
+    ) -> Result<Report, RunError> {
+        let mut total = Accumulator::default();
+        for input in inputs {
+            match self.run_input(input, &mut total, progress) {
+                Ok(()) => total.counts.files += 1,
+                Err(RunError::Input(e)) if self.keep_going_on_unreadable => {
+                    unreadable.push(e.to_string())
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.finish(total, unreadable))
+    }
+
+    fn run_input(&self, input: &InputSource, total: &mut Accumulator, progress: &Progress) -> Result<(), RunError> {
+        let name = input.name();
+        let input_error = |source| RunError::Input(crate::input::InputError { name: name.to_owned(), source });
+        match input {
+            InputSource::File { path, .. } if input.compression() == crate::input::Compression::None => {
+                let bytes = map_file(path).map_err(input_error)?;
+                self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;
+                total.counts.bytes += bytes.len() as u64;
+                Ok(())
+            }
+            _ => {
+                let stream = open_stream(input).map_err(input_error)?;
+                let block = self.driver.target_chunk_size().saturating_mul(16);
+                let mut reader = BlockReader::new(stream, block, self.max_line_bytes);
+                let mut pos = StreamPosition::default();
+                loop {
+                    let next = reader.next_block().map_err(input_error)?;
+                    match next {
+                        None => break,
+                        Some(Block::Lines(data)) => {
+                            let len = data.len() as u64;
+                            self.run_piece(name, data, &mut pos, total, progress, |_| {})?;
+                            let _ = len;
+                        }
+                        Some(Block::Overlong { len, newline }) => {
+                            let mut acc = Accumulator::default();
+                            acc.counts.lines += 1;
+                            acc.bad_line(
+                                Position { file: name.to_owned(), line: pos.next_line, byte_offset: pos.base },
+                                self.overlong_message(len),
+                            );
+                            self.merge_checked(total, acc)?;
+                            pos.next_line += 1;
+                            pos.base += len + u64::from(newline);
+                            progress.bytes_done.fetch_add(len + u64::from(newline), Ordering::Relaxed);
+                        }
+                    }
+                }
+                total.counts.bytes += reader.bytes_read();
+                Ok(())
+            }
+        }
+    }
+
+    fn overlong_message(&self, len: u64) -> String {
+        format!(
+            "line of {len} bytes is longer than --max-line-bytes ({}); raise the limit to read it",
+            self.max_line_bytes
+        )
+    }
+
+    fn run_buffer(
+        &self,
+        name: &str,
+        data: &[u8],
+        total: &mut Accumulator,
+        progress: &Progress,
+        release: impl Fn(std::ops::Range<usize>),
+    ) -> Result<(), RunError> {
+        let mut pos = StreamPosition::default();
+        self.run_piece(name, data, &mut pos, total, progress, release)
+    }
+
+    fn merge_checked(&self, total: &mut Accumulator, acc: Accumulator) -> Result<(), RunError> {
+        if self.on_error == OnError::Fail
+            && let Some(first) = acc.errors.first()
+        {
+            return Err(RunError::BadLine(first.clone()));
+        }
+        total.merge(acc);
+        Ok(())
+    }
+
+    fn run_piece(
+        &self,
+        name: &str,
+        data: &[u8],
+        pos: &mut StreamPosition,
+        total: &mut Accumulator,
+        progress: &Progress,
+        release: impl Fn(std::ops::Range<usize>),
+    ) -> Result<(), RunError> {
+        let mut failed = None;
+        let per_line = |scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+            self.line(name, scratch, acc, line);
+        };
+        self.driver.run_batches(
+            data,
+            pos,
+            &Scratch::default,
+            &Accumulator::default,
+            &per_line,
+            |range, acc| {
+                progress.bytes_done.fetch_add((range.end - range.start) as u64, Ordering::Relaxed);
+                release(range);
+                if failed.is_none()
+                    && let Err(e) = self.merge_checked(total, acc)
+                {
+                    failed = Some(e);
+                }
+            },
+        );
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn line(&self, name: &str, scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>) {
+        if line.is_blank() {
+            return;
+        }
+        acc.counts.lines += 1;
+        let position = || Position { file: name.to_owned(), line: line.number, byte_offset: line.offset };
+        if line.bytes.len() > self.max_line_bytes {
+            acc.bad_line(position(), self.overlong_message(line.bytes.len() as u64));
+            return;
+        }
+        let Scratch { parser, key, text } = scratch;
+        let result: Result<(), DocumentError> = parser.parse(line.bytes, self.reading, |doc| {
+            let doc = doc?;
+            self.aggregate(&doc, acc, key, text);
+            Ok(())
+        });
+        if let Err(e) = result {
+            acc.bad_line(position(), e.to_string());
+        }
+    }
+
+    fn aggregate(&self, doc: &Document<'_>, acc: &mut Accumulator, key: &mut Vec<u8>, text: &mut String) {
+        acc.counts.documents += 1;
+        for session in doc.sessions() {
+            acc.counts.sessions += 1;
+            for segment in session.segments {
+                acc.counts.segments += 1;
+                for media in segment.media {
+                    acc.counts.media += 1;
+                    for stream in media.streams {
+                        acc.counts.streams += 1;
+                        let ctx = StreamContext { session, segment, media, stream };
+                        build_key(&self.group_by, &ctx, key, text);
+                        let (quality, reasons) = classify(self.classifier, media.label, stream);
+                        let group = match acc.groups.get_mut(&key[..]) {
+                            Some(g) => g,
+                            None => acc.groups.entry(key.clone().into_boxed_slice()).or_default(),
+                        };
+                        group.add(stream, quality, reasons);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(&self, total: Accumulator, unreadable: Vec<String>) -> Report {
+        let mut groups: Vec<GroupReport> = total
+            .groups
+            .into_iter()
+            .map(|(k, stats)| GroupReport { key: decode_key(&k), stats })
+            .collect();
+        if self.group_by.is_empty() && groups.is_empty() {
+            groups.push(GroupReport { key: Vec::new(), stats: GroupStats::new() });
+        }
+        groups.sort_by(|a, b| a.key.cmp(&b.key));
+        Report { input: total.counts, errors: total.errors, group_by: self.group_by.clone(), groups, unreadable }
+    }
+}
