@@ -1,4 +1,5 @@
 //! callq: crunch archived Microsoft Graph `callRecords` into per-stream quality statistics.
 #![deny(missing_docs)]
 
+pub mod datetime;
 pub mod duration;
