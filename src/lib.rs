@@ -1,6 +1,8 @@
 //! callq: crunch archived Microsoft Graph `callRecords` into per-stream quality statistics.
 #![deny(missing_docs)]
 
+pub mod analyze;
+pub mod classify;
 pub mod datetime;
 pub mod document;
 pub mod duration;
@@ -8,6 +10,4 @@ pub mod framing;
 pub mod input;
 pub mod model;
 pub mod parallel;
-pub mod analyze;
-pub mod classify;
 pub mod stats;
