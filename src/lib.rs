@@ -1,2 +1,3 @@
 //! callq: crunch archived Microsoft Graph `callRecords` into per-stream quality statistics.
 #![deny(missing_docs)]
+pub mod stats;
