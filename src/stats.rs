@@ -56,7 +56,7 @@ const CARRY_EVERY: u32 = 1024;
 /// Infinities and NaN are tracked separately: the value is NaN if a NaN or both infinities
 /// were added, otherwise ±∞ if one infinity was. A finite sum beyond the `f64` range is ±∞.
 ///
-/// Size: 552 bytes inline, no heap allocation.
+/// Size: 544 bytes inline, no heap allocation.
 ///
 /// ```
 /// use callq::stats::ExactSum;
@@ -667,5 +667,79 @@ impl MetricStats {
     /// Approximate memory used by this accumulator: its inline size plus the sketch's bins.
     pub fn memory_bytes(&self) -> usize {
         std::mem::size_of::<Self>() + self.sketch.length() * std::mem::size_of::<u64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_sum_survives_many_carries() {
+        let mut s = ExactSum::new();
+        for _ in 0..3_000_000 {
+            s.add(0.1);
+        }
+        // 3e6 * fl(0.1), correctly rounded.
+        assert_eq!(s.value(), 300000.0); // exact sum is 300000.0000000000166533...
+        let mut big = ExactSum::new();
+        for _ in 0..5000 {
+            big.add(f64::MAX);
+            big.add(-f64::MAX);
+        }
+        big.add(-1.0);
+        assert_eq!(big.value(), -1.0);
+    }
+
+    #[test]
+    fn exact_sum_overflow_subnormal_and_specials() {
+        let mut s = ExactSum::new();
+        s.add(f64::MAX);
+        s.add(f64::MAX);
+        assert_eq!(s.value(), f64::INFINITY);
+        assert_eq!(s.mean(2), Some(f64::MAX));
+        let tiny = f64::from_bits(1);
+        let mut t = ExactSum::new();
+        t.add(tiny);
+        t.add(tiny);
+        t.add(f64::MIN_POSITIVE);
+        t.add(-f64::MIN_POSITIVE);
+        assert_eq!(t.value(), f64::from_bits(2));
+        let mut u = ExactSum::new();
+        u.add(f64::INFINITY);
+        assert_eq!(u.value(), f64::INFINITY);
+        u.add(f64::NEG_INFINITY);
+        assert!(u.value().is_nan());
+        assert_eq!(ExactSum::new().value().to_bits(), 0);
+        assert_eq!(ExactSum::new().mean(0), None);
+    }
+
+    #[test]
+    fn exact_sum_rounds_half_to_even() {
+        let mut s = ExactSum::new();
+        s.add(1.0);
+        s.add(f64::EPSILON / 2.0); // exactly half an ulp of 1.0: ties to even (1.0)
+        assert_eq!(s.value(), 1.0);
+        s.add(1e-300); // just above the half-way point
+        assert_eq!(s.value(), 1.0 + f64::EPSILON);
+    }
+
+    #[test]
+    fn sketch_never_collapses() {
+        let cfg = *FLOAT_CONFIG;
+        let keys = cfg.key(f64::MAX) - cfg.key(f64::from_bits(2));
+        assert!((keys as u32) < cfg.max_num_bins);
+        let cfg = *INT_CONFIG;
+        let keys = cfg.key(f64::MAX) - cfg.key(f64::from_bits(2));
+        assert!((keys as u32) < cfg.max_num_bins);
+    }
+
+    #[test]
+    fn sizes() {
+        // Inline sizes, for the documentation: one accumulator without heap bins.
+        let size = std::mem::size_of::<MetricStats>();
+        assert!(size <= 1400, "{size}");
+        eprintln!("size_of::<MetricStats>() = {size}");
+        assert_eq!(std::mem::size_of::<ExactSum>(), 544);
     }
 }

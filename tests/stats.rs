@@ -144,7 +144,8 @@ fn int_value() -> impl Strategy<Value = i64> {
 /// Any finite f64 whose magnitude keeps a few thousand of them summable without overflow.
 fn wide_value() -> impl Strategy<Value = f64> {
     (any::<bool>(), 0u64..(1 << 53), -1074i32..960).prop_map(|(neg, m, e)| {
-        let v = m as f64 * 2f64.powi(e.max(-1022)) * if e < -1022 { 2f64.powi(e + 1022) } else { 1.0 };
+        let v =
+            m as f64 * 2f64.powi(e.max(-1022)) * if e < -1022 { 2f64.powi(e + 1022) } else { 1.0 };
         if neg { -v } else { v }
     })
 }
@@ -401,7 +402,9 @@ fn integer_extremes_are_exact() {
     assert_eq!(s.max(), Some(Number::Int(i64::MAX)));
     assert_eq!(s.quantile(0.5), Some(Number::Int(12)));
     assert_eq!(s.quantile(1.0), Some(Number::Int(i64::MAX)));
-    let Some(Number::Int(p90)) = s.quantile(0.9) else { panic!() };
+    let Some(Number::Int(p90)) = s.quantile(0.9) else {
+        panic!()
+    };
     assert!((p90 as f64 - i64::MAX as f64).abs() <= 0.01 * i64::MAX as f64);
     // (i64::MAX + (i64::MIN + 1)) cancels exactly; mean = (4294967295 + 24) / 6.
     assert_eq!(s.mean(), Some((4294967295i64 + 24) as f64 / 6.0));
@@ -420,11 +423,17 @@ fn integer_metric_accepts_floats() {
 fn mostly_zero_loss_has_exact_zero_median() {
     let mut s = MetricStats::new(ValueKind::Float);
     for i in 0..100_000 {
-        s.add(if i % 10 == 0 { 0.01 + i as f64 * 1e-8 } else { 0.0 });
+        s.add(if i % 10 == 0 {
+            0.01 + i as f64 * 1e-8
+        } else {
+            0.0
+        });
     }
     assert_eq!(s.quantile(0.5), Some(Number::Float(0.0)));
     assert_eq!(s.quantile(0.9), Some(Number::Float(0.0)));
-    let Some(Number::Float(p99)) = s.quantile(0.99) else { panic!() };
+    let Some(Number::Float(p99)) = s.quantile(0.99) else {
+        panic!()
+    };
     assert!(p99 > 0.0100 && p99 < 0.0112, "{p99}");
 }
 
