@@ -455,6 +455,7 @@ fn memory_is_bounded() {
         s.add(-x);
         x *= 1.001;
     }
+    eprintln!("worst-case float accumulator: {} bytes", s.memory_bytes());
     // Worst case: every bucket of the f64 range in use, on both signs.
     assert!(s.memory_bytes() < 2 * 700_000, "{}", s.memory_bytes());
     let mut t = MetricStats::new(ValueKind::Float);
@@ -462,4 +463,19 @@ fn memory_is_bounded() {
         t.add(1.0 + (i % 1000) as f64);
     }
     assert!(t.memory_bytes() < 8 * 1024, "{}", t.memory_bytes());
+}
+
+#[test]
+fn integer_memory_is_bounded() {
+    let mut s = MetricStats::new(ValueKind::Integer);
+    let mut x = 1.0f64;
+    while x < 9e18 {
+        s.add_int(x as i64);
+        s.add_int(-(x as i64));
+        x *= 1.001;
+    }
+    s.add_int(i64::MAX);
+    s.add_int(i64::MIN);
+    eprintln!("worst-case integer accumulator: {} bytes", s.memory_bytes());
+    assert!(s.memory_bytes() < 100_000, "{}", s.memory_bytes());
 }
