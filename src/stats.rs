@@ -9,6 +9,34 @@
 //! calls never change a single bit of the results. That is what makes a parallel report
 //! byte-identical whatever the number of threads.
 //!
+//! # Why DDSketch (`sketches-ddsketch` 0.4) rather than HdrHistogram
+//!
+//! The metrics are floats spanning many decades (loss ratios of 1e-7, bandwidths of 4e9),
+//! sometimes negative, mostly exactly zero, and the contract asks for a *relative* error bound.
+//! DDSketch gives exactly that: a logarithmic bucket index `floor(ln v / ln γ)`, γ = (1+α)/(1−α),
+//! and the representative `γ^k · 2γ/(1+γ)`, within α of every value of the bucket; a separate
+//! store for negative values (indexed by `-v`); and an exact zero count for `|v| <= min_value`,
+//! returned as `0.0`. HdrHistogram records `u64` only, with an absolute lowest discernible
+//! value: floats would need a fixed scale (losing the relative bound for tiny values) and
+//! negatives a second histogram.
+//!
+//! What the crate's source does, and how this module uses it:
+//!
+//! * **Merge** adds `u64` bin counts: order-independent, *unless* a store collapses its lowest
+//!   bins when it exceeds `max_num_bins` — collapsing depends on insertion history. The
+//!   configuration here sets `min_value` to the smallest subnormal and `max_num_bins` above the
+//!   number of buckets between it and `f64::MAX`, so a store can never collapse (tested).
+//!   Stores are dense `Vec<u64>` covering only the range of keys seen, so memory stays small
+//!   for real data and bounded (≈ 1.3 MB, both signs, every bucket of the `f64` range) at worst.
+//! * **Rank**: its `quantile(q)` picks the 0-based rank `floor(q·(n−1))`, not the contract's
+//!   nearest rank ⌈q·n⌉; its `q = 0` and `q = 1` return the exact min and max. This module
+//!   computes the nearest rank itself and asks the sketch for the middle of that rank, answers
+//!   the first and last ranks with the exact min and max, and clamps estimates into [min, max].
+//! * Its `sum` is a plain `f64` running sum (order-dependent): not used; the mean comes from
+//!   [`ExactSum`].
+//! * α is 0.009 for floats (1% minus a margin for `ln`/`exp` rounding) and 0.0045 for
+//!   integers, so that rounding the estimate to an integer still stays within 1%.
+//!
 //! ```
 //! use callq::stats::{MetricStats, Number, ValueKind};
 //!
