@@ -1,0 +1,773 @@
+//! Mergeable, deterministic per-metric statistics.
+//!
+//! [`MetricStats`] accumulates one metric of one group: `count`, `nulls`, exact `min`/`max`,
+//! a `mean` computed from an exact sum ([`ExactSum`]), and nearest-rank quantiles from a
+//! bounded-memory [DDSketch](https://arxiv.org/abs/1908.10693) (crate `sketches-ddsketch`).
+//!
+//! Every statistic is a function of the *multiset* of values added (and the number of nulls)
+//! only: the order of [`MetricStats::add`] calls and the grouping of [`MetricStats::merge`]
+//! calls never change a single bit of the results. That is what makes a parallel report
+//! byte-identical whatever the number of threads.
+//!
+//! # Why DDSketch (`sketches-ddsketch` 0.4) rather than HdrHistogram
+//!
+//! The metrics are floats spanning many decades (loss ratios of 1e-7, bandwidths of 4e9),
+//! sometimes negative, mostly exactly zero, and the contract asks for a *relative* error bound.
+//! DDSketch gives exactly that: a logarithmic bucket index `floor(ln v / ln γ)`, γ = (1+α)/(1−α),
+//! and the representative `γ^k · 2γ/(1+γ)`, within α of every value of the bucket; a separate
+//! store for negative values (indexed by `-v`); and an exact zero count for `|v| <= min_value`,
+//! returned as `0.0`. HdrHistogram records `u64` only, with an absolute lowest discernible
+//! value: floats would need a fixed scale (losing the relative bound for tiny values) and
+//! negatives a second histogram.
+//!
+//! What the crate's source does, and how this module uses it:
+//!
+//! * **Merge** adds `u64` bin counts: order-independent, *unless* a store collapses its lowest
+//!   bins when it exceeds `max_num_bins` — collapsing depends on insertion history. The
+//!   configuration here sets `min_value` to the smallest subnormal and `max_num_bins` above the
+//!   number of buckets between it and `f64::MAX`, so a store can never collapse (tested).
+//!   Stores are dense `Vec<u64>` covering only the range of keys seen, so memory stays small
+//!   for real data and bounded (≈ 1.3 MB, both signs, every bucket of the `f64` range) at worst.
+//! * **Rank**: its `quantile(q)` picks the 0-based rank `floor(q·(n−1))`, not the contract's
+//!   nearest rank ⌈q·n⌉; its `q = 0` and `q = 1` return the exact min and max. This module
+//!   computes the nearest rank itself and asks the sketch for the middle of that rank, answers
+//!   the first and last ranks with the exact min and max, and clamps estimates into [min, max].
+//! * Its `sum` is a plain `f64` running sum (order-dependent): not used; the mean comes from
+//!   [`ExactSum`].
+//! * α is 0.009 for floats (1% minus a margin for `ln`/`exp` rounding) and 0.0045 for
+//!   integers, so that rounding the estimate to an integer still stays within 1%.
+//!
+//! ```
+//! use callq::stats::{MetricStats, Number, ValueKind};
+//!
+//! let mut a = MetricStats::new(ValueKind::Float);
+//! a.add(0.0);
+//! a.add(0.25);
+//! a.add_null();
+//! let mut b = MetricStats::new(ValueKind::Float);
+//! b.add(0.5);
+//! b.add(f64::NAN); // non-finite: counted as a null
+//! a.merge(&b);
+//! assert_eq!(a.count(), 3);
+//! assert_eq!(a.nulls(), 2);
+//! assert_eq!(a.mean(), Some(0.25));
+//! assert_eq!(a.quantile(0.5), Some(Number::Float(0.25)));
+//! assert_eq!(a.max(), Some(Number::Float(0.5)));
+//! ```
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use sketches_ddsketch::{Config, DDSketch};
+
+// ---------------------------------------------------------------------------------------------
+// ExactSum
+// ---------------------------------------------------------------------------------------------
+
+/// Number of 32-bit-wide chunks: 64 cover the finite f64 range (2046 binary exponents of
+/// 53-bit mantissas, in units of 2^-1074), the rest absorb carries (up to 2^64 terms).
+const CHUNKS: usize = 67;
+/// Terms that may be added between two carry propagations. After a propagation every chunk
+/// but the top one is in [0, 2^32); each term adds less than 2^52 in magnitude to any chunk,
+/// so 2^32 + 1024 * 2^52 < 2^63 can never overflow.
+const CARRY_EVERY: u32 = 1024;
+
+/// An exact, order-independent sum of `f64` values.
+///
+/// A fixed-point "superaccumulator" in the spirit of Radford Neal's *xsum* small accumulator:
+/// the binary exponent range of `f64` is split into 67 signed 64-bit chunks, each holding 32
+/// bits of weight, so every finite `f64` is added *exactly* with two integer additions (carries
+/// are propagated every 1024 additions). [`ExactSum::value`] rounds the exact sum once, to
+/// nearest, ties to even: the result is the correctly rounded sum, hence identical whatever
+/// the order of [`add`](ExactSum::add) and [`merge`](ExactSum::merge) calls.
+///
+/// Infinities and NaN are tracked separately: the value is NaN if a NaN or both infinities
+/// were added, otherwise ±∞ if one infinity was. A finite sum beyond the `f64` range is ±∞.
+///
+/// Size: 544 bytes inline, no heap allocation.
+///
+/// ```
+/// use callq::stats::ExactSum;
+///
+/// let mut s = ExactSum::new();
+/// for x in [1e100, 1.0, -1e100, 1e-30] {
+///     s.add(x);
+/// }
+/// assert_eq!(s.value(), 1.0 + 1e-30); // a naive f64 sum gives 1e-30
+///
+/// let mut t = ExactSum::new();
+/// t.add(0.1);
+/// t.add(0.2);
+/// s.merge(&t);
+/// // Correctly rounded 1 + 0.1 + 0.2 + 1e-30; naive `1.0 + 0.1 + 0.2` is 1.3000000000000003.
+/// assert_eq!(s.value(), 1.3);
+/// ```
+#[derive(Clone)]
+pub struct ExactSum {
+    chunks: [i64; CHUNKS],
+    until_carry: u32,
+    nan: bool,
+    pos_inf: bool,
+    neg_inf: bool,
+}
+
+impl Default for ExactSum {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ExactSum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ExactSum").field(&self.value()).finish()
+    }
+}
+
+/// `x * 2^e`, with at most one rounding (at the last step) as long as `|x| >= 1`.
+fn ldexp(mut x: f64, mut e: i32) -> f64 {
+    let pow2 = |k: i32| f64::from_bits(((k + 1023) as u64) << 52); // k in -1022..=1023
+    while e > 1000 {
+        x *= pow2(1000);
+        e -= 1000;
+        if x.is_infinite() {
+            return x;
+        }
+    }
+    while e < -1000 {
+        x *= pow2(-1000);
+        e += 1000;
+    }
+    x * pow2(e)
+}
+
+impl ExactSum {
+    /// An empty sum (value `0.0`).
+    pub fn new() -> Self {
+        ExactSum {
+            chunks: [0; CHUNKS],
+            until_carry: CARRY_EVERY,
+            nan: false,
+            pos_inf: false,
+            neg_inf: false,
+        }
+    }
+
+    /// Adds `x` exactly.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let bits = x.to_bits();
+        let biased = ((bits >> 52) & 0x7ff) as u32;
+        if biased == 0x7ff {
+            self.add_special(x);
+            return;
+        }
+        let frac = bits & ((1 << 52) - 1);
+        // x = ±m * 2^(s - 1074), with m < 2^53 and s in 0..=2045.
+        let (m, s) = if biased == 0 {
+            (frac, 0)
+        } else {
+            (frac | (1 << 52), biased - 1)
+        };
+        let idx = (s >> 5) as usize;
+        let sh = s & 31;
+        let low = ((m << sh) & 0xffff_ffff) as i64; // bits that fall into chunk idx
+        let high = (m >> (32 - sh)) as i64; // bits that fall into chunk idx + 1 (< 2^52)
+        let neg = -((bits >> 63) as i64); // 0 or -1
+        self.chunks[idx] += (low ^ neg) - neg;
+        self.chunks[idx + 1] += (high ^ neg) - neg;
+        self.until_carry -= 1;
+        if self.until_carry == 0 {
+            self.carry();
+        }
+    }
+
+    #[cold]
+    fn add_special(&mut self, x: f64) {
+        if x.is_nan() {
+            self.nan = true;
+        } else if x > 0.0 {
+            self.pos_inf = true;
+        } else {
+            self.neg_inf = true;
+        }
+    }
+
+    /// Propagates carries: afterwards chunks `0..CHUNKS-1` are in `[0, 2^32)`.
+    fn carry(&mut self) {
+        for i in 0..CHUNKS - 1 {
+            let c = self.chunks[i] >> 32;
+            self.chunks[i] -= c << 32;
+            self.chunks[i + 1] += c;
+        }
+        self.until_carry = CARRY_EVERY;
+    }
+
+    /// Adds every term of `other` to this sum, exactly.
+    pub fn merge(&mut self, other: &Self) {
+        let mut o = other.clone();
+        o.carry();
+        self.carry();
+        // Both normalised: chunks now stay below 2^33, far from overflow.
+        for (a, b) in self.chunks.iter_mut().zip(o.chunks.iter()) {
+            *a += *b;
+        }
+        self.nan |= other.nan;
+        self.pos_inf |= other.pos_inf;
+        self.neg_inf |= other.neg_inf;
+    }
+
+    /// The exact finite sum as `(negative, mantissa, exponent)`: `±mantissa * 2^exponent`, where
+    /// `mantissa` is the correctly rounded value of the top bits (`0.0` for an exact zero).
+    fn finite_parts(&self) -> (bool, f64, i32) {
+        let mut c = self.chunks;
+        let norm = |c: &mut [i64; CHUNKS]| {
+            for i in 0..CHUNKS - 1 {
+                let k = c[i] >> 32;
+                c[i] -= k << 32;
+                c[i + 1] += k;
+            }
+        };
+        norm(&mut c);
+        let negative = c[CHUNKS - 1] < 0;
+        if negative {
+            for v in c.iter_mut() {
+                *v = -*v;
+            }
+            norm(&mut c);
+        }
+        let Some(h) = c.iter().rposition(|&v| v != 0) else {
+            return (false, 0.0, 0);
+        };
+        let lo = h.saturating_sub(2);
+        let mut top: u128 = 0;
+        for i in (lo..=h).rev() {
+            top = (top << 32) | c[i] as u128;
+        }
+        // Anything below the 3-chunk window only matters as a sticky bit; the window holds at
+        // least 65 significant bits when it has any bits below it.
+        if c[..lo].iter().any(|&v| v != 0) {
+            top |= 1;
+        }
+        (negative, top as f64, 32 * lo as i32 - 1074)
+    }
+
+    /// The special (non-finite) value of the sum, if any infinity or NaN was added.
+    fn special(&self) -> Option<f64> {
+        match (self.nan, self.pos_inf, self.neg_inf) {
+            (true, _, _) | (false, true, true) => Some(f64::NAN),
+            (false, true, false) => Some(f64::INFINITY),
+            (false, false, true) => Some(f64::NEG_INFINITY),
+            (false, false, false) => None,
+        }
+    }
+
+    /// The sum, correctly rounded to the nearest `f64` (ties to even); `0.0` when empty.
+    pub fn value(&self) -> f64 {
+        if let Some(s) = self.special() {
+            return s;
+        }
+        let (negative, m, e) = self.finite_parts();
+        let v = ldexp(m, e);
+        if negative { -v } else { v }
+    }
+
+    /// The sum divided by `n`, without intermediate overflow (deterministic, within a couple
+    /// of ulps of the exact quotient). `None` if `n == 0`.
+    pub fn mean(&self, n: u64) -> Option<f64> {
+        if n == 0 {
+            return None;
+        }
+        if let Some(s) = self.special() {
+            return Some(s);
+        }
+        let (negative, m, e) = self.finite_parts();
+        let v = ldexp(m / n as f64, e);
+        Some(if negative { -v } else { v })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MetricStats
+// ---------------------------------------------------------------------------------------------
+
+/// Whether a metric's values are integers (Edm.Int64) or floating point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `f64` values; statistics are reported as [`Number::Float`].
+    Float,
+    /// `i64` values; `min`, `max` and quantiles are reported as [`Number::Int`].
+    Integer,
+}
+
+/// A statistic's value: integer for Integer metrics, float otherwise.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    /// A statistic of an [`ValueKind::Integer`] metric.
+    Int(i64),
+    /// A statistic of a [`ValueKind::Float`] metric.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as `f64` (rounded to nearest for integers beyond 2^53).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// Values of a group are kept exactly while there are at most this many (quantiles are then
+/// exact); beyond that they go to the sketch.
+pub const EXACT_VALUES: usize = 64;
+
+/// Relative accuracy of the sketch for float metrics: below 1% with a margin for the
+/// rounding of `ln`/`exp`.
+const FLOAT_ALPHA: f64 = 0.009;
+/// Relative accuracy for integer metrics: rounding the estimate to an integer then stays
+/// within 1% (exact below ~111; `0.5 + 0.0045 v <= 0.01 v` above 91).
+const INT_ALPHA: f64 = 0.0045;
+
+/// The sketch's configuration: `alpha` relative accuracy, every positive `f64` above the
+/// smallest subnormal mapped to its own bucket, and a bin limit large enough that the store
+/// can never collapse (collapsing depends on insertion order and would break determinism).
+fn sketch_config(alpha: f64) -> Config {
+    let min_value = f64::from_bits(1); // 4.9e-324; |v| <= it counts as zero
+    let gamma_ln = ((1.0 + alpha) / (1.0 - alpha)).ln();
+    let keys = ((f64::MAX.ln() - min_value.ln()) / gamma_ln).ceil() as u32 + 4;
+    let max_bins = keys.div_ceil(128) * 128;
+    Config::new(alpha, max_bins, min_value)
+}
+
+static FLOAT_CONFIG: LazyLock<Config> = LazyLock::new(|| sketch_config(FLOAT_ALPHA));
+static INT_CONFIG: LazyLock<Config> = LazyLock::new(|| sketch_config(INT_ALPHA));
+
+/// Exact sum, minimum and maximum in the representation of the metric's kind.
+// Boxing the float variant would cost an allocation per `new()`; an integer accumulator just
+// carries the unused bytes inline.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+enum Exact {
+    Float { sum: ExactSum, min: f64, max: f64 },
+    Integer { sum: i128, min: i64, max: i64 },
+}
+
+/// Mergeable statistics of one metric of one group.
+///
+/// * `count` (present, finite values), `nulls`, `min` and `max` are exact;
+/// * `mean` comes from an exact sum ([`ExactSum`] for floats, `i128` for integers) and is
+///   within a couple of ulps of the exact mean;
+/// * quantiles are nearest-rank (the value at 1-based rank ⌈q·count⌉ of the sorted values):
+///   exact while the accumulator holds at most [`EXACT_VALUES`] values, otherwise estimated
+///   by a DDSketch within 1% relative error (0 is exact, negative values are supported).
+///
+/// Every result is bit-for-bit independent of the order of `add` calls and of how
+/// accumulators were grouped for `merge`. Memory is bounded: values are never all kept; the
+/// sketch is a dense array of `u64` bins covering the logarithmic range of the values seen
+/// (about 110 bins per factor of 10 for float metrics, 220 for integer ones; allocated in
+/// steps of 128 bins, one array for positive and one for negative values).
+///
+/// `-0.0` is recorded as `0.0`.
+///
+/// ```
+/// use callq::stats::{MetricStats, Number, ValueKind};
+///
+/// let mut jitter = MetricStats::new(ValueKind::Float);
+/// for i in 1..=1000 {
+///     jitter.add(i as f64);
+/// }
+/// assert_eq!(jitter.count(), 1000);
+/// assert_eq!(jitter.mean(), Some(500.5));
+/// assert_eq!(jitter.min(), Some(Number::Float(1.0)));
+/// let p90 = jitter.quantile(0.9).unwrap().as_f64();
+/// assert!((p90 - 900.0).abs() <= 9.0); // within 1%
+///
+/// let mut bandwidth = MetricStats::new(ValueKind::Integer);
+/// bandwidth.add_int(i64::MAX);
+/// bandwidth.add_int(4294967295);
+/// assert_eq!(bandwidth.max(), Some(Number::Int(i64::MAX)));
+/// assert_eq!(bandwidth.quantile(0.5), Some(Number::Int(4294967295)));
+/// ```
+#[derive(Clone)]
+pub struct MetricStats {
+    kind: ValueKind,
+    count: u64,
+    nulls: u64,
+    exact: Exact,
+    /// The first `EXACT_VALUES` values (f64 or i64 bits by kind), valid while
+    /// `count <= EXACT_VALUES`; afterwards every value is in `sketch`.
+    small: [u64; EXACT_VALUES],
+    sketch: DDSketch,
+}
+
+impl fmt::Debug for MetricStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricStats")
+            .field("kind", &self.kind)
+            .field("count", &self.count)
+            .field("nulls", &self.nulls)
+            .field("mean", &self.mean())
+            .field("min", &self.min())
+            .field("max", &self.max())
+            .field("sketch_bins", &self.sketch.length())
+            .finish()
+    }
+}
+
+impl MetricStats {
+    /// An empty accumulator. Cheap: no heap allocation until the 65th value.
+    pub fn new(kind: ValueKind) -> Self {
+        let (exact, config) = match kind {
+            ValueKind::Float => (
+                Exact::Float {
+                    sum: ExactSum::new(),
+                    min: f64::INFINITY,
+                    max: f64::NEG_INFINITY,
+                },
+                *FLOAT_CONFIG,
+            ),
+            ValueKind::Integer => (
+                Exact::Integer {
+                    sum: 0,
+                    min: i64::MAX,
+                    max: i64::MIN,
+                },
+                *INT_CONFIG,
+            ),
+        };
+        MetricStats {
+            kind,
+            count: 0,
+            nulls: 0,
+            exact,
+            small: [0; EXACT_VALUES],
+            sketch: DDSketch::new(config),
+        }
+    }
+
+    /// The kind of values this accumulator holds.
+    pub fn kind(&self) -> ValueKind {
+        self.kind
+    }
+
+    /// Adds a present value.
+    ///
+    /// Non-finite values (NaN, ±∞) are counted as nulls instead. For an
+    /// [`Integer`](ValueKind::Integer) metric the value is rounded to the nearest integer
+    /// (saturating at the `i64` range) and recorded as by [`add_int`](Self::add_int).
+    #[inline]
+    pub fn add(&mut self, value: f64) {
+        if !value.is_finite() {
+            self.nulls += 1;
+            return;
+        }
+        match &mut self.exact {
+            Exact::Float { sum, min, max } => {
+                let v = value + 0.0; // -0.0 -> 0.0
+                sum.add(v);
+                *min = min.min(v);
+                *max = max.max(v);
+                self.count += 1;
+                if self.count <= EXACT_VALUES as u64 {
+                    self.small[self.count as usize - 1] = v.to_bits();
+                } else {
+                    self.add_to_sketch(v);
+                }
+            }
+            Exact::Integer { .. } => self.add_int(value.round() as i64),
+        }
+    }
+
+    /// Adds a present integer value. Exact for [`Integer`](ValueKind::Integer) metrics; for a
+    /// [`Float`](ValueKind::Float) metric it is converted to the nearest `f64` and added.
+    #[inline]
+    pub fn add_int(&mut self, value: i64) {
+        match &mut self.exact {
+            Exact::Integer { sum, min, max } => {
+                *sum += value as i128;
+                *min = (*min).min(value);
+                *max = (*max).max(value);
+                self.count += 1;
+                if self.count <= EXACT_VALUES as u64 {
+                    self.small[self.count as usize - 1] = value as u64;
+                } else {
+                    self.add_to_sketch(value as f64);
+                }
+            }
+            Exact::Float { .. } => self.add(value as f64),
+        }
+    }
+
+    /// Adds `v` to the sketch; on the first value past the exact buffer, moves it there first.
+    #[inline]
+    fn add_to_sketch(&mut self, v: f64) {
+        if self.count == EXACT_VALUES as u64 + 1 {
+            self.flush_small();
+        }
+        self.sketch.add(v);
+    }
+
+    #[cold]
+    fn flush_small(&mut self) {
+        let n = (self.count as usize - 1).min(EXACT_VALUES);
+        for &bits in &self.small[..n] {
+            self.sketch.add(self.value_of(bits));
+        }
+    }
+
+    /// The `f64` value of a raw buffered value.
+    fn value_of(&self, bits: u64) -> f64 {
+        match self.kind {
+            ValueKind::Float => f64::from_bits(bits),
+            ValueKind::Integer => bits as i64 as f64,
+        }
+    }
+
+    /// Counts a stream where the metric is absent (or not finite).
+    #[inline]
+    pub fn add_null(&mut self) {
+        self.nulls += 1;
+    }
+
+    /// Merges `other` into `self`, as if every value and null of `other` had been added here.
+    ///
+    /// # Panics
+    /// If the two accumulators have different [`ValueKind`]s.
+    pub fn merge(&mut self, other: &MetricStats) {
+        assert_eq!(self.kind, other.kind, "merging metrics of different kinds");
+        self.nulls += other.nulls;
+        if other.count == 0 {
+            return;
+        }
+        match (&mut self.exact, &other.exact) {
+            (
+                Exact::Float { sum, min, max },
+                Exact::Float {
+                    sum: osum,
+                    min: omin,
+                    max: omax,
+                },
+            ) => {
+                sum.merge(osum);
+                *min = min.min(*omin);
+                *max = max.max(*omax);
+            }
+            (
+                Exact::Integer { sum, min, max },
+                Exact::Integer {
+                    sum: osum,
+                    min: omin,
+                    max: omax,
+                },
+            ) => {
+                *sum += *osum;
+                *min = (*min).min(*omin);
+                *max = (*max).max(*omax);
+            }
+            _ => unreachable!("kinds checked above"),
+        }
+        let mine = self.count as usize;
+        let total = self.count + other.count;
+        if total <= EXACT_VALUES as u64 {
+            let theirs = other.count as usize;
+            self.small[mine..mine + theirs].copy_from_slice(&other.small[..theirs]);
+        } else {
+            if mine <= EXACT_VALUES {
+                let n = mine;
+                for i in 0..n {
+                    let v = self.value_of(self.small[i]);
+                    self.sketch.add(v);
+                }
+            }
+            if other.count <= EXACT_VALUES as u64 {
+                for &bits in &other.small[..other.count as usize] {
+                    let v = self.value_of(bits);
+                    self.sketch.add(v);
+                }
+            } else {
+                self.sketch
+                    .merge(&other.sketch)
+                    .expect("sketches of one kind share a configuration");
+            }
+        }
+        self.count = total;
+    }
+
+    /// Number of present, finite values.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Number of nulls (absent or non-finite values).
+    pub fn nulls(&self) -> u64 {
+        self.nulls
+    }
+
+    /// The mean of the values, `None` if there are none.
+    pub fn mean(&self) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        match &self.exact {
+            Exact::Float { sum, .. } => sum.mean(self.count),
+            Exact::Integer { sum, .. } => Some(*sum as f64 / self.count as f64),
+        }
+    }
+
+    /// The smallest value (exact), `None` if there are none.
+    pub fn min(&self) -> Option<Number> {
+        if self.count == 0 {
+            return None;
+        }
+        Some(match self.exact {
+            Exact::Float { min, .. } => Number::Float(min),
+            Exact::Integer { min, .. } => Number::Int(min),
+        })
+    }
+
+    /// The largest value (exact), `None` if there are none.
+    pub fn max(&self) -> Option<Number> {
+        if self.count == 0 {
+            return None;
+        }
+        Some(match self.exact {
+            Exact::Float { max, .. } => Number::Float(max),
+            Exact::Integer { max, .. } => Number::Int(max),
+        })
+    }
+
+    /// Nearest-rank quantile, q in (0, 1]: the value at 1-based rank ⌈q·count⌉ of the sorted
+    /// values (⌈q·count⌉ computed in `f64`).
+    ///
+    /// Exact while `count <= EXACT_VALUES`, and always exact when the rank is the first or
+    /// the last one, or when the value at that rank is 0; otherwise within 1% relative error.
+    /// Integer metrics report the estimate rounded to the nearest integer.
+    ///
+    /// `None` if there are no values or `q` is not in (0, 1].
+    pub fn quantile(&self, q: f64) -> Option<Number> {
+        // Written so that NaN fails too.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        if self.count == 0 || !(q > 0.0 && q <= 1.0) {
+            return None;
+        }
+        let n = self.count;
+        let rank = ((q * n as f64).ceil() as u64).clamp(1, n); // 1-based
+        if n <= EXACT_VALUES as u64 {
+            return Some(self.small_quantile(rank as usize));
+        }
+        let (min, max) = (self.min()?, self.max()?);
+        if rank == 1 {
+            return Some(min);
+        }
+        if rank == n {
+            return Some(max);
+        }
+        // DDSketch picks the 0-based rank floor(q' * (n - 1)); aim at the middle of the
+        // wanted one so that rounding cannot move it.
+        let q_sketch = ((rank - 1) as f64 + 0.5) / (n - 1) as f64;
+        let estimate = self.sketch.quantile(q_sketch).ok()??;
+        Some(match (min, max) {
+            (Number::Float(lo), Number::Float(hi)) => Number::Float(estimate.clamp(lo, hi)),
+            (Number::Int(lo), Number::Int(hi)) => {
+                Number::Int((estimate.round() as i64).clamp(lo, hi))
+            }
+            _ => unreachable!("min and max have the same kind"),
+        })
+    }
+
+    /// The exact value at 1-based `rank` of the buffered values.
+    fn small_quantile(&self, rank: usize) -> Number {
+        let mut vals = self.small;
+        let vals = &mut vals[..self.count as usize];
+        match self.kind {
+            ValueKind::Float => {
+                vals.sort_unstable_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
+                Number::Float(f64::from_bits(vals[rank - 1]))
+            }
+            ValueKind::Integer => {
+                vals.sort_unstable_by_key(|&v| v as i64);
+                Number::Int(vals[rank - 1] as i64)
+            }
+        }
+    }
+
+    /// Approximate memory used by this accumulator: its inline size plus the sketch's bins.
+    pub fn memory_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + self.sketch.length() * std::mem::size_of::<u64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_sum_survives_many_carries() {
+        let mut s = ExactSum::new();
+        for _ in 0..3_000_000 {
+            s.add(0.1);
+        }
+        // 3e6 * fl(0.1), correctly rounded.
+        assert_eq!(s.value(), 300000.0); // exact sum is 300000.0000000000166533...
+        let mut big = ExactSum::new();
+        for _ in 0..5000 {
+            big.add(f64::MAX);
+            big.add(-f64::MAX);
+        }
+        big.add(-1.0);
+        assert_eq!(big.value(), -1.0);
+    }
+
+    #[test]
+    fn exact_sum_overflow_subnormal_and_specials() {
+        let mut s = ExactSum::new();
+        s.add(f64::MAX);
+        s.add(f64::MAX);
+        assert_eq!(s.value(), f64::INFINITY);
+        assert_eq!(s.mean(2), Some(f64::MAX));
+        let tiny = f64::from_bits(1);
+        let mut t = ExactSum::new();
+        t.add(tiny);
+        t.add(tiny);
+        t.add(f64::MIN_POSITIVE);
+        t.add(-f64::MIN_POSITIVE);
+        assert_eq!(t.value(), f64::from_bits(2));
+        let mut u = ExactSum::new();
+        u.add(f64::INFINITY);
+        assert_eq!(u.value(), f64::INFINITY);
+        u.add(f64::NEG_INFINITY);
+        assert!(u.value().is_nan());
+        assert_eq!(ExactSum::new().value().to_bits(), 0);
+        assert_eq!(ExactSum::new().mean(0), None);
+    }
+
+    #[test]
+    fn exact_sum_rounds_half_to_even() {
+        let mut s = ExactSum::new();
+        s.add(1.0);
+        s.add(f64::EPSILON / 2.0); // exactly half an ulp of 1.0: ties to even (1.0)
+        assert_eq!(s.value(), 1.0);
+        s.add(1e-300); // just above the half-way point
+        assert_eq!(s.value(), 1.0 + f64::EPSILON);
+    }
+
+    #[test]
+    fn sketch_never_collapses() {
+        let cfg = *FLOAT_CONFIG;
+        let keys = cfg.key(f64::MAX) - cfg.key(f64::from_bits(2));
+        assert!((keys as u32) < cfg.max_num_bins);
+        let cfg = *INT_CONFIG;
+        let keys = cfg.key(f64::MAX) - cfg.key(f64::from_bits(2));
+        assert!((keys as u32) < cfg.max_num_bins);
+    }
+
+    #[test]
+    fn sizes() {
+        // Inline sizes, for the documentation: one accumulator without heap bins.
+        let size = std::mem::size_of::<MetricStats>();
+        assert!(size <= 1400, "{size}");
+        eprintln!("size_of::<MetricStats>() = {size}");
+        assert_eq!(std::mem::size_of::<ExactSum>(), 544);
+    }
+}
