@@ -1310,11 +1310,6 @@ impl Generator {
             );
         }
         if rec.expand_segments {
-            key(b, b"\"segments@odata.context\":\"");
-            Self::graph_base(b, rec.beta);
-            b.extend_from_slice(b"$metadata#communications/callRecords('");
-            write_guid_raw(b, rec.id.0, rec.id.1);
-            b.extend_from_slice(b"')/sessions('x')/segments\"");
             key(b, b"\"segments\":[");
             let nseg = self.rng.pick(&[(650, 1u32), (250, 2), (100, 3)]);
             let seg_len = (s_end - s_start) / i64::from(nseg);
@@ -1710,6 +1705,17 @@ fn presence(r: &mut Rng, null_pm: u64, absent_pm: u64) -> P {
 fn single(b: &mut Vec<u8>, r: &mut Rng, v: f64, dec: usize) {
     if r.below(20_000) == 0 {
         b.extend_from_slice(b"\"NaN\"");
+    } else if v > 0.0 && v < 0.01 && r.chance(100) {
+        // Scientific notation, as some serializers write small values (`3.5E-05`).
+        let mut m = v;
+        let mut e = 0;
+        while m < 1.0 {
+            m *= 10.0;
+            e += 1;
+        }
+        write_fixed(b, m, 4);
+        b.extend_from_slice(b"E-");
+        write_padded(b, e, 2);
     } else {
         write_fixed(b, v, dec);
     }
