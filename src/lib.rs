@@ -7,6 +7,7 @@ pub mod datetime;
 pub mod document;
 pub mod duration;
 pub mod framing;
+pub mod r#gen;
 pub mod input;
 pub mod model;
 pub mod parallel;
