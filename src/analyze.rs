@@ -105,7 +105,10 @@ pub struct Metric {
 
 impl fmt::Debug for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Metric").field("name", &self.name).field("unit", &self.unit).finish()
+        f.debug_struct("Metric")
+            .field("name", &self.name)
+            .field("unit", &self.unit)
+            .finish()
     }
 }
 
@@ -117,7 +120,9 @@ fn float(x: Option<f64>) -> MetricValue {
 }
 
 fn ms(d: Option<Duration>) -> MetricValue {
-    d.map_or(MetricValue::Absent, |d| MetricValue::Float(d.as_millis_f64()))
+    d.map_or(MetricValue::Absent, |d| {
+        MetricValue::Float(d.as_millis_f64())
+    })
 }
 
 fn int(x: Option<i64>) -> MetricValue {
@@ -137,26 +142,128 @@ macro_rules! metric {
 
 /// The 22 metrics, in alphabetical order of property name (the report order).
 pub const METRICS: [Metric; 22] = [
-    metric!("averageAudioDegradation", Mos, Float, float, average_audio_degradation),
-    metric!("averageAudioNetworkJitter", Ms, Float, ms, average_audio_network_jitter),
-    metric!("averageBandwidthEstimate", Bps, Integer, int, average_bandwidth_estimate),
-    metric!("averageFreezeDuration", Ms, Float, ms, average_freeze_duration),
+    metric!(
+        "averageAudioDegradation",
+        Mos,
+        Float,
+        float,
+        average_audio_degradation
+    ),
+    metric!(
+        "averageAudioNetworkJitter",
+        Ms,
+        Float,
+        ms,
+        average_audio_network_jitter
+    ),
+    metric!(
+        "averageBandwidthEstimate",
+        Bps,
+        Integer,
+        int,
+        average_bandwidth_estimate
+    ),
+    metric!(
+        "averageFreezeDuration",
+        Ms,
+        Float,
+        ms,
+        average_freeze_duration
+    ),
     metric!("averageJitter", Ms, Float, ms, average_jitter),
-    metric!("averagePacketLossRate", Ratio, Float, float, average_packet_loss_rate),
-    metric!("averageRatioOfConcealedSamples", Ratio, Float, float, average_ratio_of_concealed_samples),
-    metric!("averageReceivedFrameRate", Fps, Float, float, average_received_frame_rate),
-    metric!("averageRoundTripTime", Ms, Float, ms, average_round_trip_time),
-    metric!("averageVideoFrameLossPercentage", Percent, Float, float, average_video_frame_loss_percentage),
-    metric!("averageVideoFrameRate", Fps, Float, float, average_video_frame_rate),
-    metric!("averageVideoPacketLossRate", Ratio, Float, float, average_video_packet_loss_rate),
-    metric!("lowFrameRateRatio", Ratio, Float, float, low_frame_rate_ratio),
-    metric!("lowVideoProcessingCapabilityRatio", Ratio, Float, float, low_video_processing_capability_ratio),
-    metric!("maxAudioNetworkJitter", Ms, Float, ms, max_audio_network_jitter),
+    metric!(
+        "averagePacketLossRate",
+        Ratio,
+        Float,
+        float,
+        average_packet_loss_rate
+    ),
+    metric!(
+        "averageRatioOfConcealedSamples",
+        Ratio,
+        Float,
+        float,
+        average_ratio_of_concealed_samples
+    ),
+    metric!(
+        "averageReceivedFrameRate",
+        Fps,
+        Float,
+        float,
+        average_received_frame_rate
+    ),
+    metric!(
+        "averageRoundTripTime",
+        Ms,
+        Float,
+        ms,
+        average_round_trip_time
+    ),
+    metric!(
+        "averageVideoFrameLossPercentage",
+        Percent,
+        Float,
+        float,
+        average_video_frame_loss_percentage
+    ),
+    metric!(
+        "averageVideoFrameRate",
+        Fps,
+        Float,
+        float,
+        average_video_frame_rate
+    ),
+    metric!(
+        "averageVideoPacketLossRate",
+        Ratio,
+        Float,
+        float,
+        average_video_packet_loss_rate
+    ),
+    metric!(
+        "lowFrameRateRatio",
+        Ratio,
+        Float,
+        float,
+        low_frame_rate_ratio
+    ),
+    metric!(
+        "lowVideoProcessingCapabilityRatio",
+        Ratio,
+        Float,
+        float,
+        low_video_processing_capability_ratio
+    ),
+    metric!(
+        "maxAudioNetworkJitter",
+        Ms,
+        Float,
+        ms,
+        max_audio_network_jitter
+    ),
     metric!("maxJitter", Ms, Float, ms, max_jitter),
-    metric!("maxPacketLossRate", Ratio, Float, float, max_packet_loss_rate),
-    metric!("maxRatioOfConcealedSamples", Ratio, Float, float, max_ratio_of_concealed_samples),
+    metric!(
+        "maxPacketLossRate",
+        Ratio,
+        Float,
+        float,
+        max_packet_loss_rate
+    ),
+    metric!(
+        "maxRatioOfConcealedSamples",
+        Ratio,
+        Float,
+        float,
+        max_ratio_of_concealed_samples
+    ),
     metric!("maxRoundTripTime", Ms, Float, ms, max_round_trip_time),
-    metric!("packetUtilization", Packets, Integer, int, packet_utilization),
+    metric!(
+        "packetUtilization",
+        Packets,
+        Integer,
+        int,
+        packet_utilization
+    ),
     metric!(
         "postForwardErrorCorrectionPacketLossRate",
         Ratio,
@@ -241,7 +348,12 @@ impl Dimension {
         if let Some(d) = simple {
             return Ok(d);
         }
-        let unknown = || format!("unknown dimension `{name}` (expected one of: {})", Dimension::NAMES.join(", "));
+        let unknown = || {
+            format!(
+                "unknown dimension `{name}` (expected one of: {})",
+                Dimension::NAMES.join(", ")
+            )
+        };
         let (side, field) = name.split_once('.').ok_or_else(unknown)?;
         let side = match side {
             "caller" => Side::Caller,
@@ -325,7 +437,11 @@ fn endpoint_value<'a>(
     };
     match field {
         EndpointField::ConnectionType => {
-            let net = if caller { &ctx.media.caller_network } else { &ctx.media.callee_network };
+            let net = if caller {
+                &ctx.media.caller_network
+            } else {
+                &ctx.media.callee_network
+            };
             net.as_ref()?.connection_type.map(|c| c.as_str())
         }
         _ => pick(seg).or_else(|| pick(ses)),
@@ -352,18 +468,27 @@ fn decode_key(mut key: &[u8]) -> Vec<Option<String>> {
             key = rest;
         } else {
             let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-            out.push(Some(String::from_utf8_lossy(&rest[4..4 + len]).into_owned()));
+            out.push(Some(
+                String::from_utf8_lossy(&rest[4..4 + len]).into_owned(),
+            ));
             key = &rest[4 + len..];
         }
     }
     out
 }
 
-fn build_key(dims: &[Dimension], ctx: &StreamContext<'_, '_>, key: &mut Vec<u8>, scratch: &mut String) {
+fn build_key(
+    dims: &[Dimension],
+    ctx: &StreamContext<'_, '_>,
+    key: &mut Vec<u8>,
+    scratch: &mut String,
+) {
     key.clear();
     for dim in dims {
         match dim {
-            Dimension::Direction => push_component(key, ctx.stream.stream_direction.map(|d| d.as_str())),
+            Dimension::Direction => {
+                push_component(key, ctx.stream.stream_direction.map(|d| d.as_str()))
+            }
             Dimension::Label => push_component(key, ctx.media.label),
             Dimension::Day | Dimension::Month => match ctx.session.start_date_time {
                 None => push_component(key, None),
@@ -761,11 +886,23 @@ impl Analyzer {
         Ok(self.finish(total, unreadable))
     }
 
-    fn run_input(&self, input: &InputSource, total: &mut Accumulator, progress: &Progress) -> Result<(), RunError> {
+    fn run_input(
+        &self,
+        input: &InputSource,
+        total: &mut Accumulator,
+        progress: &Progress,
+    ) -> Result<(), RunError> {
         let name = input.name();
-        let input_error = |source| RunError::Input(crate::input::InputError { name: name.to_owned(), source });
+        let input_error = |source| {
+            RunError::Input(crate::input::InputError {
+                name: name.to_owned(),
+                source,
+            })
+        };
         match input {
-            InputSource::File { path, .. } if input.compression() == crate::input::Compression::None => {
+            InputSource::File { path, .. }
+                if input.compression() == crate::input::Compression::None =>
+            {
                 let bytes = map_file(path).map_err(input_error)?;
                 self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;
                 total.counts.bytes += bytes.len() as u64;
@@ -789,13 +926,19 @@ impl Analyzer {
                             let mut acc = Accumulator::default();
                             acc.counts.lines += 1;
                             acc.bad_line(
-                                Position { file: name.to_owned(), line: pos.next_line, byte_offset: pos.base },
+                                Position {
+                                    file: name.to_owned(),
+                                    line: pos.next_line,
+                                    byte_offset: pos.base,
+                                },
                                 self.overlong_message(len),
                             );
                             self.merge_checked(total, acc)?;
                             pos.next_line += 1;
                             pos.base += len + u64::from(newline);
-                            progress.bytes_done.fetch_add(len + u64::from(newline), Ordering::Relaxed);
+                            progress
+                                .bytes_done
+                                .fetch_add(len + u64::from(newline), Ordering::Relaxed);
                         }
                     }
                 }
@@ -854,7 +997,9 @@ impl Analyzer {
             &Accumulator::default,
             &per_line,
             |range, acc| {
-                progress.bytes_done.fetch_add((range.end - range.start) as u64, Ordering::Relaxed);
+                progress
+                    .bytes_done
+                    .fetch_add((range.end - range.start) as u64, Ordering::Relaxed);
                 release(range);
                 if failed.is_none()
                     && let Err(e) = self.merge_checked(total, acc)
@@ -874,7 +1019,11 @@ impl Analyzer {
             return;
         }
         acc.counts.lines += 1;
-        let position = || Position { file: name.to_owned(), line: line.number, byte_offset: line.offset };
+        let position = || Position {
+            file: name.to_owned(),
+            line: line.number,
+            byte_offset: line.offset,
+        };
         if line.bytes.len() > self.max_line_bytes {
             acc.bad_line(position(), self.overlong_message(line.bytes.len() as u64));
             return;
@@ -890,7 +1039,13 @@ impl Analyzer {
         }
     }
 
-    fn aggregate(&self, doc: &Document<'_>, acc: &mut Accumulator, key: &mut Vec<u8>, text: &mut String) {
+    fn aggregate(
+        &self,
+        doc: &Document<'_>,
+        acc: &mut Accumulator,
+        key: &mut Vec<u8>,
+        text: &mut String,
+    ) {
         acc.counts.documents += 1;
         for session in doc.sessions() {
             acc.counts.sessions += 1;
@@ -900,12 +1055,20 @@ impl Analyzer {
                     acc.counts.media += 1;
                     for stream in media.streams {
                         acc.counts.streams += 1;
-                        let ctx = StreamContext { session, segment, media, stream };
+                        let ctx = StreamContext {
+                            session,
+                            segment,
+                            media,
+                            stream,
+                        };
                         build_key(&self.group_by, &ctx, key, text);
                         let (quality, reasons) = classify(self.classifier, media.label, stream);
                         let group = match acc.groups.get_mut(&key[..]) {
                             Some(g) => g,
-                            None => acc.groups.entry(key.clone().into_boxed_slice()).or_default(),
+                            None => acc
+                                .groups
+                                .entry(key.clone().into_boxed_slice())
+                                .or_default(),
                         };
                         group.add(stream, quality, reasons);
                     }
@@ -918,12 +1081,24 @@ impl Analyzer {
         let mut groups: Vec<GroupReport> = total
             .groups
             .into_iter()
-            .map(|(k, stats)| GroupReport { key: decode_key(&k), stats })
+            .map(|(k, stats)| GroupReport {
+                key: decode_key(&k),
+                stats,
+            })
             .collect();
         if self.group_by.is_empty() && groups.is_empty() {
-            groups.push(GroupReport { key: Vec::new(), stats: GroupStats::new() });
+            groups.push(GroupReport {
+                key: Vec::new(),
+                stats: GroupStats::new(),
+            });
         }
         groups.sort_by(|a, b| a.key.cmp(&b.key));
-        Report { input: total.counts, errors: total.errors, group_by: self.group_by.clone(), groups, unreadable }
+        Report {
+            input: total.counts,
+            errors: total.errors,
+            group_by: self.group_by.clone(),
+            groups,
+            unreadable,
+        }
     }
 }

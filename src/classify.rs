@@ -36,7 +36,9 @@ impl std::str::FromStr for Classifier {
         match s {
             "current" => Ok(Classifier::Current),
             "cqd-2020" => Ok(Classifier::Cqd2020),
-            other => Err(format!("unknown classifier `{other}` (expected `current` or `cqd-2020`)")),
+            other => Err(format!(
+                "unknown classifier `{other}` (expected `current` or `cqd-2020`)"
+            )),
         }
     }
 }
@@ -156,7 +158,11 @@ fn millis(d: Option<Duration>) -> Option<f64> {
 }
 
 /// Classifies one stream of a media with the given label.
-pub fn classify(classifier: Classifier, label: Option<&str>, s: &MediaStream<'_>) -> (Quality, Reasons) {
+pub fn classify(
+    classifier: Classifier,
+    label: Option<&str>,
+    s: &MediaStream<'_>,
+) -> (Quality, Reasons) {
     let enough_packets = s.packet_utilization.is_some_and(|p| p > 500);
     let legacy = classifier == Classifier::Cqd2020;
     match stream_kind(label) {
@@ -166,8 +172,16 @@ pub fn classify(classifier: Classifier, label: Option<&str>, s: &MediaStream<'_>
                 return (Quality::Unclassified, Reasons::NONE);
             }
             let mut checks: [(Option<f64>, f64, Reasons); 5] = [
-                (millis(s.average_round_trip_time), 500.0, Reasons::ROUND_TRIP),
-                (finite(s.average_packet_loss_rate), 0.1, Reasons::PACKET_LOSS),
+                (
+                    millis(s.average_round_trip_time),
+                    500.0,
+                    Reasons::ROUND_TRIP,
+                ),
+                (
+                    finite(s.average_packet_loss_rate),
+                    0.1,
+                    Reasons::PACKET_LOSS,
+                ),
                 (millis(s.average_jitter), 30.0, Reasons::JITTER),
                 (None, 1.0, Reasons::DEGRADATION),
                 (None, 0.07, Reasons::CONCEALED),
@@ -225,7 +239,11 @@ fn video_chain(s: &MediaStream<'_>, min_fps: f64) -> (Quality, Reasons) {
 }
 
 fn decide(poor: bool, reason: Reasons) -> (Quality, Reasons) {
-    if poor { (Quality::Poor, reason) } else { (Quality::Good, Reasons::NONE) }
+    if poor {
+        (Quality::Poor, reason)
+    } else {
+        (Quality::Good, Reasons::NONE)
+    }
 }
 
 fn verdict(any_present: bool, reasons: Reasons) -> (Quality, Reasons) {
@@ -248,7 +266,10 @@ mod tests {
     }
 
     fn audio(packets: Option<i64>) -> MediaStream<'static> {
-        MediaStream { packet_utilization: packets, ..Default::default() }
+        MediaStream {
+            packet_utilization: packets,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -256,8 +277,14 @@ mod tests {
         assert_eq!(stream_kind(Some("main-audio")), StreamKind::Audio);
         assert_eq!(stream_kind(Some("screen-audio")), StreamKind::Audio);
         assert_eq!(stream_kind(Some("main-video")), StreamKind::Video);
-        assert_eq!(stream_kind(Some("applicationsharing-video")), StreamKind::ScreenSharing);
-        assert_eq!(stream_kind(Some("video-based-screen-sharing-video")), StreamKind::ScreenSharing);
+        assert_eq!(
+            stream_kind(Some("applicationsharing-video")),
+            StreamKind::ScreenSharing
+        );
+        assert_eq!(
+            stream_kind(Some("video-based-screen-sharing-video")),
+            StreamKind::ScreenSharing
+        );
         assert_eq!(stream_kind(Some("Main-video")), StreamKind::Video);
         assert_eq!(stream_kind(Some("main-VIDEO")), StreamKind::Other);
         assert_eq!(stream_kind(Some("data")), StreamKind::Other);
@@ -268,13 +295,25 @@ mod tests {
     fn audio_packet_precondition_is_strict() {
         let mut s = audio(Some(500));
         s.average_jitter = ms(10);
-        assert_eq!(classify(Classifier::Current, Some("main-audio"), &s).0, Quality::Unclassified);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-audio"), &s).0,
+            Quality::Unclassified
+        );
         s.packet_utilization = Some(501);
-        assert_eq!(classify(Classifier::Current, Some("main-audio"), &s).0, Quality::Good);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-audio"), &s).0,
+            Quality::Good
+        );
         s.packet_utilization = None;
-        assert_eq!(classify(Classifier::Current, Some("main-audio"), &s).0, Quality::Unclassified);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-audio"), &s).0,
+            Quality::Unclassified
+        );
         // The 2020 rules have no precondition.
-        assert_eq!(classify(Classifier::Cqd2020, Some("main-audio"), &s).0, Quality::Good);
+        assert_eq!(
+            classify(Classifier::Cqd2020, Some("main-audio"), &s).0,
+            Quality::Good
+        );
     }
 
     #[test]
@@ -283,7 +322,10 @@ mod tests {
         s.average_jitter = ms(30);
         s.average_round_trip_time = ms(500);
         s.average_packet_loss_rate = Some(0.1);
-        assert_eq!(classify(Classifier::Current, Some("main-audio"), &s), (Quality::Good, Reasons::NONE));
+        assert_eq!(
+            classify(Classifier::Current, Some("main-audio"), &s),
+            (Quality::Good, Reasons::NONE)
+        );
         s.average_jitter = Some(Duration::from_nanos(30_000_001));
         s.average_packet_loss_rate = Some(0.100001);
         let (q, r) = classify(Classifier::Current, Some("main-audio"), &s);
@@ -294,19 +336,31 @@ mod tests {
     #[test]
     fn audio_without_metrics_or_non_finite() {
         let mut s = audio(Some(1000));
-        assert_eq!(classify(Classifier::Current, Some("main-audio"), &s).0, Quality::Unclassified);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-audio"), &s).0,
+            Quality::Unclassified
+        );
         s.average_packet_loss_rate = Some(f64::NAN);
-        assert_eq!(classify(Classifier::Current, Some("main-audio"), &s).0, Quality::Unclassified);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-audio"), &s).0,
+            Quality::Unclassified
+        );
         s.average_audio_degradation = Some(1.2);
         // Degradation is not a current reason.
-        assert_eq!(classify(Classifier::Current, Some("main-audio"), &s).0, Quality::Unclassified);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-audio"), &s).0,
+            Quality::Unclassified
+        );
         assert_eq!(
             classify(Classifier::Cqd2020, Some("main-audio"), &s),
             (Quality::Poor, Reasons::DEGRADATION)
         );
         s.average_audio_degradation = None;
         s.average_ratio_of_concealed_samples = Some(0.07);
-        assert_eq!(classify(Classifier::Cqd2020, Some("main-audio"), &s).0, Quality::Good);
+        assert_eq!(
+            classify(Classifier::Cqd2020, Some("main-audio"), &s).0,
+            Quality::Good
+        );
         s.average_ratio_of_concealed_samples = Some(0.0700001);
         assert_eq!(
             classify(Classifier::Cqd2020, Some("main-audio"), &s),
@@ -324,10 +378,16 @@ mod tests {
             (Quality::Poor, Reasons::FRAME_RATE)
         );
         s.average_video_frame_loss_percentage = Some(50.0);
-        assert_eq!(classify(Classifier::Current, Some("main-video"), &s).0, Quality::Good);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-video"), &s).0,
+            Quality::Good
+        );
         s.average_video_frame_loss_percentage = None;
         s.average_video_frame_rate = Some(7.0);
-        assert_eq!(classify(Classifier::Current, Some("main-video"), &s).0, Quality::Good);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-video"), &s).0,
+            Quality::Good
+        );
         s.average_video_frame_rate = None;
         s.post_forward_error_correction_packet_loss_rate = Some(0.15000001);
         assert_eq!(
@@ -335,8 +395,14 @@ mod tests {
             (Quality::Poor, Reasons::POST_FEC_PACKET_LOSS)
         );
         s.packet_utilization = Some(500);
-        assert_eq!(classify(Classifier::Current, Some("main-video"), &s).0, Quality::Unclassified);
-        assert_eq!(classify(Classifier::Cqd2020, Some("main-video"), &s).0, Quality::Poor);
+        assert_eq!(
+            classify(Classifier::Current, Some("main-video"), &s).0,
+            Quality::Unclassified
+        );
+        assert_eq!(
+            classify(Classifier::Cqd2020, Some("main-video"), &s).0,
+            Quality::Poor
+        );
     }
 
     #[test]
@@ -345,17 +411,32 @@ mod tests {
         s.average_video_frame_loss_percentage = Some(60.0);
         s.average_video_frame_rate = Some(5.0);
         let label = Some("applicationsharing-video");
-        assert_eq!(classify(Classifier::Current, label, &s), (Quality::Poor, Reasons::FRAME_LOSS));
+        assert_eq!(
+            classify(Classifier::Current, label, &s),
+            (Quality::Poor, Reasons::FRAME_LOSS)
+        );
         s.video_codec = Some(VideoCodec::from_wire("h264s"));
         assert_eq!(classify(Classifier::Current, label, &s).0, Quality::Good);
         s.average_video_frame_rate = Some(0.5);
-        assert_eq!(classify(Classifier::Current, label, &s), (Quality::Poor, Reasons::FRAME_RATE));
+        assert_eq!(
+            classify(Classifier::Current, label, &s),
+            (Quality::Poor, Reasons::FRAME_RATE)
+        );
         s.average_video_frame_rate = None;
-        assert_eq!(classify(Classifier::Current, label, &s).0, Quality::Unclassified);
+        assert_eq!(
+            classify(Classifier::Current, label, &s).0,
+            Quality::Unclassified
+        );
         // 2020: the video chain regardless of codec, 2 fps floor.
-        assert_eq!(classify(Classifier::Cqd2020, label, &s), (Quality::Poor, Reasons::FRAME_LOSS));
+        assert_eq!(
+            classify(Classifier::Cqd2020, label, &s),
+            (Quality::Poor, Reasons::FRAME_LOSS)
+        );
         s.average_video_frame_loss_percentage = None;
         s.average_video_frame_rate = Some(1.5);
-        assert_eq!(classify(Classifier::Cqd2020, label, &s), (Quality::Poor, Reasons::FRAME_RATE));
+        assert_eq!(
+            classify(Classifier::Cqd2020, label, &s),
+            (Quality::Poor, Reasons::FRAME_RATE)
+        );
     }
 }

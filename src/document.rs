@@ -64,7 +64,12 @@ pub struct DocumentError {
 
 impl DocumentError {
     fn new(kind: DocumentErrorKind, message: String) -> Self {
-        DocumentError { kind, reversed_path: Vec::new(), message, byte: None }
+        DocumentError {
+            kind,
+            reversed_path: Vec::new(),
+            message,
+            byte: None,
+        }
     }
 
     fn syntax(e: &simd_json::Error, line_len: usize) -> Self {
@@ -155,7 +160,9 @@ impl DocumentError {
 }
 
 fn is_plain_key(k: &str) -> bool {
-    !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@' || b == b'.')
+    !k.is_empty()
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@' || b == b'.')
 }
 
 impl fmt::Display for DocumentError {
@@ -203,7 +210,9 @@ impl Default for LineParser {
 
 impl fmt::Debug for LineParser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LineParser").field("buffer_capacity", &self.buf.capacity()).finish()
+        f.debug_struct("LineParser")
+            .field("buffer_capacity", &self.buf.capacity())
+            .finish()
     }
 }
 
@@ -232,11 +241,24 @@ impl LineParser {
         self.buf.extend_from_slice(line);
         self.buf.resize(line.len() + simd_json::INPUT_PADDING, b' ');
         let mut tape = self.tape.take().unwrap_or_else(Tape::null).reset();
-        let result = match simd_json::fill_tape_padded(&mut self.buf, line.len(), &mut self.buffers, &mut tape) {
+        let result = match simd_json::fill_tape_padded(
+            &mut self.buf,
+            line.len(),
+            &mut self.buffers,
+            &mut tape,
+        ) {
             Err(e) => Err(DocumentError::syntax(&e, line.len())),
             Ok(()) => match reading {
-                Reading::Full => Walker::<true> { nodes: &tape.0, bump: &self.bump }.document(),
-                Reading::Analyze => Walker::<false> { nodes: &tape.0, bump: &self.bump }.document(),
+                Reading::Full => Walker::<true> {
+                    nodes: &tape.0,
+                    bump: &self.bump,
+                }
+                .document(),
+                Reading::Analyze => Walker::<false> {
+                    nodes: &tape.0,
+                    bump: &self.bump,
+                }
+                .document(),
             },
         };
         let out = f(result);
@@ -254,7 +276,10 @@ fn found(node: &Node<'_>) -> String {
             if shown.len() < s.len() {
                 shown.push('…');
             }
-            format!("string {}", serde_json::to_string(&shown).unwrap_or_default())
+            format!(
+                "string {}",
+                serde_json::to_string(&shown).unwrap_or_default()
+            )
         }
         Node::Static(StaticNode::Null) => "null".into(),
         Node::Static(StaticNode::Bool(_)) => "boolean".into(),
@@ -263,7 +288,10 @@ fn found(node: &Node<'_>) -> String {
 }
 
 fn type_error(expected: &str, node: &Node<'_>) -> DocumentError {
-    DocumentError::new(DocumentErrorKind::Value, format!("expected {expected}, found {}", found(node)))
+    DocumentError::new(
+        DocumentErrorKind::Value,
+        format!("expected {expected}, found {}", found(node)),
+    )
 }
 
 struct Walker<'t, 'a, const FULL: bool> {
@@ -406,7 +434,10 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
             },
             Node::Static(StaticNode::Null) => Ok(None),
             Node::String(s) => parse_int64_string(s).map(Some).ok_or_else(|| {
-                type_error("a 64-bit integer (a number or a decimal string)", &self.nodes[i])
+                type_error(
+                    "a 64-bit integer (a number or a decimal string)",
+                    &self.nodes[i],
+                )
             }),
             ref other => Err(type_error("a 64-bit integer", other)),
         }
@@ -436,7 +467,10 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 Ok(d) => Ok(Some(d)),
                 Err(e) => Err(DocumentError::new(
                     DocumentErrorKind::Value,
-                    format!("expected an ISO-8601 duration, found {} ({e})", found(&self.nodes[i])),
+                    format!(
+                        "expected an ISO-8601 duration, found {} ({e})",
+                        found(&self.nodes[i])
+                    ),
                 )),
             },
             Node::Static(StaticNode::Null) => Ok(None),
@@ -451,7 +485,10 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 Ok(d) => Ok(Some(d)),
                 Err(e) => Err(DocumentError::new(
                     DocumentErrorKind::Value,
-                    format!("expected a date-time with offset, found {} ({e})", found(&self.nodes[i])),
+                    format!(
+                        "expected a date-time with offset, found {} ({e})",
+                        found(&self.nodes[i])
+                    ),
                 )),
             },
             Node::Static(StaticNode::Null) => Ok(None),
@@ -477,7 +514,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
     /// The last occurrence of `key` among the members of the object at `i`, if its value is
     /// not `null`.
     fn member(&self, i: usize, key: &str) -> Option<usize> {
-        let Node::Object { len, .. } = self.nodes[i] else { return None };
+        let Node::Object { len, .. } = self.nodes[i] else {
+            return None;
+        };
         let mut at = i + 1;
         let mut last = None;
         for _ in 0..len {
@@ -492,14 +531,20 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     fn document(&self) -> Res<Document<'a>> {
         if !matches!(self.nodes.first(), Some(Node::Object { .. })) {
-            let what = self.nodes.first().map(found).unwrap_or_else(|| "nothing".into());
+            let what = self
+                .nodes
+                .first()
+                .map(found)
+                .unwrap_or_else(|| "nothing".into());
             return Err(DocumentError::new(
                 DocumentErrorKind::Shape,
                 format!("not a callRecords document: expected a JSON object, found {what}"),
             ));
         }
         if self.member(0, "sessions").is_some() {
-            return Ok(Document::CallRecord(self.call_record(0)?.unwrap_or_default()));
+            return Ok(Document::CallRecord(
+                self.call_record(0)?.unwrap_or_default(),
+            ));
         }
         let Some(value) = self.member(0, "value") else {
             return Err(DocumentError::new(
@@ -561,7 +606,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "endDateTime" if FULL => r.end_date_time = self.datetime(v)?,
                 "joinWebUrl" if FULL => r.join_web_url = self.string(v)?,
                 "organizer" if FULL => r.organizer = self.identity_set(v)?,
-                "participants" if FULL => r.participants = self.array(v, |j| self.identity_set(j))?,
+                "participants" if FULL => {
+                    r.participants = self.array(v, |j| self.identity_set(j))?
+                }
                 "organizer_v2" if FULL => r.organizer_v2 = self.participant(v)?,
                 "participants_v2" if FULL => {
                     r.participants_v2 = self.array(v, |j| self.participant(j))?
@@ -648,7 +695,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                         Some("microsoft.graph.callRecords.participantEndpoint") => {
                             EndpointKind::Participant
                         }
-                        Some("microsoft.graph.callRecords.serviceEndpoint") => EndpointKind::Service,
+                        Some("microsoft.graph.callRecords.serviceEndpoint") => {
+                            EndpointKind::Service
+                        }
                         Some(other) => EndpointKind::Other(other),
                     }
                 }
@@ -669,12 +718,18 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         self.object(i, |u: &mut UserAgent<'a>, key, v| {
             match key {
                 "platform" => u.platform = self.enumeration(v, ClientPlatform::from_wire)?,
-                "productFamily" => u.product_family = self.enumeration(v, ProductFamily::from_wire)?,
+                "productFamily" => {
+                    u.product_family = self.enumeration(v, ProductFamily::from_wire)?
+                }
                 "@odata.type" if FULL => {
                     u.kind = match self.annotation(v).map(|t| t.trim_start_matches('#')) {
                         None => UserAgentKind::Unspecified,
-                        Some("microsoft.graph.callRecords.clientUserAgent") => UserAgentKind::Client,
-                        Some("microsoft.graph.callRecords.serviceUserAgent") => UserAgentKind::Service,
+                        Some("microsoft.graph.callRecords.clientUserAgent") => {
+                            UserAgentKind::Client
+                        }
+                        Some("microsoft.graph.callRecords.serviceUserAgent") => {
+                            UserAgentKind::Service
+                        }
                         Some(other) => UserAgentKind::Other(other),
                     }
                 }
@@ -798,7 +853,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                     d.initial_signal_level_root_mean_square = self.single(v)?
                 }
                 "lowSpeechLevelEventRatio" => d.low_speech_level_event_ratio = self.single(v)?,
-                "lowSpeechToNoiseEventRatio" => d.low_speech_to_noise_event_ratio = self.single(v)?,
+                "lowSpeechToNoiseEventRatio" => {
+                    d.low_speech_to_noise_event_ratio = self.single(v)?
+                }
                 "micGlitchRate" => d.mic_glitch_rate = self.single(v)?,
                 "receivedNoiseLevel" => d.received_noise_level = self.int32(v)?,
                 "receivedSignalLevel" => d.received_signal_level = self.int32(v)?,
@@ -808,7 +865,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "renderNotFunctioningEventRatio" => {
                     d.render_not_functioning_event_ratio = self.single(v)?
                 }
-                "renderZeroVolumeEventRatio" => d.render_zero_volume_event_ratio = self.single(v)?,
+                "renderZeroVolumeEventRatio" => {
+                    d.render_zero_volume_event_ratio = self.single(v)?
+                }
                 "sentNoiseLevel" => d.sent_noise_level = self.int32(v)?,
                 "sentSignalLevel" => d.sent_signal_level = self.int32(v)?,
                 "speakerGlitchRate" => d.speaker_glitch_rate = self.single(v)?,
@@ -859,7 +918,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 }
                 "wifiSignalStrength" if FULL => n.wifi_signal_strength = self.int32(v)?,
                 "wifiVendorDriver" if FULL => n.wifi_vendor_driver = self.string(v)?,
-                "wifiVendorDriverVersion" if FULL => n.wifi_vendor_driver_version = self.string(v)?,
+                "wifiVendorDriverVersion" if FULL => {
+                    n.wifi_vendor_driver_version = self.string(v)?
+                }
                 _ => {}
             }
             Ok(())
@@ -896,7 +957,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                     s.average_video_frame_loss_percentage = self.single(v)?
                 }
                 "averageVideoFrameRate" => s.average_video_frame_rate = self.single(v)?,
-                "averageVideoPacketLossRate" => s.average_video_packet_loss_rate = self.single(v)?,
+                "averageVideoPacketLossRate" => {
+                    s.average_video_packet_loss_rate = self.single(v)?
+                }
                 "lowFrameRateRatio" => s.low_frame_rate_ratio = self.single(v)?,
                 "lowVideoProcessingCapabilityRatio" => {
                     s.low_video_processing_capability_ratio = self.single(v)?
@@ -904,7 +967,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "maxAudioNetworkJitter" => s.max_audio_network_jitter = self.duration(v)?,
                 "maxJitter" => s.max_jitter = self.duration(v)?,
                 "maxPacketLossRate" => s.max_packet_loss_rate = self.single(v)?,
-                "maxRatioOfConcealedSamples" => s.max_ratio_of_concealed_samples = self.single(v)?,
+                "maxRatioOfConcealedSamples" => {
+                    s.max_ratio_of_concealed_samples = self.single(v)?
+                }
                 "maxRoundTripTime" => s.max_round_trip_time = self.duration(v)?,
                 "packetUtilization" => s.packet_utilization = self.int64(v)?,
                 "postForwardErrorCorrectionPacketLossRate" => {
@@ -915,7 +980,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                     s.stream_direction = self.enumeration(v, MediaStreamDirection::from_wire)?
                 }
                 "videoCodec" => s.video_codec = self.enumeration(v, VideoCodec::from_wire)?,
-                "audioCodec" if FULL => s.audio_codec = self.enumeration(v, AudioCodec::from_wire)?,
+                "audioCodec" if FULL => {
+                    s.audio_codec = self.enumeration(v, AudioCodec::from_wire)?
+                }
                 "endDateTime" if FULL => s.end_date_time = self.datetime(v)?,
                 "startDateTime" if FULL => s.start_date_time = self.datetime(v)?,
                 "isAudioForwardErrorCorrectionUsed" if FULL => {
@@ -978,20 +1045,41 @@ mod tests {
         let ok = r#"{"value":[{"isTest":1,"isTest":true}]}"#;
         assert_eq!(parse_full(ok), Ok(1));
         let bad = r#"{"value":[{"isTest":true,"isTest":1}]}"#;
-        assert!(parse_full(bad).unwrap_err().starts_with("value[0].isTest: expected a boolean"));
+        assert!(
+            parse_full(bad)
+                .unwrap_err()
+                .starts_with("value[0].isTest: expected a boolean")
+        );
         let gone = r#"{"sessions":[{}],"sessions":null}"#;
         assert!(parse_full(gone).unwrap_err().contains("neither"));
     }
 
     #[test]
     fn shapes() {
-        assert_eq!(parse_full(r#"{"value":[{"id":"a"},null,{"id":"b"}]}"#), Ok(2));
-        assert_eq!(parse_full(r#"{"value":[{"id":"r","sessions":[{},{}]},{"sessions":[{}]}]}"#), Ok(3));
-        assert_eq!(parse_full(r#"{"id":"r","value":[1],"sessions":[{}]}"#), Ok(1));
+        assert_eq!(
+            parse_full(r#"{"value":[{"id":"a"},null,{"id":"b"}]}"#),
+            Ok(2)
+        );
+        assert_eq!(
+            parse_full(r#"{"value":[{"id":"r","sessions":[{},{}]},{"sessions":[{}]}]}"#),
+            Ok(3)
+        );
+        assert_eq!(
+            parse_full(r#"{"id":"r","value":[1],"sessions":[{}]}"#),
+            Ok(1)
+        );
         assert_eq!(parse_full(r#"{"value":[]}"#), Ok(0));
         assert!(parse_full("{}").unwrap_err().contains("neither"));
-        assert!(parse_full("[]").unwrap_err().contains("expected a JSON object, found array"));
-        assert!(parse_full(r#"{"value":{}}"#).unwrap_err().starts_with("value: expected an array"));
+        assert!(
+            parse_full("[]")
+                .unwrap_err()
+                .contains("expected a JSON object, found array")
+        );
+        assert!(
+            parse_full(r#"{"value":{}}"#)
+                .unwrap_err()
+                .starts_with("value: expected an array")
+        );
     }
 
     #[test]

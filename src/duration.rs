@@ -375,7 +375,7 @@ impl fmt::Display for Duration {
             write!(f, "{secs}")?;
             if frac > 0 {
                 let mut width = 9;
-                while frac % 10 == 0 {
+                while frac.is_multiple_of(10) {
                     frac /= 10;
                     width -= 1;
                 }

@@ -80,14 +80,24 @@ pub struct Lines<'b> {
 impl<'b> Lines<'b> {
     /// Lines of a whole input: numbering from 1 at offset 0, a leading BOM skipped.
     pub fn new(data: &'b [u8]) -> Self {
-        Lines { data, at: 0, number: 0, base: 0 }
+        Lines {
+            data,
+            at: 0,
+            number: 0,
+            base: 0,
+        }
     }
 
     /// Lines of a piece of an input that starts at a line start: `first_number` is the number
     /// of its first line and `base_offset` the offset of its first byte. A BOM is skipped only
     /// when `base_offset` is 0.
     pub fn starting_at(data: &'b [u8], first_number: u64, base_offset: u64) -> Self {
-        Lines { data, at: 0, number: first_number.saturating_sub(1), base: base_offset }
+        Lines {
+            data,
+            at: 0,
+            number: first_number.saturating_sub(1),
+            base: base_offset,
+        }
     }
 
     /// Bytes not yet consumed.
@@ -116,7 +126,11 @@ impl<'b> Iterator for Lines<'b> {
         if start == 0 && self.base == 0 {
             bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
         }
-        Some(Line { bytes, number: self.number, offset: self.base + start as u64 })
+        Some(Line {
+            bytes,
+            number: self.number,
+            offset: self.base + start as u64,
+        })
     }
 }
 
@@ -186,7 +200,9 @@ mod tests {
     use super::*;
 
     fn collect(data: &[u8]) -> Vec<(u64, u64, Vec<u8>)> {
-        Lines::new(data).map(|l| (l.number, l.offset, l.bytes.to_vec())).collect()
+        Lines::new(data)
+            .map(|l| (l.number, l.offset, l.bytes.to_vec()))
+            .collect()
     }
 
     #[test]
@@ -194,9 +210,21 @@ mod tests {
         let got = collect(b"a\r\n \t\r\n\nb");
         assert_eq!(
             got,
-            vec![(1, 0, b"a".to_vec()), (2, 3, b" \t".to_vec()), (3, 7, vec![]), (4, 8, b"b".to_vec())]
+            vec![
+                (1, 0, b"a".to_vec()),
+                (2, 3, b" \t".to_vec()),
+                (3, 7, vec![]),
+                (4, 8, b"b".to_vec())
+            ]
         );
-        assert!(Line { bytes: b" \t\r", number: 1, offset: 0 }.is_blank());
+        assert!(
+            Line {
+                bytes: b" \t\r",
+                number: 1,
+                offset: 0
+            }
+            .is_blank()
+        );
     }
 
     #[test]

@@ -396,7 +396,7 @@ fn write_fixed(b: &mut Vec<u8>, v: f64, dec: usize) {
     let mut frac = scaled % p;
     if frac != 0 {
         let mut width = dec;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             width -= 1;
         }
@@ -548,7 +548,7 @@ fn write_duration(b: &mut Vec<u8>, ticks: i64) {
             if f > 0 {
                 let mut f = f;
                 let mut width = 7;
-                while f % 10 == 0 {
+                while f.is_multiple_of(10) {
                     f /= 10;
                     width -= 1;
                 }
@@ -606,7 +606,7 @@ fn write_ts(b: &mut Vec<u8>, ticks: i64, st: TsStyle) {
     if st.trim {
         if f != 0 {
             let mut width = 7;
-            while f % 10 == 0 {
+            while f.is_multiple_of(10) {
                 f /= 10;
                 width -= 1;
             }
@@ -1413,7 +1413,7 @@ impl Generator {
                     b""
                 } else if r.chance(5) {
                     b"bidirectional"
-                } else if (i + first_dir) % 2 == 0 {
+                } else if (i + first_dir).is_multiple_of(2) {
                     b"callerToCallee"
                 } else {
                     b"calleeToCaller"

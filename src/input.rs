@@ -91,8 +91,13 @@ const EXTENSIONS: [&str; 3] = [".ndjson", ".jsonl", ".json"];
 /// True when a file name found in a directory is an input: `*.ndjson`, `*.jsonl`, `*.json`,
 /// each optionally followed by `.gz` or `.zst`.
 pub fn is_input_name(name: &str) -> bool {
-    let base = name.strip_suffix(".gz").or_else(|| name.strip_suffix(".zst")).unwrap_or(name);
-    EXTENSIONS.iter().any(|ext| base.len() > ext.len() && base.ends_with(ext))
+    let base = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(name);
+    EXTENSIONS
+        .iter()
+        .any(|ext| base.len() > ext.len() && base.ends_with(ext))
         || EXTENSIONS.iter().any(|ext| base == &ext[..])
 }
 
@@ -116,15 +121,23 @@ pub fn discover(args: &[String]) -> (Vec<InputSource>, Vec<InputError>) {
                 let mut found = Vec::new();
                 walk_dir(&path, &mut found, &mut errors);
                 found.sort_by(|a: &PathBuf, b: &PathBuf| {
-                    a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes())
+                    a.as_os_str()
+                        .as_encoded_bytes()
+                        .cmp(b.as_os_str().as_encoded_bytes())
                 });
                 inputs.extend(found.into_iter().map(|p| InputSource::File {
                     name: p.to_string_lossy().into_owned(),
                     path: p,
                 }));
             }
-            Ok(_) => inputs.push(InputSource::File { path, name: arg.clone() }),
-            Err(source) => errors.push(InputError { name: arg.clone(), source }),
+            Ok(_) => inputs.push(InputSource::File {
+                path,
+                name: arg.clone(),
+            }),
+            Err(source) => errors.push(InputError {
+                name: arg.clone(),
+                source,
+            }),
         }
     }
     (inputs, errors)
@@ -134,7 +147,10 @@ fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) 
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(source) => {
-            errors.push(InputError { name: dir.to_string_lossy().into_owned(), source });
+            errors.push(InputError {
+                name: dir.to_string_lossy().into_owned(),
+                source,
+            });
             return;
         }
     };
@@ -142,13 +158,18 @@ fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) 
         let entry = match entry {
             Ok(e) => e,
             Err(source) => {
-                errors.push(InputError { name: dir.to_string_lossy().into_owned(), source });
+                errors.push(InputError {
+                    name: dir.to_string_lossy().into_owned(),
+                    source,
+                });
                 continue;
             }
         };
         let path = entry.path();
         // file_type() does not follow symlinks: a symlinked directory is not entered.
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             walk_dir(&path, found, errors);
         } else if is_input_name(&entry.file_name().to_string_lossy()) {
@@ -237,7 +258,9 @@ pub fn open_stream(source: &InputSource) -> io::Result<Box<dyn Read + Send>> {
     match source.compression() {
         Compression::None => Ok(raw),
         #[cfg(feature = "compression")]
-        Compression::Gzip => Ok(Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, raw)))),
+        Compression::Gzip => Ok(Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 20, raw),
+        ))),
         #[cfg(feature = "compression")]
         Compression::Zstd => Ok(Box::new(zstd::stream::read::Decoder::new(raw)?)),
         #[cfg(not(feature = "compression"))]
@@ -330,7 +353,11 @@ impl<R: Read> BlockReader<R> {
             return Ok(None);
         }
         if let Some(last_nl) = memchr::memrchr(b'\n', &self.buf[..self.filled]) {
-            let end = if self.eof && self.filled <= self.block { self.filled } else { last_nl + 1 };
+            let end = if self.eof && self.filled <= self.block {
+                self.filled
+            } else {
+                last_nl + 1
+            };
             self.consumed = end;
             return Ok(Some(Block::Lines(&self.buf[..end])));
         }
@@ -366,12 +393,18 @@ impl<R: Read> BlockReader<R> {
             if let Some(n) = memchr::memchr(b'\n', &self.buf[..self.filled]) {
                 skipped += n as u64;
                 self.consumed = n + 1;
-                return Ok(Some(Block::Overlong { len: skipped, newline: true }));
+                return Ok(Some(Block::Overlong {
+                    len: skipped,
+                    newline: true,
+                }));
             }
             skipped += self.filled as u64;
             self.filled = 0;
             if self.eof {
-                return Ok(Some(Block::Overlong { len: skipped, newline: false }));
+                return Ok(Some(Block::Overlong {
+                    len: skipped,
+                    newline: false,
+                }));
             }
         }
     }
@@ -383,7 +416,14 @@ mod tests {
 
     #[test]
     fn input_names() {
-        for yes in ["a.ndjson", "a.jsonl", "a.json", "a.json.gz", "x/.h.ndjson.zst", ".json"] {
+        for yes in [
+            "a.ndjson",
+            "a.jsonl",
+            "a.json",
+            "a.json.gz",
+            "x/.h.ndjson.zst",
+            ".json",
+        ] {
             assert!(is_input_name(yes), "{yes}");
         }
         for no in ["a.txt", "a.gz", "a.ndjson.bz2", "json", "a.json.gz.zst"] {
@@ -397,7 +437,9 @@ mod tests {
         while let Some(b) = r.next_block().unwrap() {
             out.push(match b {
                 Block::Lines(l) => String::from_utf8(l.to_vec()).unwrap(),
-                Block::Overlong { len, newline } => format!("<{len}{}>", if newline { "" } else { "$" }),
+                Block::Overlong { len, newline } => {
+                    format!("<{len}{}>", if newline { "" } else { "$" })
+                }
             });
         }
         out
@@ -413,7 +455,10 @@ mod tests {
 
     #[test]
     fn overlong_lines_are_skipped() {
-        assert_eq!(blocks(b"a\nbbbbbbbbbbbbbbbbbbbb\nc\n", 4, 8), vec!["a\n", "<20>", "c\n"]);
+        assert_eq!(
+            blocks(b"a\nbbbbbbbbbbbbbbbbbbbb\nc\n", 4, 8),
+            vec!["a\n", "<20>", "c\n"]
+        );
         assert_eq!(blocks(b"bbbbbbbbbbbbbbbbbbbb", 4, 8), vec!["<20$>"]);
     }
 }

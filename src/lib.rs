@@ -11,4 +11,5 @@ pub mod r#gen;
 pub mod input;
 pub mod model;
 pub mod parallel;
+pub mod report;
 pub mod stats;

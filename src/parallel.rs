@@ -73,7 +73,10 @@ impl Default for ParallelLines {
 impl ParallelLines {
     /// 4 MiB chunks, processed 64 at a time (256 MiB between in-order merges).
     pub fn new() -> Self {
-        ParallelLines { chunk_size: DEFAULT_CHUNK_SIZE, batch_chunks: 64 }
+        ParallelLines {
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            batch_chunks: 64,
+        }
     }
 
     /// Sets the target chunk size in bytes (at least 1). Results never depend on it when the
@@ -107,9 +110,19 @@ impl ParallelLines {
     where
         A: Merge + Send,
     {
-        let mut pos = StreamPosition { next_line: 1, base: 0 };
+        let mut pos = StreamPosition {
+            next_line: 1,
+            base: 0,
+        };
         let mut total = init_acc();
-        self.run_batches(data, &mut pos, &init_state, &init_acc, &per_line, |_, acc| total.merge(acc));
+        self.run_batches(
+            data,
+            &mut pos,
+            &init_state,
+            &init_acc,
+            &per_line,
+            |_, acc| total.merge(acc),
+        );
         total
     }
 
@@ -132,8 +145,10 @@ impl ParallelLines {
         for batch in ranges.chunks(self.batch_chunks) {
             // Line numbers of each chunk's first line need the newline counts of the chunks
             // before it: count them in parallel first (memchr runs at memory speed).
-            let counts: Vec<u64> =
-                batch.par_iter().map(|r| count_newlines(&data[r.clone()])).collect();
+            let counts: Vec<u64> = batch
+                .par_iter()
+                .map(|r| count_newlines(&data[r.clone()]))
+                .collect();
             let mut firsts = Vec::with_capacity(batch.len());
             let mut next = pos.next_line;
             for c in &counts {
@@ -146,7 +161,8 @@ impl ParallelLines {
                 .zip(firsts.par_iter())
                 .map_init(init_state, |state, (range, &first)| {
                     let mut acc = init_acc();
-                    let lines = Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
+                    let lines =
+                        Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
                     for line in lines {
                         per_line(state, &mut acc, line);
                     }
@@ -181,6 +197,9 @@ pub struct StreamPosition {
 
 impl Default for StreamPosition {
     fn default() -> Self {
-        StreamPosition { next_line: 1, base: 0 }
+        StreamPosition {
+            next_line: 1,
+            base: 0,
+        }
     }
 }

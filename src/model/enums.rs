@@ -786,8 +786,12 @@ impl<'a> ServiceRole<'a> {
             "conferencingAnnouncementService" => Self::ConferencingAnnouncementService,
             "conferencingAttendant" => Self::ConferencingAttendant,
             "audioTeleconferencerController" => Self::AudioTeleconferencerController,
-            "skypeForBusinessUnifiedCommunicationApplicationPlatform" => Self::SkypeForBusinessUnifiedCommunicationApplicationPlatform,
-            "responseGroupServiceAnnouncementService" => Self::ResponseGroupServiceAnnouncementService,
+            "skypeForBusinessUnifiedCommunicationApplicationPlatform" => {
+                Self::SkypeForBusinessUnifiedCommunicationApplicationPlatform
+            }
+            "responseGroupServiceAnnouncementService" => {
+                Self::ResponseGroupServiceAnnouncementService
+            }
             "gateway" => Self::Gateway,
             "skypeTranslator" => Self::SkypeTranslator,
             "skypeForBusinessAttendant" => Self::SkypeForBusinessAttendant,
@@ -816,8 +820,12 @@ impl<'a> ServiceRole<'a> {
             Self::ConferencingAnnouncementService => "conferencingAnnouncementService",
             Self::ConferencingAttendant => "conferencingAttendant",
             Self::AudioTeleconferencerController => "audioTeleconferencerController",
-            Self::SkypeForBusinessUnifiedCommunicationApplicationPlatform => "skypeForBusinessUnifiedCommunicationApplicationPlatform",
-            Self::ResponseGroupServiceAnnouncementService => "responseGroupServiceAnnouncementService",
+            Self::SkypeForBusinessUnifiedCommunicationApplicationPlatform => {
+                "skypeForBusinessUnifiedCommunicationApplicationPlatform"
+            }
+            Self::ResponseGroupServiceAnnouncementService => {
+                "responseGroupServiceAnnouncementService"
+            }
             Self::Gateway => "gateway",
             Self::SkypeTranslator => "skypeTranslator",
             Self::SkypeForBusinessAttendant => "skypeForBusinessAttendant",
@@ -1098,4 +1106,3 @@ impl std::fmt::Display for WifiRadioType<'_> {
         f.write_str(self.as_str())
     }
 }
-

@@ -19,6 +19,7 @@ use crate::duration::Duration;
 /// One parsed line: one of the three document shapes callq accepts.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // lives for one line, on the stack
 pub enum Document<'a> {
     /// The body of `GET /communications/callRecords/{id}/sessions`: sessions under `value`.
     SessionsPage(SessionsPage<'a>),
@@ -36,7 +37,9 @@ impl<'a> Document<'a> {
             Document::CallRecord(r) => (r.sessions, &[]),
             Document::CallRecordsPage(p) => (&[], p.records),
         };
-        direct.iter().chain(records.iter().flat_map(|r| r.sessions.iter()))
+        direct
+            .iter()
+            .chain(records.iter().flat_map(|r| r.sessions.iter()))
     }
 
     /// The shape's name as reports spell it.
