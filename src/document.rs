@@ -756,7 +756,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         })
     }
 
-    /// `feedbackTokenSet` is an open type: every member but annotations is a boolean token.
+    /// `feedbackTokenSet` is an open type: its boolean members are the tokens.
     fn feedback_tokens(&self, i: usize) -> Res<&'a [(&'a str, bool)]> {
         let capacity = match self.nodes[i] {
             Node::Object { len, .. } => len,
@@ -767,7 +767,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
             if key.starts_with('@') {
                 return Ok(());
             }
-            if let Some(b) = self.boolean(v)? {
+            // Dynamic properties of an open type have no declared type: only booleans are
+            // tokens, anything else is ignored.
+            if let Node::Static(StaticNode::Bool(b)) = self.nodes[v] {
                 match tokens.iter_mut().find(|(k, _)| *k == key) {
                     Some(slot) => slot.1 = b,
                     None => tokens.push((key, b)),
