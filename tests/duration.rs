@@ -36,6 +36,10 @@ const TABLE: &[(&str, Result<i64, DurationErrorKind>)] = &[
     ("PT2H", Ok(2 * HOUR)),
     ("PT1H1M1S", Ok(HOUR + MIN + S)),
     ("PT1H0.25S", Ok(HOUR + 250_000_000)),
+    ("PT12.12345678S", Ok(12 * S + 123_456_780)),
+    ("PT1234567M0.1234567S", Ok(1_234_567 * MIN + 123_456_700)),
+    ("PT12345678M0.5S", Ok(12_345_678 * MIN + 500_000_000)),
+    ("PT1M.5S", Ok(MIN + 500_000_000)),
     ("P1D", Ok(DAY)),
     ("P1DT1S", Ok(DAY + S)),
     (
@@ -131,6 +135,11 @@ const TABLE: &[(&str, Result<i64, DurationErrorKind>)] = &[
     ("T1S", Err(K::MissingP)),
     ("1S", Err(K::MissingP)),
     ("PT1E3S", Err(K::UnexpectedByte)),
+    ("PT0.0:16S", Err(K::UnexpectedByte)),
+    ("PT0.0/16S", Err(K::UnexpectedByte)),
+    ("PT0.016 S", Err(K::UnexpectedByte)),
+    ("PT1MS", Err(K::MissingNumber)),
+    ("PTM1S", Err(K::MissingNumber)),
     ("PT1SX", Err(K::UnexpectedByte)),
     ("PT1S\n", Err(K::UnexpectedByte)),
     ("PT１S", Err(K::UnexpectedByte)),
@@ -420,7 +429,7 @@ proptest! {
     }
 
     #[test]
-    fn agrees_with_reference_on_seconds(s in "[+-]?PT[0-9]{0,12}(\\.[0-9]{0,12})?S") {
+    fn agrees_with_reference_on_seconds(s in "[+-]?PT([0-9]{0,9}M)?[0-9]{0,12}(\\.[0-9]{0,12})?S") {
         agrees(&s)?;
     }
 
