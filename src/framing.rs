@@ -143,35 +143,54 @@ impl<'b> Iterator for Lines<'b> {
 /// assert_eq!(chunk_starts(b"aaaa\nbb\ncccccccc\nd\n", 5), vec![0, 5, 17]);
 /// ```
 pub fn chunk_starts(data: &[u8], target: usize) -> Vec<usize> {
-    let target = target.max(1);
-    let mut starts = vec![0];
-    let mut k = 1;
-    while k * target < data.len() {
-        match line_start_at_or_after(data, k * target) {
-            Some(s) if s < data.len() => {
-                if s > *starts.last().unwrap_or(&0) {
-                    starts.push(s);
-                }
-                // Skip targets this (possibly long) line already covers.
-                k = s / target + 1;
-            }
-            _ => break,
-        }
-    }
-    starts
+    Chunks::new(data, target).map(|r| r.start).collect()
 }
 
 /// The chunk ranges of `data` (see [`chunk_starts`]).
 pub fn chunks(data: &[u8], target: usize) -> Vec<Range<usize>> {
-    let starts = chunk_starts(data, target);
-    let mut ranges = Vec::with_capacity(starts.len());
-    for (i, &s) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(data.len());
-        if s < end {
-            ranges.push(s..end);
+    Chunks::new(data, target).collect()
+}
+
+/// The chunk ranges of `data`, found lazily: each boundary is looked for only when the chunk
+/// before it is asked for, so walking the first chunks touches nothing of the rest of a
+/// memory-mapped input.
+#[derive(Clone, Debug)]
+pub struct Chunks<'b> {
+    data: &'b [u8],
+    target: usize,
+    start: usize,
+}
+
+impl<'b> Chunks<'b> {
+    /// Chunks of `data` for a target size (at least 1 byte).
+    pub fn new(data: &'b [u8], target: usize) -> Self {
+        Chunks {
+            data,
+            target: target.max(1),
+            start: 0,
         }
     }
-    ranges
+}
+
+impl Iterator for Chunks<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let len = self.data.len();
+        if self.start >= len {
+            return None;
+        }
+        let start = self.start;
+        // The next boundary is the first line start at or after the next multiple of the
+        // target; a long line covering several multiples skips them.
+        let next_target = (start / self.target + 1).saturating_mul(self.target);
+        let end = match line_start_at_or_after(self.data, next_target) {
+            Some(s) if s < len => s,
+            _ => len,
+        };
+        self.start = end;
+        Some(start..end)
+    }
 }
 
 /// The first offset `>= at` that starts a line (0, or just after a LF).

@@ -238,7 +238,7 @@ pub fn map_file(path: &Path) -> io::Result<FileBytes> {
     match unsafe { Mmap::map(&file) } {
         Ok(m) => {
             #[cfg(unix)]
-            let _ = m.advise(memmap2::Advice::Sequential);
+            // (No MADV_SEQUENTIAL: it made the kernel map far ahead of the reader.)
             Ok(FileBytes::Mapped(m))
         }
         Err(_) => {

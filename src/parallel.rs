@@ -35,7 +35,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::framing::{Line, Lines, chunks, count_newlines};
+use crate::framing::{Chunks, Line, Lines, count_newlines};
 
 /// Default target chunk size: 4 MiB, large enough to amortise task overhead, small enough to
 /// balance two to dozens of cores.
@@ -71,11 +71,12 @@ impl Default for ParallelLines {
 }
 
 impl ParallelLines {
-    /// 4 MiB chunks, processed 64 at a time (256 MiB between in-order merges).
+    /// 4 MiB chunks, processed in batches of four chunks per pool thread (at least 8), so a
+    /// batch keeps every core busy while little of the input is resident at once.
     pub fn new() -> Self {
         ParallelLines {
             chunk_size: DEFAULT_CHUNK_SIZE,
-            batch_chunks: 64,
+            batch_chunks: 0,
         }
     }
 
@@ -86,7 +87,8 @@ impl ParallelLines {
         self
     }
 
-    /// Sets how many chunks run between two in-order merges (bounds memory held by results).
+    /// Sets how many chunks run between two in-order merges (bounds memory held by results and
+    /// the resident part of a mapped input). The default scales with the pool's threads.
     pub fn batch_chunks(mut self, chunks: usize) -> Self {
         self.batch_chunks = chunks.max(1);
         self
@@ -141,8 +143,16 @@ impl ParallelLines {
     ) where
         A: Merge + Send,
     {
-        let ranges = chunks(data, self.chunk_size);
-        for batch in ranges.chunks(self.batch_chunks) {
+        let batch_chunks = match self.batch_chunks {
+            0 => (rayon::current_num_threads() * 4).max(8),
+            n => n,
+        };
+        let mut ranges = Chunks::new(data, self.chunk_size);
+        loop {
+            let batch: Vec<Range<usize>> = ranges.by_ref().take(batch_chunks).collect();
+            if batch.is_empty() {
+                break;
+            }
             // Line numbers of each chunk's first line need the newline counts of the chunks
             // before it: count them in parallel first (memchr runs at memory speed).
             let counts: Vec<u64> = batch
