@@ -32,10 +32,10 @@ impl InputSource {
         }
     }
 
-    /// The compression its name implies.
+    /// The compression its path's name implies.
     pub fn compression(&self) -> Compression {
         match self {
-            InputSource::File { name, .. } => Compression::from_name(name),
+            InputSource::File { path, .. } => Compression::from_name(&path.to_string_lossy()),
             InputSource::Stdin => Compression::None,
         }
     }

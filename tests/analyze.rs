@@ -1,0 +1,390 @@
+//! `Analyzer` end to end: determinism across threads and chunk sizes, the seed's classification,
+//! every input kind, and golden JSON snapshots of the bundled corpus.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use callq::analyze::{Analyzer, Dimension, OnError, Progress, Report, RunError};
+use callq::classify::Classifier;
+use callq::r#gen::{GenConfig, Shape, generate};
+use callq::input::InputSource;
+use callq::report::{analyze_csv, analyze_json, analyze_table};
+
+fn corpus(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(rel)
+}
+
+fn generated(size: u64, shape: Shape) -> Vec<u8> {
+    let mut out = Vec::new();
+    generate(
+        &GenConfig {
+            seed: 11,
+            size,
+            shape,
+        },
+        &mut out,
+    )
+    .unwrap();
+    out
+}
+
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+fn dims(list: &str) -> Vec<Dimension> {
+    Dimension::parse_list(list).unwrap()
+}
+
+#[test]
+fn report_is_byte_identical_for_any_thread_count_and_chunk_size() {
+    let mut data = generated(6_000_000, Shape::Mixed);
+    // Some bad lines too, so the error list is part of the comparison.
+    data.extend_from_slice(
+        b"{\"value\":[{\"segments\":[{\"media\":[{\"streams\":[{\"averageJitter\":1}]}]}]}]}\n",
+    );
+    data.extend_from_slice(b"not json\n\n");
+    let analyzer = Analyzer::new().group_by(dims("month,label,sender.platform"));
+    let reference = in_pool(1, || {
+        analyze_json(&analyzer.analyze_bytes("g.ndjson", &data).unwrap())
+    });
+    assert!(reference.contains("\"badLines\": 2"));
+    for threads in [2, 8] {
+        for chunk in [1 << 12, 1 << 16, 1 << 22] {
+            let a = analyzer.clone().chunk_size(chunk);
+            let got = in_pool(threads, || {
+                analyze_json(&a.analyze_bytes("g.ndjson", &data).unwrap())
+            });
+            assert!(
+                got == reference,
+                "threads {threads}, chunk {chunk}: report differs"
+            );
+        }
+    }
+}
+
+fn seed_report(classifier: Classifier) -> Report {
+    let page = std::fs::read(corpus(
+        "graph-examples/v1.0-session-list-expand-segments.fixed.json",
+    ))
+    .unwrap();
+    let line: Vec<u8> = page
+        .iter()
+        .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
+        .collect();
+    Analyzer::new()
+        .group_by(dims("direction"))
+        .classifier(classifier)
+        .analyze_bytes("seed.json", &line)
+        .unwrap()
+}
+
+#[test]
+fn the_seeds_two_streams_classify_as_cqd_md_says() {
+    // calleeToCaller is stream 1785122252 (709 packets, 7 ms jitter, degradation 1.16);
+    // callerToCallee is stream 1504545584 (67 packets, 16 ms jitter).
+    let current = seed_report(Classifier::Current);
+    let by_dir = |r: &Report, d: &str| {
+        r.groups
+            .iter()
+            .find(|g| g.key == vec![Some(d.to_string())])
+            .unwrap()
+            .stats
+            .clone()
+    };
+    let s1785 = by_dir(&current, "calleeToCaller");
+    assert_eq!((s1785.good, s1785.poor, s1785.unclassified), (1, 0, 0));
+    let s1504 = by_dir(&current, "callerToCallee");
+    assert_eq!(
+        (s1504.good, s1504.poor, s1504.unclassified),
+        (0, 0, 1),
+        "67 packets is not > 500"
+    );
+
+    let legacy = seed_report(Classifier::Cqd2020);
+    let s1785 = by_dir(&legacy, "calleeToCaller");
+    assert_eq!((s1785.good, s1785.poor), (0, 1));
+    assert_eq!(s1785.poor_due_to[3], 1, "poor due to degradation");
+    let s1504 = by_dir(&legacy, "callerToCallee");
+    assert_eq!((s1504.good, s1504.poor), (1, 0));
+}
+
+#[test]
+fn without_by_there_is_one_group_even_with_no_streams() {
+    let report = Analyzer::new().analyze_bytes("empty", b"").unwrap();
+    assert_eq!(report.groups.len(), 1);
+    assert!(report.groups[0].key.is_empty());
+    let json = analyze_json(&report);
+    assert!(json.contains("\"key\": {}"));
+    let report = Analyzer::new()
+        .group_by(dims("label"))
+        .analyze_bytes("empty", b"")
+        .unwrap();
+    assert!(report.groups.is_empty());
+}
+
+#[test]
+fn metrics_appear_alphabetically_in_every_group() {
+    let report = Analyzer::new()
+        .analyze_bytes("x", b"{\"value\":[]}\n")
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&analyze_json(&report)).unwrap();
+    let metrics = json["groups"][0]["metrics"].as_object().unwrap();
+    let names: Vec<&String> = metrics.keys().collect();
+    assert_eq!(names.len(), 22);
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(metrics["averageJitter"]["count"], 0);
+    assert_eq!(metrics["averageJitter"]["unit"], "ms");
+    assert!(metrics["averageJitter"]["p50"].is_null());
+}
+
+#[test]
+fn a_bad_line_is_never_half_counted_and_fail_stops() {
+    let data = b"{\"value\":[{\"segments\":[{\"media\":[{\"streams\":[{}]}]}]},{\"segments\":[{\"media\":[{\"streams\":[{\"averageJitter\":5}]}]}]}]}\n";
+    let report = Analyzer::new().analyze_bytes("bad.ndjson", data).unwrap();
+    assert_eq!(
+        (
+            report.input.lines,
+            report.input.bad_lines,
+            report.input.documents
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!((report.input.sessions, report.input.streams), (0, 0));
+    assert_eq!(report.groups[0].stats.streams, 0);
+    assert_eq!(
+        report.errors[0].message,
+        "value[1].segments[0].media[0].streams[0].averageJitter: expected an ISO-8601 duration, found number"
+    );
+    match Analyzer::new()
+        .on_error(OnError::Fail)
+        .analyze_bytes("bad.ndjson", data)
+    {
+        Err(RunError::BadLine(b)) => {
+            assert_eq!(
+                (
+                    b.position.file.as_str(),
+                    b.position.line,
+                    b.position.byte_offset
+                ),
+                ("bad.ndjson", 1, 0)
+            )
+        }
+        other => panic!("expected a bad line, got {other:?}"),
+    }
+}
+
+#[test]
+fn only_the_first_100_bad_lines_are_listed_in_input_order() {
+    let mut data = Vec::new();
+    for i in 0..250 {
+        writeln!(data, "{{\"broken\": {i}").unwrap();
+    }
+    let report = in_pool(2, || {
+        Analyzer::new()
+            .chunk_size(512)
+            .analyze_bytes("b", &data)
+            .unwrap()
+    });
+    assert_eq!(report.input.bad_lines, 250);
+    assert_eq!(report.errors.len(), 100);
+    let lines: Vec<u64> = report.errors.iter().map(|e| e.position.line).collect();
+    assert_eq!(lines, (1..=100).collect::<Vec<u64>>());
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn plain_gzip_zstd_and_directories_give_the_same_report() {
+    let data = generated(1_500_000, Shape::Sessions);
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = write(tmp.path(), "a/x.ndjson", &data);
+    // Two gzip members concatenated: MultiGzDecoder reads both.
+    let half = data.len() / 2;
+    let cut = half + data[half..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut gz = gzip(&data[..cut]);
+    gz.extend(gzip(&data[cut..]));
+    let gz = write(tmp.path(), "b/x.ndjson.gz", &gz);
+    let zst = write(
+        tmp.path(),
+        "c/x.jsonl.zst",
+        &zstd::encode_all(&data[..], 3).unwrap(),
+    );
+    write(tmp.path(), "c/ignored.txt", b"not an input");
+
+    let analyzer = Analyzer::new()
+        .group_by(dims("direction"))
+        .chunk_size(1 << 16);
+    let run = |paths: &[&Path]| {
+        let args: Vec<String> = paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        analyzer.analyze_paths(&args, &Progress::default()).unwrap()
+    };
+    let reference = run(&[&plain]);
+    assert_eq!(reference.input.bytes, data.len() as u64);
+    for path in [&gz, &zst] {
+        let got = run(&[path]);
+        assert_eq!(got.input, reference.input, "{}", path.display());
+        assert_eq!(
+            analyze_json(&got).replace(&*path.to_string_lossy(), "F"),
+            analyze_json(&reference).replace(&*plain.to_string_lossy(), "F")
+        );
+    }
+    // A directory is searched recursively by extension, in byte order of paths.
+    let all = run(&[tmp.path()]);
+    assert_eq!(all.input.files, 3);
+    assert_eq!(all.input.streams, 3 * reference.input.streams);
+}
+
+#[test]
+fn an_unreadable_input_is_named_and_the_rest_still_processed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = write(tmp.path(), "good.ndjson", b"{\"value\":[{}]}\n");
+    let missing = tmp.path().join("missing.ndjson");
+    let args = vec![
+        good.to_string_lossy().into_owned(),
+        missing.to_string_lossy().into_owned(),
+    ];
+    let report = Analyzer::new()
+        .analyze_paths(&args, &Progress::default())
+        .unwrap();
+    assert_eq!(report.input.files, 1);
+    assert_eq!(report.input.sessions, 1);
+    assert_eq!(report.unreadable.len(), 1);
+    assert!(
+        report.unreadable[0].contains("missing.ndjson"),
+        "{}",
+        report.unreadable[0]
+    );
+    let strict = Analyzer::new()
+        .keep_going_on_unreadable(false)
+        .analyze_paths(&args, &Progress::default());
+    assert!(matches!(strict, Err(RunError::Input(e)) if e.name.contains("missing.ndjson")));
+}
+
+#[test]
+fn overlong_lines_are_bad_lines_from_files_and_streams() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = format!("{{\"value\":[],\"pad\":\"{}\"}}", "x".repeat(5000));
+    let data = format!("{{\"value\":[{{}}]}}\n{long}\n{{\"value\":[{{}}]}}\n");
+    let plain = write(tmp.path(), "l.ndjson", data.as_bytes());
+    let gz = write(tmp.path(), "l.ndjson.gz", &gzip(data.as_bytes()));
+    for path in [plain, gz] {
+        let report = Analyzer::new()
+            .max_line_bytes(1000)
+            .analyze_inputs(
+                &[InputSource::File {
+                    name: "l".into(),
+                    path: path.clone(),
+                }],
+                &Progress::default(),
+                Vec::new(),
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                report.input.lines,
+                report.input.bad_lines,
+                report.input.sessions
+            ),
+            (3, 1, 2),
+            "{} {:?}",
+            path.display(),
+            report.errors
+        );
+        let e = &report.errors[0];
+        assert_eq!(
+            (e.position.line, e.position.byte_offset),
+            (2, 15),
+            "{}",
+            path.display()
+        );
+        assert!(
+            e.message.contains("longer than --max-line-bytes"),
+            "{}",
+            e.message
+        );
+    }
+}
+
+/// Golden snapshots of the bundled corpus: the JSON report is part of the contract, so any
+/// change to it must be deliberate. Regenerate with `CALLQ_UPDATE_GOLDEN=1 cargo test`.
+#[test]
+fn golden_reports_of_the_bundled_corpus() {
+    let data = std::fs::read(corpus("sample.ndjson")).unwrap();
+    let cases: [(&str, &str, Classifier); 3] = [
+        ("sample-all.json", "", Classifier::Current),
+        (
+            "sample-by-direction-label.json",
+            "direction,label",
+            Classifier::Current,
+        ),
+        (
+            "sample-by-caller-platform-cqd2020.json",
+            "caller.platform,callee.productFamily",
+            Classifier::Cqd2020,
+        ),
+    ];
+    let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for (file, by, classifier) in cases {
+        let analyzer = Analyzer::new()
+            .group_by(if by.is_empty() { Vec::new() } else { dims(by) })
+            .classifier(classifier);
+        let report = analyzer
+            .analyze_bytes("corpus/sample.ndjson", &data)
+            .unwrap();
+        let got = analyze_json(&report);
+        let path = golden_dir.join(file);
+        if std::env::var_os("CALLQ_UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(&golden_dir).unwrap();
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "{file} differs from the golden report; run with CALLQ_UPDATE_GOLDEN=1 to accept"
+        );
+    }
+    // Table and CSV renderings of the same report, snapshotted too.
+    let report = Analyzer::new()
+        .group_by(dims("direction,label"))
+        .analyze_bytes("corpus/sample.ndjson", &data)
+        .unwrap();
+    for (file, got) in [
+        ("sample-by-direction-label.txt", analyze_table(&report)),
+        ("sample-by-direction-label.csv", analyze_csv(&report)),
+    ] {
+        let path = golden_dir.join(file);
+        if std::env::var_os("CALLQ_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "{file} differs from the golden report; run with CALLQ_UPDATE_GOLDEN=1 to accept"
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! The `callq` binary: arguments, exit statuses, inputs and outputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn callq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_callq"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn callq_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callq"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn golden(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn temp_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn analyze_json_matches_the_golden_report() {
+    let out = callq(&[
+        "analyze",
+        "--format",
+        "json",
+        "--by",
+        "direction,label",
+        "corpus/sample.ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), golden("sample-by-direction-label.json"));
+    let summary = text(&out.stderr);
+    assert!(
+        summary.contains("1 files") && summary.contains("0 bad lines"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_readme_command_prints_the_table() {
+    let out = callq(&["analyze", "--by", "direction,label", "corpus/sample.ndjson"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), golden("sample-by-direction-label.txt"));
+}
+
+#[test]
+fn stdin_gives_the_same_groups_as_the_file() {
+    let data =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample.ndjson")).unwrap();
+    let out = callq_stdin(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "--by",
+            "direction,label",
+            "-",
+        ],
+        &data,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), golden("sample-by-direction-label.json"));
+}
+
+#[test]
+fn threads_do_not_change_a_single_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("g.ndjson");
+    let generated = callq(&[
+        "gen",
+        "--size",
+        "3MB",
+        "--seed",
+        "5",
+        "--shape",
+        "mixed",
+        "-o",
+        corpus.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        generated.status.code(),
+        Some(0),
+        "{}",
+        text(&generated.stderr)
+    );
+    let run = |threads: &str| {
+        let out = callq(&[
+            "analyze",
+            "--format",
+            "json",
+            "--by",
+            "day,receiver.connectionType",
+            "--threads",
+            threads,
+            corpus.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        out.stdout
+    };
+    let one = run("1");
+    assert!(one.len() > 1000);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("8"));
+}
+
+#[test]
+fn gen_is_deterministic() {
+    let a = callq(&["gen", "--size", "200KB", "--seed", "9"]);
+    let b = callq(&["gen", "--size", "200KB", "--seed", "9"]);
+    let c = callq(&["gen", "--size", "200KB", "--seed", "10"]);
+    assert_eq!(a.status.code(), Some(0));
+    assert!(a.stdout.len() >= 200_000);
+    assert_eq!(a.stdout, b.stdout);
+    assert_ne!(a.stdout, c.stdout);
+}
+
+#[test]
+fn bad_lines_are_skipped_by_default_and_fail_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = temp_file(
+        tmp.path(),
+        "bad.ndjson",
+        b"{\"value\":[{}]}\n{\"value\":[{\"isTest\":\"yes\",\"segments\":[{\"media\":[{\"streams\":[{\"averageJitter\":3}]}]}]}]}\n{\"value\":[{\"isTest\":\"no\"}]}\n",
+    );
+    let f = f.to_str().unwrap();
+    let skip = callq(&["analyze", "--format", "json", f]);
+    assert_eq!(skip.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&skip.stdout).unwrap();
+    // analyze reads averageJitter but not isTest: only line 2 is bad for it.
+    assert_eq!(json["input"]["badLines"], 1);
+    assert_eq!(json["input"]["sessions"], 2);
+    assert_eq!(json["errors"][0]["line"], 2);
+    assert_eq!(json["errors"][0]["byteOffset"], 15);
+    assert_eq!(
+        json["errors"][0]["message"],
+        "value[0].segments[0].media[0].streams[0].averageJitter: expected an ISO-8601 duration, found number"
+    );
+    assert!(
+        text(&skip.stderr).contains("skipped 1 bad lines"),
+        "{}",
+        text(&skip.stderr)
+    );
+
+    let fail = callq(&["analyze", "--on-error", "fail", f]);
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(fail.stdout.is_empty(), "no report under --on-error fail");
+    let err = text(&fail.stderr);
+    assert!(err.contains("bad.ndjson:2"), "{err}");
+
+    // check reads every property: isTest comes first in document order, and line 3 is bad too.
+    let check = callq(&["check", "--format", "json", f]);
+    assert_eq!(check.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(json["input"]["badLines"], 2);
+    assert_eq!(
+        json["errors"][0]["message"],
+        "value[0].isTest: expected a boolean, found string \"yes\""
+    );
+}
+
+#[test]
+fn check_exits_1_on_any_bad_line_and_0_on_a_clean_archive() {
+    let clean = callq(&["check", "--format", "json", "corpus/sample.ndjson"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
+    assert_eq!(
+        json.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["schemaVersion", "input", "errors"]
+    );
+    let bad = callq_stdin(&["check", "-"], b"{\"value\":[]}\n{}\n");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stdout).contains("-:2: byte 13: not a callRecords document"),
+        "{}",
+        text(&bad.stdout)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["analyze", "--by", "nope", "x"][..],
+        &["analyze", "--by", "label,label", "x"],
+        &["analyze", "--format", "xml", "x"],
+        &["analyze", "--threads", "0", "x"],
+        &["analyze"],
+        &["frobnicate"],
+    ] {
+        let out = callq(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_input_exits_2_naming_it_but_the_rest_is_reported() {
+    let out = callq(&[
+        "analyze",
+        "--format",
+        "json",
+        "corpus/sample.ndjson",
+        "no/such/file.ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no/such/file.ndjson"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["input"]["files"], 1);
+}
+
+#[test]
+fn output_goes_to_a_file_and_csv_has_a_row_per_group_and_metric() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_path = tmp.path().join("r.csv");
+    let out = callq(&[
+        "analyze",
+        "--format",
+        "csv",
+        "--by",
+        "direction,label",
+        "--output",
+        out_path.to_str().unwrap(),
+        "corpus/sample.ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let csv = std::fs::read_to_string(&out_path).unwrap();
+    assert_eq!(csv, golden("sample-by-direction-label.csv"));
+    assert_eq!(csv.lines().count(), 1 + 2 * 22);
+}
+
+#[test]
+fn help_lists_the_commands_and_dimensions() {
+    let out = callq(&["analyze", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for word in [
+        "--by",
+        "--classifier",
+        "cqd-2020",
+        "--on-error",
+        "receiver.X",
+        "--max-line-bytes",
+    ] {
+        assert!(help.contains(word), "--help lacks {word}");
+    }
+}
