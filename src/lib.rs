@@ -1,4 +1,60 @@
 //! callq: crunch archived Microsoft Graph `callRecords` into per-stream quality statistics.
+//!
+//! callq reads NDJSON archives of Graph call records (pages of
+//! `GET /communications/callRecords/{id}/sessions?$expand=segments`, one page per line) at
+//! memory speed, and reports the quality of every media stream, grouped and classified the way
+//! Microsoft's Call Quality Dashboard does. The `callq` binary is a thin layer over this
+//! library; every part of it is usable alone. The modules follow the data flow:
+//!
+//! | layer | modules | works on |
+//! |---|---|---|
+//! | bytes → lines | [`framing`], [`parallel`] | `&[u8]`: LF/CRLF framing, [`framing::Position`]s, line-aligned chunks, a parallel driver |
+//! | I/O shell | [`input`] | files (memory-mapped), directories, `.gz`/`.zst`, stdin |
+//! | lines → documents | [`document`], [`model`], [`duration`], [`datetime`] | one line → a borrowed [`model::Document`] |
+//! | documents → statistics | [`classify`], [`stats`], [`analyze`] | streams → CQD verdicts and mergeable statistics |
+//! | statistics → report | [`report`] | pure JSON, table and CSV renderers |
+//! | workload | `gen` | a deterministic, realistic corpus generator |
+//!
+//! # Three layers in one example
+//!
+//! ```
+//! use callq::framing::Lines;
+//! use callq::document::{LineParser, Reading};
+//! use callq::stats::{MetricStats, ValueKind};
+//!
+//! let archive = concat!(
+//!     r#"{"value":[{"segments":[{"media":[{"label":"main-audio","streams":["#,
+//!     r#"{"averageJitter":"PT0.016S"},{"averageJitter":"PT0.007S"}]}]}]}]}"#, "\n",
+//!     "\n",
+//!     r#"{"value":[{"segments":[{"media":[{"streams":[{"averageJitter":"PT0.045S"}]}]}]}]}"#, "\n",
+//! );
+//! let mut parser = LineParser::new();          // reuses its buffers line after line
+//! let mut jitter = MetricStats::new(ValueKind::Float);
+//! for line in Lines::new(archive.as_bytes()) { // bytes → lines
+//!     if line.is_blank() { continue; }
+//!     parser.parse(line.bytes, Reading::Analyze, |doc| { // lines → borrowed documents
+//!         for session in doc.unwrap().sessions() {
+//!             for stream in session.segments.iter().flat_map(|s| s.media).flat_map(|m| m.streams) {
+//!                 if let Some(d) = stream.average_jitter {
+//!                     jitter.add(d.as_millis_f64()); // documents → mergeable statistics
+//!                 }
+//!             }
+//!         }
+//!     });
+//! }
+//! assert_eq!(jitter.count(), 3);
+//! assert_eq!(jitter.max().unwrap().as_f64(), 45.0);
+//! ```
+//!
+//! For whole runs, [`analyze::Analyzer`] does all of this in parallel over files and streams.
+//!
+//! # Features
+//!
+//! * `cli` (default): the `callq` binary's dependencies (clap, indicatif, anyhow).
+//! * `compression` (default, via `cli`): `.gz` and `.zst` inputs (flate2, zstd).
+//!
+//! With `default-features = false` the library needs only simd-json, memmap2, memchr, rayon,
+//! bumpalo, sketches-ddsketch and serde_json.
 #![deny(missing_docs)]
 
 pub mod analyze;
