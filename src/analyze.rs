@@ -778,6 +778,7 @@ pub struct Analyzer {
     driver: ParallelLines,
     max_line_bytes: usize,
     keep_going_on_unreadable: bool,
+    mmap: bool,
 }
 
 impl Default for Analyzer {
@@ -797,6 +798,7 @@ impl Analyzer {
             driver: ParallelLines::new(),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_going_on_unreadable: true,
+            mmap: true,
         }
     }
 
@@ -841,6 +843,14 @@ impl Analyzer {
     /// the default).
     pub fn keep_going_on_unreadable(mut self, keep_going: bool) -> Self {
         self.keep_going_on_unreadable = keep_going;
+        self
+    }
+
+    /// Whether plain files are memory-mapped (`true`, the default) or streamed with `read`.
+    /// Streaming is for files that may change while being read: a mapped file truncated by
+    /// another process raises SIGBUS on Linux, a streamed one just ends early.
+    pub fn mmap(mut self, mmap: bool) -> Self {
+        self.mmap = mmap;
         self
     }
 
@@ -901,7 +911,7 @@ impl Analyzer {
         };
         match input {
             InputSource::File { path, .. }
-                if input.compression() == crate::input::Compression::None =>
+                if self.mmap && input.compression() == crate::input::Compression::None =>
             {
                 let bytes = map_file(path).map_err(input_error)?;
                 self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;

@@ -98,6 +98,10 @@ struct CommonArgs {
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// Read plain files with read(2) instead of mapping them: for files that may be truncated
+    /// or rewritten while callq runs (a mapped file cut short raises SIGBUS).
+    #[arg(long)]
+    no_mmap: bool,
     /// Inputs: files, directories (searched for *.ndjson, *.jsonl, *.json, also .gz/.zst),
     /// or - for standard input.
     #[arg(value_name = "PATH", required = true)]
@@ -271,6 +275,7 @@ fn base_analyzer(common: &CommonArgs) -> Analyzer {
     Analyzer::new()
         .on_error(common.on_error.into())
         .max_line_bytes(usize::try_from(common.max_line_bytes).unwrap_or(DEFAULT_MAX_LINE_BYTES))
+        .mmap(!common.no_mmap)
 }
 
 /// Exit status after a report: 2 when an input was unreadable.

@@ -388,3 +388,49 @@ fn golden_reports_of_the_bundled_corpus() {
         );
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn corpus_lines() -> &'static Vec<Vec<u8>> {
+        static LINES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+        LINES.get_or_init(|| {
+            generated(600_000, Shape::Mixed)
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Sequential and parallel runs with any chunk size, LF or CRLF, with bad and blank lines
+        /// mixed in, give the same report.
+        #[test]
+        fn parallel_equals_sequential(
+            picks in proptest::collection::vec((0usize..1000, 0u8..10), 1..40),
+            chunk in 1usize..200_000,
+            crlf in any::<bool>(),
+            threads in 2usize..5,
+        ) {
+            let lines = corpus_lines();
+            let mut data = Vec::new();
+            for (i, kind) in picks {
+                match kind {
+                    0 => data.extend_from_slice(b"{\"value\":[{\"isTest\":1,\"segments\":7}]}"),
+                    1 => data.extend_from_slice(b"  \t"),
+                    _ => data.extend_from_slice(&lines[i % lines.len()]),
+                }
+                data.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            let analyzer = Analyzer::new().group_by(dims("direction,caller.productFamily"));
+            let sequential = in_pool(1, || analyze_json(&analyzer.clone().chunk_size(usize::MAX / 2).analyze_bytes("p", &data).unwrap()));
+            let parallel = in_pool(threads, || analyze_json(&analyzer.clone().chunk_size(chunk).analyze_bytes("p", &data).unwrap()));
+            prop_assert!(sequential == parallel);
+        }
+    }
+}
