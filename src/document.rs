@@ -72,32 +72,38 @@ impl DocumentError {
         }
     }
 
-    fn syntax(e: &simd_json::Error, line_len: usize) -> Self {
+    /// A syntax error. simd-json's error kinds are coarse (trailing content, a stray byte and
+    /// many others are all "internal"), so on this cold path serde_json re-reads the line to
+    /// name the problem and its byte; simd-json's verdict stands either way.
+    fn syntax(e: &simd_json::Error, line: &[u8]) -> Self {
         use simd_json::ErrorType as E;
-        let what = match e.error() {
-            E::InvalidUtf8 => "the line is not valid UTF-8",
+        let known = match e.error() {
+            E::InvalidUtf8 => Some("the line is not valid UTF-8"),
+            E::DepthLimitExceeded => Some("nesting deeper than 1024 levels"),
             E::InvalidNumber | E::InvalidExponent => {
-                "invalid number (or one beyond the range of a double)"
+                Some("invalid number (or one beyond the range of a double)")
             }
-            E::InvalidEscape | E::InvalidUnicodeEscape => "invalid escape sequence in a string",
-            E::InvalidUnicodeCodepoint => "invalid unicode escape (lone surrogate?) in a string",
-            E::UnterminatedString => "unterminated string",
-            E::DepthLimitExceeded => "nesting deeper than 1024 levels",
-            E::TrailingData => "trailing content after the document",
-            E::Eof => "the document ends too early",
-            E::ExpectedArrayComma | E::ExpectedMapComma => "expected a comma",
-            E::ExpectedObjectColon => "expected a colon after an object key",
-            E::ExpectedObjectKey | E::KeyMustBeAString | E::BadKeyType => {
-                "expected a string object key"
+            E::InvalidUnicodeCodepoint => {
+                Some("invalid unicode escape (a lone surrogate?) in a string")
             }
-            E::InputTooLarge => "the line is larger than 4 GiB",
-            _ => "malformed JSON",
+            E::InputTooLarge => Some("the line is larger than 4 GiB"),
+            _ => None,
         };
-        let byte = e.index().min(line_len);
+        let diagnosis = if matches!(e.error(), E::DepthLimitExceeded | E::InputTooLarge) {
+            None // serde_json would only hit its own, lower recursion limit
+        } else {
+            serde_json_diagnosis(line)
+        };
+        let (byte, what) = match (known, diagnosis) {
+            (Some(what), Some((byte, _))) => (byte, what.to_owned()),
+            (Some(what), None) => (e.index().min(line.len()), what.to_owned()),
+            (None, Some((byte, what))) => (byte, what),
+            (None, None) => (e.index().min(line.len()), "malformed JSON".to_owned()),
+        };
         DocumentError {
             kind: DocumentErrorKind::Syntax,
             reversed_path: Vec::new(),
-            message: format!("invalid JSON near byte {byte} of the line: {what}"),
+            message: format!("invalid JSON at byte {byte} of the line: {what}"),
             byte: Some(byte),
         }
     }
@@ -157,6 +163,21 @@ impl DocumentError {
     pub fn byte_in_line(&self) -> Option<usize> {
         self.byte
     }
+}
+
+/// serde_json's account of a syntax error: the 0-based byte it stopped at and what it expected.
+/// `None` when serde_json accepts the line or gives up for its own reasons (its recursion
+/// limit is 128 levels, ours 1024).
+fn serde_json_diagnosis(line: &[u8]) -> Option<(usize, String)> {
+    let err = serde_json::from_slice::<serde_json::Value>(line).err()?;
+    let text = err.to_string();
+    if text.starts_with("recursion limit") {
+        return None;
+    }
+    let what = text.split(" at line ").next().unwrap_or(&text).to_owned();
+    // A single line: serde_json's column is the 1-based byte column of the offending byte.
+    let byte = err.column().saturating_sub(1).min(line.len());
+    Some((byte, what))
 }
 
 fn is_plain_key(k: &str) -> bool {
@@ -247,7 +268,7 @@ impl LineParser {
             &mut self.buffers,
             &mut tape,
         ) {
-            Err(e) => Err(DocumentError::syntax(&e, line.len())),
+            Err(e) => Err(DocumentError::syntax(&e, line)),
             Ok(()) => match reading {
                 Reading::Full => Walker::<true> {
                     nodes: &tape.0,
@@ -468,7 +489,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 Err(e) => Err(DocumentError::new(
                     DocumentErrorKind::Value,
                     format!(
-                        "expected an ISO-8601 duration, found {} ({e})",
+                        "expected an ISO-8601 duration, found {}: {e}",
                         found(&self.nodes[i])
                     ),
                 )),
@@ -486,7 +507,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 Err(e) => Err(DocumentError::new(
                     DocumentErrorKind::Value,
                     format!(
-                        "expected a date-time with offset, found {} ({e})",
+                        "expected a date-time with offset, found {}: {e}",
                         found(&self.nodes[i])
                     ),
                 )),

@@ -128,7 +128,7 @@ fn every_n_file_is_a_syntax_error_as_one_record() {
         let r = one_record(&bytes);
         assert!(r.is_err(), "{name}: accepted as {r:?}");
         assert!(
-            r.unwrap_err().starts_with("invalid JSON near byte "),
+            r.unwrap_err().starts_with("invalid JSON at byte "),
             "{name}"
         );
     }

@@ -174,7 +174,7 @@ fn bad_lines_are_reported_with_exact_positions() {
         (r.input.lines, r.input.documents, r.input.bad_lines),
         (8, 3, 5)
     );
-    assert!(r.errors[0].message.starts_with("invalid JSON near byte"));
+    assert!(r.errors[0].message.starts_with("invalid JSON at byte"));
     assert_eq!(
         r.errors[2].message,
         "not a callRecords document: expected a JSON object, found array"
