@@ -671,6 +671,12 @@ struct Accumulator {
 }
 
 impl Merge for Accumulator {
+    fn rebase(&mut self, lines_before: u64) {
+        for e in &mut self.errors {
+            e.position.line += lines_before;
+        }
+    }
+
     fn merge(&mut self, later: Self) {
         self.counts.add(&later.counts);
         let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
@@ -795,7 +801,7 @@ impl Analyzer {
             classifier: Classifier::Current,
             on_error: OnError::Skip,
             reading: Reading::Analyze,
-            driver: ParallelLines::new(),
+            driver: ParallelLines::new().chunk_relative_lines(true),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_going_on_unreadable: true,
             mmap: true,

@@ -45,6 +45,13 @@ pub const DEFAULT_CHUNK_SIZE: usize = 4 << 20;
 pub trait Merge {
     /// Folds `later` (the next chunk's result, in input order) into `self`.
     fn merge(&mut self, later: Self);
+
+    /// Only under [`ParallelLines::chunk_relative_lines`]: this chunk's lines were numbered
+    /// from 1, and `lines_before` lines precede it; shift any line numbers kept accordingly.
+    /// Called once per chunk accumulator, before it is merged. The default keeps nothing.
+    fn rebase(&mut self, lines_before: u64) {
+        let _ = lines_before;
+    }
 }
 
 impl Merge for () {
@@ -62,6 +69,7 @@ impl Merge for u64 {
 pub struct ParallelLines {
     chunk_size: usize,
     batch_chunks: usize,
+    relative_lines: bool,
 }
 
 impl Default for ParallelLines {
@@ -77,6 +85,7 @@ impl ParallelLines {
         ParallelLines {
             chunk_size: DEFAULT_CHUNK_SIZE,
             batch_chunks: 0,
+            relative_lines: false,
         }
     }
 
@@ -91,6 +100,14 @@ impl ParallelLines {
     /// the resident part of a mapped input). The default scales with the pool's threads.
     pub fn batch_chunks(mut self, chunks: usize) -> Self {
         self.batch_chunks = chunks.max(1);
+        self
+    }
+
+    /// Numbers each chunk's lines from 1 and lets the accumulator fix them up in
+    /// [`Merge::rebase`], instead of counting every chunk's newlines in a pass of its own before
+    /// parsing (which costs a few percent of a parse at 1 GB/s). Byte offsets stay absolute.
+    pub fn chunk_relative_lines(mut self, relative: bool) -> Self {
+        self.relative_lines = relative;
         self
     }
 
@@ -153,41 +170,72 @@ impl ParallelLines {
             if batch.is_empty() {
                 break;
             }
-            // Line numbers of each chunk's first line need the newline counts of the chunks
-            // before it: count them in parallel first (memchr runs at memory speed).
-            let counts: Vec<u64> = batch
-                .par_iter()
-                .map(|r| count_newlines(&data[r.clone()]))
-                .collect();
-            let mut firsts = Vec::with_capacity(batch.len());
-            let mut next = pos.next_line;
-            for c in &counts {
-                firsts.push(next);
-                next += c;
-            }
             let base = pos.base;
-            let results: Vec<A> = batch
-                .par_iter()
-                .zip(firsts.par_iter())
-                .map_init(init_state, |state, (range, &first)| {
-                    let mut acc = init_acc();
-                    let lines =
-                        Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
-                    for line in lines {
-                        per_line(state, &mut acc, line);
+            let merged = if self.relative_lines {
+                // Each chunk numbers its lines from 1; the accumulators learn how many lines
+                // came before them (`Merge::rebase`) just before they merge, in input order.
+                let results: Vec<(A, u64)> = batch
+                    .par_iter()
+                    .map_init(init_state, |state, range| {
+                        let mut acc = init_acc();
+                        let mut lines = 0;
+                        for line in
+                            Lines::starting_at(&data[range.clone()], 1, base + range.start as u64)
+                        {
+                            lines = line.number;
+                            per_line(state, &mut acc, line);
+                        }
+                        (acc, lines)
+                    })
+                    .collect();
+                let mut merged: Option<A> = None;
+                for (mut acc, lines) in results {
+                    acc.rebase(pos.next_line - 1);
+                    pos.next_line += lines;
+                    match merged.as_mut() {
+                        None => merged = Some(acc),
+                        Some(m) => m.merge(acc),
                     }
-                    acc
-                })
-                .collect();
-            let mut merged: Option<A> = None;
-            for acc in results {
-                match merged.as_mut() {
-                    None => merged = Some(acc),
-                    Some(m) => m.merge(acc),
                 }
-            }
+                merged
+            } else {
+                // Line numbers of each chunk's first line need the newline counts of the
+                // chunks before it: count them in parallel first (memchr runs at memory speed).
+                let counts: Vec<u64> = batch
+                    .par_iter()
+                    .map(|r| count_newlines(&data[r.clone()]))
+                    .collect();
+                let mut firsts = Vec::with_capacity(batch.len());
+                for c in &counts {
+                    firsts.push(pos.next_line);
+                    pos.next_line += c;
+                }
+                let results: Vec<A> = batch
+                    .par_iter()
+                    .zip(firsts.par_iter())
+                    .map_init(init_state, |state, (range, &first)| {
+                        let mut acc = init_acc();
+                        let lines = Lines::starting_at(
+                            &data[range.clone()],
+                            first,
+                            base + range.start as u64,
+                        );
+                        for line in lines {
+                            per_line(state, &mut acc, line);
+                        }
+                        acc
+                    })
+                    .collect();
+                let mut merged: Option<A> = None;
+                for acc in results {
+                    match merged.as_mut() {
+                        None => merged = Some(acc),
+                        Some(m) => m.merge(acc),
+                    }
+                }
+                merged
+            };
             let span = batch[0].start..batch[batch.len() - 1].end;
-            pos.next_line = next;
             if let Some(m) = merged {
                 on_batch(span, m);
             }
