@@ -292,8 +292,8 @@ fn human(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
         Some(0.0) => "0".into(),
-        Some(v) if v.abs() >= 1000.0 => format!("{v:.0}"),
-        Some(v) if v.abs() >= 100.0 => format!("{v:.1}"),
+        Some(v) if v.abs() >= 100.0 => format!("{v:.0}"),
+        Some(v) if v.abs() >= 10.0 => format!("{v:.1}"),
         Some(v) if v.abs() >= 1.0 => format!("{v:.2}"),
         Some(v) if v.abs() >= 0.001 => format!("{v:.4}"),
         Some(v) => format!("{v:.2e}"),
@@ -326,23 +326,23 @@ fn errors_table(errors: &[BadLine], total: u64) -> String {
     out
 }
 
-/// The `callq analyze --format table` report: one row per group with its streams, poor rate
-/// and headline metrics, readable in 100 columns for a few short dimensions.
+/// The `callq analyze --format table` report: one row per group with its streams, poor count,
+/// poor rate and headline metrics; with two short dimensions a row fits in 100 columns.
 pub fn analyze_table(report: &Report) -> String {
     let headline: [(&str, &str, f64); 6] = [
-        ("jitter p50", "averageJitter", 0.5),
-        ("jitter p90", "averageJitter", 0.9),
-        ("rtt p50", "averageRoundTripTime", 0.5),
-        ("rtt p90", "averageRoundTripTime", 0.9),
-        ("loss p90", "averagePacketLossRate", 0.9),
-        ("fps p50", "averageVideoFrameRate", 0.5),
+        ("jit50", "averageJitter", 0.5),
+        ("jit90", "averageJitter", 0.9),
+        ("rtt50", "averageRoundTripTime", 0.5),
+        ("rtt90", "averageRoundTripTime", 0.9),
+        ("loss90", "averagePacketLossRate", 0.9),
+        ("fps50", "averageVideoFrameRate", 0.5),
     ];
     let mut header: Vec<String> = report.group_by.iter().map(|d| d.name()).collect();
     if header.is_empty() {
         header.push("group".into());
     }
     let left = header.len();
-    header.extend(["streams", "good", "poor", "poor %"].map(String::from));
+    header.extend(["streams", "poor", "poor%"].map(String::from));
     header.extend(headline.iter().map(|(h, _, _)| (*h).to_string()));
     let mut rows = vec![header];
     for g in &report.groups {
@@ -356,7 +356,6 @@ pub fn analyze_table(report: &Report) -> String {
         };
         let s = &g.stats;
         row.push(s.streams.to_string());
-        row.push(s.good.to_string());
         row.push(s.poor.to_string());
         row.push(
             s.poor_rate()
@@ -371,7 +370,11 @@ pub fn analyze_table(report: &Report) -> String {
     let mut out = input_line(&report.input);
     out.push('\n');
     out.push_str(&align(&rows, left));
-    out.push_str("\njitter and rtt in ms (averageJitter, averageRoundTripTime); loss is averagePacketLossRate; fps is averageVideoFrameRate\n");
+    out.push_str(concat!(
+        "\npoor% = poor / (good + poor) by CQD rules; jit50/jit90 and rtt50/rtt90: p50/p90 of\n",
+        "averageJitter and averageRoundTripTime in ms; loss90: p90 of averagePacketLossRate;\n",
+        "fps50: p50 of averageVideoFrameRate. --format json or csv has every metric.\n",
+    ));
     out.push_str(&errors_table(&report.errors, report.input.bad_lines));
     out
 }
