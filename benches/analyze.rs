@@ -10,38 +10,8 @@ mod common;
 
 use std::hint::black_box;
 
-use callq::analyze::{Analyzer, GroupStats};
-use callq::classify::{Classifier, classify};
-use common::serde_model::APage;
+use common::runs::{callq_analyze, serde_baseline};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-
-fn callq_analyze(pool: &rayon::ThreadPool, data: &[u8]) -> GroupStats {
-    let report = pool
-        .install(|| Analyzer::new().analyze_bytes("bench", data))
-        .expect("analysis runs");
-    assert_eq!(report.input.bad_lines, 0);
-    report.groups.into_iter().next().expect("one group").stats
-}
-
-fn serde_baseline(lines: &[&[u8]]) -> GroupStats {
-    let mut group = GroupStats::new();
-    for line in lines {
-        let page: APage<'_> = serde_json::from_slice(line).expect("serde_json parses every line");
-        for session in page.value.iter().flatten() {
-            for segment in session.segments.iter().flatten() {
-                for media in segment.media.iter().flatten() {
-                    let label = media.label.as_ref().map(|l| &*l.0);
-                    for stream in media.streams.iter().flatten() {
-                        let s = stream.to_model();
-                        let (quality, reasons) = classify(Classifier::Current, label, &s);
-                        group.add(&s, quality, reasons);
-                    }
-                }
-            }
-        }
-    }
-    group
-}
 
 fn bench(c: &mut Criterion) {
     common::print_load("before analyze");

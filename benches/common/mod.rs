@@ -3,6 +3,7 @@
 //! deserialize into.
 #![allow(dead_code)]
 
+pub mod runs;
 pub mod serde_model;
 
 use std::io::Write;
