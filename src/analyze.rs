@@ -667,7 +667,50 @@ impl fmt::Display for BadLine {
 struct Accumulator {
     counts: InputCounts,
     errors: Vec<BadLine>,
-    groups: HashMap<Box<[u8]>, GroupStats>,
+    groups: Groups,
+}
+
+/// Groups by encoded key. Consecutive streams mostly share a group (always, without `--by`),
+/// so the last group found is checked before hashing.
+#[derive(Debug, Default)]
+struct Groups {
+    stats: Vec<(Box<[u8]>, GroupStats)>,
+    index: HashMap<Box<[u8]>, usize>,
+    last: Option<usize>,
+}
+
+impl Groups {
+    #[inline]
+    fn get(&mut self, key: &[u8]) -> &mut GroupStats {
+        let i = match self.last {
+            Some(i) if *self.stats[i].0 == *key => i,
+            _ => {
+                let i = match self.index.get(key) {
+                    Some(&i) => i,
+                    None => {
+                        self.stats.push((key.into(), GroupStats::new()));
+                        self.index.insert(key.into(), self.stats.len() - 1);
+                        self.stats.len() - 1
+                    }
+                };
+                self.last = Some(i);
+                i
+            }
+        };
+        &mut self.stats[i].1
+    }
+
+    fn merge(&mut self, later: Groups) {
+        for (key, stats) in later.stats {
+            match self.index.get(&key) {
+                Some(&i) => self.stats[i].1.merge(&stats),
+                None => {
+                    self.index.insert(key.clone(), self.stats.len());
+                    self.stats.push((key, stats));
+                }
+            }
+        }
+    }
 }
 
 impl Merge for Accumulator {
@@ -681,14 +724,7 @@ impl Merge for Accumulator {
         self.counts.add(&later.counts);
         let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
         self.errors.extend(later.errors.into_iter().take(room));
-        for (key, stats) in later.groups {
-            match self.groups.get_mut(&key) {
-                Some(g) => g.merge(&stats),
-                None => {
-                    self.groups.insert(key, stats);
-                }
-            }
-        }
+        self.groups.merge(later.groups);
     }
 }
 
@@ -1079,14 +1115,7 @@ impl Analyzer {
                         };
                         build_key(&self.group_by, &ctx, key, text);
                         let (quality, reasons) = classify(self.classifier, media.label, stream);
-                        let group = match acc.groups.get_mut(&key[..]) {
-                            Some(g) => g,
-                            None => acc
-                                .groups
-                                .entry(key.clone().into_boxed_slice())
-                                .or_default(),
-                        };
-                        group.add(stream, quality, reasons);
+                        acc.groups.get(key).add(stream, quality, reasons);
                     }
                 }
             }
@@ -1096,6 +1125,7 @@ impl Analyzer {
     fn finish(&self, total: Accumulator, unreadable: Vec<String>) -> Report {
         let mut groups: Vec<GroupReport> = total
             .groups
+            .stats
             .into_iter()
             .map(|(k, stats)| GroupReport {
                 key: decode_key(&k),
