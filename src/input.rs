@@ -2,6 +2,26 @@
 //! and standard input in line-aligned blocks.
 //!
 //! Everything above this module works on `&[u8]`.
+//!
+//! ```
+//! use callq::input::{Block, BlockReader, discover};
+//!
+//! // Streams (stdin, .gz, .zst) are read in large blocks that end at line ends, so each
+//! // block can be handed to the same code as a memory-mapped file.
+//! let stream: &[u8] = b"{\"value\":[]}\n{\"value\":[{}]}\n";
+//! let mut reader = BlockReader::new(stream, 16, 1 << 20);
+//! let mut blocks = 0;
+//! while let Some(block) = reader.next_block().unwrap() {
+//!     assert!(matches!(block, Block::Lines(b) if b.ends_with(b"\n")));
+//!     blocks += 1;
+//! }
+//! assert_eq!(blocks, 2);
+//!
+//! // Command-line paths: files, directories (searched by extension), `-`.
+//! let (inputs, errors) = discover(&["-".to_string(), "no/such/dir".to_string()]);
+//! assert_eq!(inputs.len(), 1);
+//! assert!(errors[0].to_string().starts_with("no/such/dir: "));
+//! ```
 
 use std::fs::File;
 use std::io::{self, Read};
