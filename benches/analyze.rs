@@ -16,14 +16,8 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 fn bench(c: &mut Criterion) {
     common::print_load("before analyze");
     let (data, sum) = common::corpus();
-    let pool1 = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
-    let pool2 = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .expect("pool");
+    let pool1 = common::pool(1);
+    let pool2 = common::pool(2);
 
     // Correctness on the data that is timed: same stream counts and the same verdicts.
     let one = callq_analyze(&pool1, &data);

@@ -41,14 +41,8 @@ fn main() {
     let lines = &lines[..];
     let data = &data[..];
     let streams = sum.streams;
-    let pool1 = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
-    let pool2 = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .expect("pool");
+    let pool1 = common::pool(1);
+    let pool2 = common::pool(2);
     let mut parser = LineParser::new();
     let mut buf = Vec::new();
     let mut tape = TapeOnly::new();

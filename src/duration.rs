@@ -164,15 +164,7 @@ fn parse_fast(s: &[u8]) -> Option<i64> {
         return None;
     };
     let mut i = 0;
-    let mut secs: u64 = 0;
-    while i < body.len() {
-        let d = body[i].wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        secs = secs.wrapping_mul(10).wrapping_add(d as u64);
-        i += 1;
-    }
+    let mut secs = read_digits(body, &mut i);
     let mut int_digits = i;
     let mut minutes: u64 = 0;
     if i < body.len() && body[i] == b'M' {
@@ -181,17 +173,9 @@ fn parse_fast(s: &[u8]) -> Option<i64> {
             return None;
         }
         minutes = secs;
-        secs = 0;
         i += 1;
         let start = i;
-        while i < body.len() {
-            let d = body[i].wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            secs = secs.wrapping_mul(10).wrapping_add(d as u64);
-            i += 1;
-        }
+        secs = read_digits(body, &mut i);
         int_digits = i - start;
     }
     if int_digits > 9 {
@@ -521,3 +505,19 @@ impl fmt::Display for DurationError {
 }
 
 impl std::error::Error for DurationError {}
+
+/// Reads the ASCII digits at `body[*i..]` into a wrapping `u64`, advancing `i` past them (the
+/// callers bound the digit count before trusting the value).
+#[inline(always)]
+fn read_digits(body: &[u8], i: &mut usize) -> u64 {
+    let mut value: u64 = 0;
+    while let Some(&b) = body.get(*i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+        *i += 1;
+    }
+    value
+}

@@ -11,6 +11,14 @@ use std::path::PathBuf;
 
 use callq::r#gen::{GenConfig, GenSummary, Shape, generate};
 
+/// A rayon pool of `threads` workers.
+pub fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool")
+}
+
 /// Default corpus size: 200 MB.
 pub const DEFAULT_BYTES: u64 = 200_000_000;
 const SEED: u64 = 42;
