@@ -33,6 +33,8 @@
 
 use std::ops::Range;
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::framing::{Chunks, Line, Lines, count_newlines};
@@ -128,6 +130,7 @@ impl ParallelLines {
     ) -> A
     where
         A: Merge + Send,
+        S: Send,
     {
         let mut pos = StreamPosition {
             next_line: 1,
@@ -159,11 +162,13 @@ impl ParallelLines {
         mut on_batch: impl FnMut(Range<usize>, A),
     ) where
         A: Merge + Send,
+        S: Send,
     {
         let batch_chunks = match self.batch_chunks {
             0 => (rayon::current_num_threads() * 4).max(8),
             n => n,
         };
+        let states = PerThread::new();
         let mut ranges = Chunks::new(data, self.chunk_size);
         loop {
             let batch: Vec<Range<usize>> = ranges.by_ref().take(batch_chunks).collect();
@@ -176,7 +181,9 @@ impl ParallelLines {
                 // came before them (`Merge::rebase`) just before they merge, in input order.
                 let results: Vec<(A, u64)> = batch
                     .par_iter()
-                    .map_init(init_state, |state, range| {
+                    .map(|range| {
+                        let mut slot = states.slot();
+                        let state = slot.get_or_insert_with(init_state);
                         let mut acc = init_acc();
                         let mut lines = 0;
                         for line in
@@ -213,7 +220,9 @@ impl ParallelLines {
                 let results: Vec<A> = batch
                     .par_iter()
                     .zip(firsts.par_iter())
-                    .map_init(init_state, |state, (range, &first)| {
+                    .map(|(range, &first)| {
+                        let mut slot = states.slot();
+                        let state = slot.get_or_insert_with(init_state);
                         let mut acc = init_acc();
                         let lines = Lines::starting_at(
                             &data[range.clone()],
@@ -241,6 +250,32 @@ impl ParallelLines {
             }
         }
         pos.base += data.len() as u64;
+    }
+}
+
+/// Scratch state kept per pool thread for a whole run, so buffers that grew to the largest
+/// line stay warm across batches (rayon's `map_init` would build a fresh one per split job,
+/// and fresh memory costs a page fault per 4 KiB).
+struct PerThread<S> {
+    slots: Vec<Mutex<Option<S>>>,
+}
+
+impl<S> PerThread<S> {
+    fn new() -> Self {
+        // One slot per pool thread, plus one for a caller outside the pool.
+        let n = rayon::current_num_threads() + 1;
+        PerThread {
+            slots: (0..n).map(|_| Mutex::new(None)).collect(),
+        }
+    }
+
+    /// This thread's slot. Uncontended: only the thread with this index takes it.
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<S>> {
+        let i = rayon::current_thread_index()
+            .map_or(self.slots.len() - 1, |i| i.min(self.slots.len() - 2));
+        self.slots[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

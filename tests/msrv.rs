@@ -8,7 +8,11 @@ use std::process::Command;
 
 fn version(v: &str) -> (u64, u64, u64) {
     let mut parts = v.trim().split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
 }
 
 #[test]
@@ -18,7 +22,11 @@ fn no_dependency_needs_a_newer_rust_than_we_declare() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let packages = meta["packages"].as_array().unwrap();
     let ours = packages.iter().find(|p| p["name"] == "callq").unwrap();
@@ -31,9 +39,18 @@ fn no_dependency_needs_a_newer_rust_than_we_declare() {
         if !normal.insert(id.clone()) {
             continue;
         }
-        let node = resolve.as_array().unwrap().iter().find(|n| n["id"] == id.as_str()).unwrap();
+        let node = resolve
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id.as_str())
+            .unwrap();
         for dep in node["deps"].as_array().unwrap() {
-            let is_normal = dep["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null());
+            let is_normal = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null());
             if is_normal {
                 stack.push(dep["pkg"].as_str().unwrap().to_owned());
             }
@@ -48,7 +65,10 @@ fn no_dependency_needs_a_newer_rust_than_we_declare() {
             too_new.push(format!("{} {} needs {rv}", p["name"], p["version"]));
         }
     }
-    assert!(too_new.is_empty(), "dependencies newer than rust-version: {too_new:?}");
+    assert!(
+        too_new.is_empty(),
+        "dependencies newer than rust-version: {too_new:?}"
+    );
 
     let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
         .arg("--version")
@@ -56,5 +76,8 @@ fn no_dependency_needs_a_newer_rust_than_we_declare() {
         .expect("rustc runs");
     let text = String::from_utf8_lossy(&rustc.stdout);
     let current = version(text.split_whitespace().nth(1).unwrap_or("0"));
-    assert!(current >= msrv, "toolchain {text} is older than rust-version");
+    assert!(
+        current >= msrv,
+        "toolchain {text} is older than rust-version"
+    );
 }
