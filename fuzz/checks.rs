@@ -205,7 +205,10 @@ pub fn check_reader(data: &[u8]) {
         let p = &e.position;
         assert_eq!(p.file, "fuzz");
         assert!(p.byte_offset < data.len() as u64, "offset outside the file");
-        assert!(p.line >= 1 && p.line <= lines.len() as u64, "line number out of range");
+        assert!(
+            p.line >= 1 && p.line <= lines.len() as u64,
+            "line number out of range"
+        );
         if let Some((line, off)) = prev {
             assert!(p.line > line, "line numbers do not increase");
             assert!(p.byte_offset > off, "offsets do not increase");
@@ -244,7 +247,10 @@ pub fn check_reader(data: &[u8]) {
             Err(_) => bad_lines.push(k as u64 + 1),
         });
     }
-    assert_eq!(c.documents, docs, "documents differ from a line-by-line parse");
+    assert_eq!(
+        c.documents, docs,
+        "documents differ from a line-by-line parse"
+    );
     assert_eq!(c.sessions, sessions);
     assert_eq!(c.streams, streams);
     let listed: Vec<u64> = report.errors.iter().map(|e| e.position.line).collect();
@@ -260,7 +266,10 @@ pub fn check_reader(data: &[u8]) {
         .analyze_bytes("fuzz", data)
         .expect("skip mode never fails");
     assert_eq!(report.input, whole.input, "counts depend on the chunk size");
-    assert_eq!(report.errors, whole.errors, "errors depend on the chunk size");
+    assert_eq!(
+        report.errors, whole.errors,
+        "errors depend on the chunk size"
+    );
     assert_eq!(
         callq::report::analyze_json(&report),
         callq::report::analyze_json(&whole),
@@ -435,7 +444,9 @@ impl PartialEq for Single {
         match (self, other) {
             (Single::NaN, Single::NaN) => true,
             // Bitwise, except that the two zeros are equal.
-            (Single::Num(a), Single::Num(b)) => a.to_bits() == b.to_bits() || (*a == 0.0 && *b == 0.0),
+            (Single::Num(a), Single::Num(b)) => {
+                a.to_bits() == b.to_bits() || (*a == 0.0 && *b == 0.0)
+            }
             _ => false,
         }
     }
