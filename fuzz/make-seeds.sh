@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=fuzz/seeds
-rm -rf "$S"; mkdir -p "$S"/{line,reader,duration,differential}
+find "$S" -type f ! -name "hand-*" -delete 2>/dev/null || true; mkdir -p "$S"/{line,reader,duration,differential}
 
 # line and differential: JSONTestSuite's parsing files (except the two of 100 KB and more),
 # each line of the Graph example pages, and the first 8 lines of the sample corpus.
@@ -34,3 +34,6 @@ for k, m in enumerate(re.finditer(r'\(\s*("(?:[^"\\]|\\.)*")\s*,\s*(?:Ok|Err)', 
     s = json.loads(m.group(1))
     open(f"{sys.argv[1]}/table-{k:03}", "wb").write(s.encode())
 PY
+
+# Hand-written differential seeds (the disagreements checked in checks.rs) are kept in
+# fuzz/seeds/differential/hand-*: this script does not delete them.
