@@ -1,0 +1,663 @@
+//! The properties the fuzz targets check, shared by `fuzz/fuzz_targets/*.rs` (through
+//! `#[path]`) and by `tests/fuzz_regressions.rs`, which replays the seeds and every input that
+//! ever failed through the same functions under plain `cargo test`.
+//!
+//! Each `check_*` function panics (with a message) when a property does not hold.
+
+#![allow(dead_code)]
+
+use callq::analyze::{Analyzer, METRICS, MetricValue};
+use callq::document::{DocumentErrorKind, LineParser, Reading};
+use callq::duration::Duration;
+use callq::framing::UTF8_BOM;
+use callq::model::Document;
+use serde_json::Value;
+
+// ---- line -------------------------------------------------------------------------------------
+
+/// What both readings must agree on: the structure and everything `callq analyze` uses.
+#[derive(Debug, PartialEq)]
+pub struct AnalyzeView {
+    pub sessions: usize,
+    pub segments: usize,
+    pub media: usize,
+    pub streams: Vec<StreamFacts>,
+}
+
+/// One stream's facts that `callq analyze` uses.
+#[derive(Debug, PartialEq)]
+pub struct StreamFacts {
+    pub label: Option<String>,
+    pub direction: Option<String>,
+    /// The 22 metrics, with floats compared by bits (every NaN equal).
+    pub metrics: Vec<Metric>,
+}
+
+/// A metric value compared exactly.
+#[derive(Debug, PartialEq)]
+pub enum Metric {
+    Absent,
+    Float(u64),
+    Int(i64),
+}
+
+fn metric(v: MetricValue) -> Metric {
+    match v {
+        MetricValue::Absent => Metric::Absent,
+        MetricValue::Float(x) if x.is_nan() => Metric::Float(f64::NAN.to_bits()),
+        MetricValue::Float(x) => Metric::Float(x.to_bits()),
+        MetricValue::Int(x) => Metric::Int(x),
+    }
+}
+
+/// Walks the document through its variants (not through `Document::sessions`) and checks the
+/// counts against `Document::sessions()`; returns the view.
+fn view(doc: &Document<'_>) -> AnalyzeView {
+    let by_variant: Vec<&callq::model::Session<'_>> = match doc {
+        Document::SessionsPage(p) => p.sessions.iter().collect(),
+        Document::CallRecord(r) => r.sessions.iter().collect(),
+        Document::CallRecordsPage(p) => p.records.iter().flat_map(|r| r.sessions).collect(),
+        _ => panic!("a new document shape: teach the fuzz checks about it"),
+    };
+    let by_iter: Vec<_> = doc.sessions().collect();
+    assert_eq!(by_variant.len(), by_iter.len(), "session counts differ");
+    for (a, b) in by_variant.iter().zip(&by_iter) {
+        assert!(std::ptr::eq(*a, *b), "sessions() yields other sessions");
+    }
+    let mut v = AnalyzeView {
+        sessions: 0,
+        segments: 0,
+        media: 0,
+        streams: Vec::new(),
+    };
+    for s in by_iter {
+        v.sessions += 1;
+        for g in s.segments {
+            v.segments += 1;
+            for m in g.media {
+                v.media += 1;
+                for st in m.streams {
+                    v.streams.push(StreamFacts {
+                        label: m.label.map(str::to_owned),
+                        direction: st.stream_direction.map(|d| d.as_str().to_owned()),
+                        metrics: METRICS.iter().map(|k| metric((k.extract)(st))).collect(),
+                    });
+                }
+            }
+        }
+    }
+    v
+}
+
+/// One line through both readings: no panic; an error renders; Analyze accepts whenever Full
+/// accepts and then sees the same structure and the same values.
+pub fn check_line(data: &[u8]) {
+    let mut parser = LineParser::new();
+    let full = parse_view(&mut parser, data, Reading::Full);
+    let analyze = parse_view(&mut parser, data, Reading::Analyze);
+    // The parser is reused: a second parse of the same line gives the same answer.
+    let again = parse_view(&mut parser, data, Reading::Full);
+    assert_eq!(full, again, "a reused parser answers differently");
+    match (&full, &analyze) {
+        (Ok(f), Ok(a)) => assert_eq!(f, a, "Full and Analyze see different documents"),
+        (Ok(_), Err(e)) => panic!("Full accepts but Analyze rejects: {e:?}"),
+        (Err((kf, _)), Err((ka, _))) => {
+            // The syntax and the shape do not depend on the reading.
+            if *kf != DocumentErrorKind::Value || *ka != DocumentErrorKind::Value {
+                assert_eq!(kf, ka, "the readings disagree on the kind of error");
+            }
+        }
+        (Err((kf, m)), Ok(_)) => assert_eq!(
+            *kf,
+            DocumentErrorKind::Value,
+            "Analyze accepts what Full calls {kf:?}: {m}"
+        ),
+    }
+}
+
+type Parsed = Result<AnalyzeView, (DocumentErrorKind, String)>;
+
+fn parse_view(parser: &mut LineParser, data: &[u8], reading: Reading) -> Parsed {
+    parser.parse(data, reading, |doc| match doc {
+        Ok(doc) => Ok(view(&doc)),
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(!msg.is_empty());
+            if let Some(b) = e.byte_in_line() {
+                assert!(b <= data.len(), "error byte {b} beyond the line");
+            }
+            if *e.kind() == DocumentErrorKind::Syntax {
+                assert_eq!(e.path().count(), 0, "a syntax error with a path");
+            }
+            Err((e.kind().clone(), msg))
+        }
+    })
+}
+
+// ---- reader -----------------------------------------------------------------------------------
+
+/// One physical line as a naive splitter sees it.
+struct NaiveLine<'a> {
+    offset: usize,
+    bytes: &'a [u8],
+}
+
+/// Splits at every LF; a final line without LF counts; a CR before the LF (or at the end) and
+/// a BOM at the very start are dropped.
+fn naive_lines(data: &[u8]) -> Vec<NaiveLine<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < data.len() {
+        let end = data[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |n| start + n);
+        let mut bytes = &data[start..end];
+        if bytes.last() == Some(&b'\r') {
+            bytes = &bytes[..bytes.len() - 1];
+        }
+        if start == 0 && bytes.starts_with(UTF8_BOM) {
+            bytes = &bytes[UTF8_BOM.len()..];
+        }
+        out.push(NaiveLine {
+            offset: start,
+            bytes,
+        });
+        start = end + 1;
+    }
+    out
+}
+
+fn naive_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
+/// A chunk size from the first byte: 1 to 64 bytes.
+pub fn small_chunk(data: &[u8]) -> usize {
+    1 + usize::from(data.first().copied().unwrap_or(0) % 64)
+}
+
+/// A whole file through the analyzer with a small chunk size, against a naive splitter, a
+/// line-by-line parse, and the report of a single chunk.
+pub fn check_reader(data: &[u8]) {
+    let chunk = small_chunk(data);
+    let report = Analyzer::new()
+        .chunk_size(chunk)
+        .analyze_bytes("fuzz", data)
+        .expect("skip mode never fails");
+    let lines = naive_lines(data);
+    let blank = lines.iter().filter(|l| naive_blank(l.bytes)).count() as u64;
+    let c = report.input;
+    assert_eq!(c.files, 1);
+    assert_eq!(c.bytes, data.len() as u64);
+    assert_eq!(
+        c.documents + c.bad_lines + blank,
+        lines.len() as u64,
+        "good + bad + blank != physical lines ({c:?}, blank {blank})"
+    );
+    assert_eq!(c.lines, c.documents + c.bad_lines);
+    assert_eq!(
+        report.errors.len() as u64,
+        c.bad_lines.min(callq::analyze::MAX_LISTED_ERRORS as u64)
+    );
+    let mut prev: Option<(u64, u64)> = None;
+    for e in &report.errors {
+        let p = &e.position;
+        assert_eq!(p.file, "fuzz");
+        assert!(p.byte_offset < data.len() as u64, "offset outside the file");
+        assert!(
+            p.line >= 1 && p.line <= lines.len() as u64,
+            "line number out of range"
+        );
+        if let Some((line, off)) = prev {
+            assert!(p.line > line, "line numbers do not increase");
+            assert!(p.byte_offset > off, "offsets do not increase");
+        }
+        prev = Some((p.line, p.byte_offset));
+        let naive = &lines[(p.line - 1) as usize];
+        assert_eq!(
+            p.byte_offset, naive.offset as u64,
+            "line {} starts elsewhere",
+            p.line
+        );
+        assert!(!naive_blank(naive.bytes), "a blank line reported bad");
+        assert!(!e.message.is_empty());
+    }
+
+    // Line by line with one parser: the same counts.
+    let mut parser = LineParser::new();
+    let (mut docs, mut sessions, mut streams) = (0u64, 0u64, 0u64);
+    let mut bad_lines = Vec::new();
+    for (k, l) in lines.iter().enumerate() {
+        if naive_blank(l.bytes) {
+            continue;
+        }
+        parser.parse(l.bytes, Reading::Analyze, |doc| match doc {
+            Ok(doc) => {
+                docs += 1;
+                for s in doc.sessions() {
+                    sessions += 1;
+                    for g in s.segments {
+                        for m in g.media {
+                            streams += m.streams.len() as u64;
+                        }
+                    }
+                }
+            }
+            Err(_) => bad_lines.push(k as u64 + 1),
+        });
+    }
+    assert_eq!(
+        c.documents, docs,
+        "documents differ from a line-by-line parse"
+    );
+    assert_eq!(c.sessions, sessions);
+    assert_eq!(c.streams, streams);
+    let listed: Vec<u64> = report.errors.iter().map(|e| e.position.line).collect();
+    assert_eq!(
+        listed,
+        bad_lines[..bad_lines.len().min(listed.len())],
+        "bad lines differ from a line-by-line parse"
+    );
+
+    // The report does not depend on the chunk size.
+    let whole = Analyzer::new()
+        .chunk_size(data.len() + 1)
+        .analyze_bytes("fuzz", data)
+        .expect("skip mode never fails");
+    assert_eq!(report.input, whole.input, "counts depend on the chunk size");
+    assert_eq!(
+        report.errors, whole.errors,
+        "errors depend on the chunk size"
+    );
+    assert_eq!(
+        callq::report::analyze_json(&report),
+        callq::report::analyze_json(&whole),
+        "the report depends on the chunk size"
+    );
+}
+
+// ---- duration ---------------------------------------------------------------------------------
+
+/// `Duration::parse` never panics, agrees with the reference parser, and an accepted value
+/// survives `Display` → `parse`, whose text is canonical (it prints itself again).
+pub fn check_duration(data: &[u8]) {
+    let bytes = Duration::parse_bytes(data);
+    let Ok(s) = std::str::from_utf8(data) else {
+        // Not UTF-8: never a duration (the grammar is ASCII).
+        assert!(bytes.is_err(), "accepted invalid UTF-8 {data:?}");
+        return;
+    };
+    let got = Duration::parse(s);
+    assert_eq!(got, bytes, "parse and parse_bytes differ on {s:?}");
+    if let Err(e) = &got {
+        assert!(e.offset() <= s.len(), "error offset beyond the input {s:?}");
+        assert!(!e.to_string().is_empty());
+    }
+    let want = reference_duration(s);
+    assert_eq!(
+        got.as_ref().ok().map(|d| i128::from(d.as_nanos())),
+        want,
+        "callq and the reference parser disagree on {s:?}"
+    );
+    if let Ok(d) = got {
+        let text = d.to_string();
+        assert_eq!(Duration::parse(&text), Ok(d), "{s:?} prints as {text:?}");
+        assert_eq!(Duration::parse(&text).unwrap().to_string(), text);
+        let ms = d.as_millis_f64();
+        assert!(ms.is_finite());
+    }
+}
+
+/// A slow, obviously correct parser (from `tests/duration.rs`): splits at the first `T`, reads
+/// each side as a list of (number, designator) tokens, and sums the exact value in `i128`.
+/// `None` for any reject.
+pub fn reference_duration(s: &str) -> Option<i128> {
+    let (neg, rest) = if let Some(r) = s.strip_prefix('-') {
+        (true, r)
+    } else if let Some(r) = s.strip_prefix('+') {
+        (false, r)
+    } else {
+        (false, s)
+    };
+    let rest = rest.strip_prefix('P')?;
+    let (date, time) = match rest.find('T') {
+        Some(k) => (&rest[..k], Some(&rest[k + 1..])),
+        None => (rest, None),
+    };
+    let mut tokens = duration_section(date, &[('W', 604_800), ('D', 86_400)])?;
+    if let Some(time) = time {
+        let t = duration_section(time, &[('H', 3_600), ('M', 60), ('S', 1)])?;
+        if t.is_empty() {
+            return None;
+        }
+        tokens.extend(t);
+    }
+    if tokens.is_empty() {
+        return None;
+    }
+    let last = tokens.len() - 1;
+    let mut total: i128 = 0;
+    for (k, (int, frac, unit)) in tokens.into_iter().enumerate() {
+        if frac.is_some() && k != last {
+            return None;
+        }
+        let mut value: i128 = 0;
+        for c in int.chars() {
+            value = value
+                .checked_mul(10)?
+                .checked_add(i128::from(c.to_digit(10)?))?;
+        }
+        let frac: String = frac.unwrap_or_default().chars().take(9).collect();
+        let padded = format!("{frac:0<9}");
+        let mut nanos_of_unit: i128 = 0;
+        for c in padded.chars() {
+            nanos_of_unit = nanos_of_unit * 10 + i128::from(c.to_digit(10)?);
+        }
+        total = total.checked_add(
+            value
+                .checked_mul(unit * 1_000_000_000)?
+                .checked_add(nanos_of_unit * unit)?,
+        )?;
+    }
+    let signed = if neg { -total } else { total };
+    (i128::from(i64::MIN)..=i128::from(i64::MAX))
+        .contains(&signed)
+        .then_some(signed)
+}
+
+type Token = (String, Option<String>, i128);
+
+fn duration_section(s: &str, units: &[(char, i128)]) -> Option<Vec<Token>> {
+    let mut out = Vec::new();
+    let mut next_unit = 0;
+    let mut number = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let k = units.iter().position(|&(d, _)| d == c)?;
+        if k < next_unit {
+            return None;
+        }
+        next_unit = k + 1;
+        let (int, frac) = match number.split_once('.') {
+            Some((i, f)) => (i.to_string(), Some(f.to_string())),
+            None => (number.clone(), None),
+        };
+        let frac_len = frac.as_ref().map_or(0, String::len);
+        if int.len() + frac_len == 0 || frac.as_ref().is_some_and(|f| f.contains('.')) {
+            return None;
+        }
+        out.push((int, frac, units[k].1));
+        number.clear();
+    }
+    if !number.is_empty() {
+        return None;
+    }
+    Some(out)
+}
+
+// ---- differential -----------------------------------------------------------------------------
+
+// Disagreements between callq (simd-json) and serde_json allowed on purpose; every other one
+// fails the target. The comparison is made only where both parsers accept the line, so a
+// disagreement that makes only one of them reject needs no exception here unless it is in the
+// "serde_json accepts, callq says the JSON is invalid" direction, which is checked too.
+//
+// 1. Depth: serde_json stops at 128 levels, callq (simd-json) at 1024. serde_json rejects the
+//    deeper lines, so they are never compared. No exception needed.
+// 2. The integer literal `-0`: serde_json makes it the float -0.0, simd-json the integer 0.
+//    callq reads `-0` as Int64 0, and as the double +0.0 for an Edm.Single. The oracle, which
+//    cannot tell `-0` from `-0.0` in a `serde_json::Value`, accepts -0.0 as Int64 0 and
+//    compares Edm.Single zeros by value (+0.0 == -0.0), not by bits.
+// 3. Integers beyond the u64 range: both parsers make them doubles (simd-json through its
+//    `big-int-as-float` feature). Allowed: none so far (the values must agree to the bit).
+// 4. `"NaN"`, `"INF"`, `"-INF"` as Edm.Single: not JSON numbers to serde_json; the oracle maps
+//    exactly those three strings, as the contract says.
+// 5. Duplicate keys: both keep the last (serde_json's `Value` replaces, callq's walk lets the
+//    last occurrence win). No exception needed.
+// 6. Invalid UTF-8 and lone surrogate escapes: both reject them everywhere (serde_json checks
+//    every string it builds into a `Value`, keys included). No exception needed.
+// 7. Only one direction for values: callq rejects lines the oracle accepts when a property
+//    the oracle does not read has a wrong type (Analyze reads dates, endpoints, networks...).
+//    Then callq's error must be a value error, never a syntax or shape error.
+
+/// The values compared per stream.
+#[derive(Debug, PartialEq)]
+pub struct DiffStream {
+    pub jitter_ns: Option<i64>,
+    pub packets: Option<i64>,
+    pub loss: Option<Single>,
+}
+
+/// An Edm.Single compared by value, every NaN equal (and +0 == -0, see exception 2).
+#[derive(Debug)]
+pub enum Single {
+    NaN,
+    Num(f64),
+}
+
+impl PartialEq for Single {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Single::NaN, Single::NaN) => true,
+            // Bitwise, except that the two zeros are equal.
+            (Single::Num(a), Single::Num(b)) => {
+                a.to_bits() == b.to_bits() || (*a == 0.0 && *b == 0.0)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn single(x: f64) -> Single {
+    if x.is_nan() {
+        Single::NaN
+    } else {
+        Single::Num(x)
+    }
+}
+
+/// What both sides extract from a line.
+#[derive(Debug, PartialEq)]
+pub struct DiffView {
+    pub sessions: usize,
+    pub segments: usize,
+    pub media: usize,
+    pub streams: Vec<DiffStream>,
+}
+
+/// Why the oracle rejects a line.
+#[derive(Debug, PartialEq)]
+pub enum OracleError {
+    /// Not an object with `value` or `sessions`.
+    Shape,
+    /// A property the oracle reads has a wrong type or value.
+    Value(String),
+}
+
+fn callq_diff(data: &[u8]) -> Result<DiffView, (DocumentErrorKind, String)> {
+    LineParser::new().parse(data, Reading::Analyze, |doc| {
+        let doc = doc.map_err(|e| (e.kind().clone(), e.to_string()))?;
+        let mut v = DiffView {
+            sessions: 0,
+            segments: 0,
+            media: 0,
+            streams: Vec::new(),
+        };
+        for s in doc.sessions() {
+            v.sessions += 1;
+            for g in s.segments {
+                v.segments += 1;
+                for m in g.media {
+                    v.media += 1;
+                    for st in m.streams {
+                        v.streams.push(DiffStream {
+                            jitter_ns: st.average_jitter.map(Duration::as_nanos),
+                            packets: st.packet_utilization,
+                            loss: st.average_packet_loss_rate.map(single),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(v)
+    })
+}
+
+fn member<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.get(key).filter(|x| !x.is_null())
+}
+
+/// The non-null elements of an array member; absent or null is empty, elements must be
+/// objects.
+fn oracle_objects<'v>(v: &'v Value, key: &str) -> Result<Vec<&'v Value>, OracleError> {
+    match member(v, key) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|e| !e.is_null())
+            .map(|e| {
+                if e.is_object() {
+                    Ok(e)
+                } else {
+                    Err(OracleError::Value(format!("{key}: element not an object")))
+                }
+            })
+            .collect(),
+        Some(_) => Err(OracleError::Value(format!("{key}: not an array"))),
+    }
+}
+
+fn oracle_sessions(page: &Value) -> Result<Vec<&Value>, OracleError> {
+    if !page.is_object() {
+        return Err(OracleError::Shape);
+    }
+    if member(page, "sessions").is_some() {
+        return oracle_objects(page, "sessions");
+    }
+    let Some(value) = member(page, "value") else {
+        return Err(OracleError::Shape);
+    };
+    let records = value
+        .as_array()
+        .is_some_and(|a| a.iter().any(|e| member(e, "sessions").is_some()));
+    let elements = oracle_objects(page, "value")?;
+    if !records {
+        return Ok(elements);
+    }
+    let mut out = Vec::new();
+    for r in elements {
+        out.extend(oracle_objects(r, "sessions")?);
+    }
+    Ok(out)
+}
+
+fn oracle_int64(v: &Value) -> Result<i64, OracleError> {
+    let bad = || OracleError::Value(format!("packetUtilization: {v}"));
+    match v {
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(x), _) => Ok(x),
+            // Exception 2: the literal `-0` reaches the oracle as -0.0.
+            (None, Some(x)) if n.is_f64() && x == 0.0 && x.is_sign_negative() => Ok(0),
+            _ => Err(bad()),
+        },
+        Value::String(s) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            let canonical = !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'));
+            if canonical {
+                s.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        }
+        _ => Err(bad()),
+    }
+}
+
+fn oracle_single(v: &Value) -> Result<Single, OracleError> {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .map(single)
+            .ok_or_else(|| OracleError::Value(format!("averagePacketLossRate: {v}"))),
+        Value::String(s) if s == "NaN" => Ok(Single::NaN),
+        Value::String(s) if s == "INF" => Ok(single(f64::INFINITY)),
+        Value::String(s) if s == "-INF" => Ok(single(f64::NEG_INFINITY)),
+        _ => Err(OracleError::Value(format!("averagePacketLossRate: {v}"))),
+    }
+}
+
+fn oracle_duration(v: &Value) -> Result<i64, OracleError> {
+    v.as_str()
+        .and_then(|s| Duration::parse(s).ok())
+        .map(Duration::as_nanos)
+        .ok_or_else(|| OracleError::Value(format!("averageJitter: {v}")))
+}
+
+/// The serde_json oracle's view of a parsed line.
+pub fn oracle_diff(page: &Value) -> Result<DiffView, OracleError> {
+    let sessions = oracle_sessions(page)?;
+    let mut v = DiffView {
+        sessions: sessions.len(),
+        segments: 0,
+        media: 0,
+        streams: Vec::new(),
+    };
+    for s in sessions {
+        for g in oracle_objects(s, "segments")? {
+            v.segments += 1;
+            for m in oracle_objects(g, "media")? {
+                v.media += 1;
+                for st in oracle_objects(m, "streams")? {
+                    v.streams.push(DiffStream {
+                        jitter_ns: member(st, "averageJitter")
+                            .map(oracle_duration)
+                            .transpose()?,
+                        packets: member(st, "packetUtilization")
+                            .map(oracle_int64)
+                            .transpose()?,
+                        loss: member(st, "averagePacketLossRate")
+                            .map(oracle_single)
+                            .transpose()?,
+                    });
+                }
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// The same line through callq and through serde_json + the oracle.
+pub fn check_differential(data: &[u8]) {
+    let ours = callq_diff(data);
+    let theirs = serde_json::from_slice::<Value>(data);
+    let Ok(value) = theirs else {
+        return;
+    };
+    let oracle = oracle_diff(&value);
+    let shown = String::from_utf8_lossy(data);
+    match (&ours, &oracle) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "callq and serde_json read different values: {shown}"),
+        (Ok(a), Err(e)) => panic!("callq accepts ({a:?}) what the oracle rejects ({e:?}): {shown}"),
+        (Err((kind, msg)), Ok(_)) => assert_eq!(
+            *kind,
+            DocumentErrorKind::Value,
+            "serde_json and the oracle accept, callq says {msg}: {shown}"
+        ),
+        (Err((kind, msg)), Err(OracleError::Shape)) => assert_eq!(
+            *kind,
+            DocumentErrorKind::Shape,
+            "the oracle sees a wrong shape, callq says {msg}: {shown}"
+        ),
+        (Err((kind, msg)), Err(OracleError::Value(_))) => assert_eq!(
+            *kind,
+            DocumentErrorKind::Value,
+            "serde_json accepts the JSON, callq says {msg}: {shown}"
+        ),
+    }
+}

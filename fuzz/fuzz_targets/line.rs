@@ -1,0 +1,9 @@
+//! Fuzz target `line`: see `fuzz/README.md` and `check_line` in `fuzz/checks.rs`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../checks.rs"]
+mod checks;
+
+fuzz_target!(|data: &[u8]| checks::check_line(data));
