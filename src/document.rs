@@ -618,22 +618,20 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         self.object(i, |r: &mut CallRecord<'a>, key, v| {
             match key {
                 "sessions" => r.sessions = self.array(v, |j| self.session(j))?,
-                "id" if FULL => r.id = self.string(v)?,
-                "version" if FULL => r.version = self.int64(v)?,
-                "type" if FULL => r.call_type = self.enumeration(v, CallType::from_wire)?,
-                "modalities" if FULL => r.modalities = self.enum_array(v, Modality::from_wire)?,
-                "lastModifiedDateTime" if FULL => r.last_modified_date_time = self.datetime(v)?,
-                "startDateTime" if FULL => r.start_date_time = self.datetime(v)?,
-                "endDateTime" if FULL => r.end_date_time = self.datetime(v)?,
-                "joinWebUrl" if FULL => r.join_web_url = self.string(v)?,
-                "organizer" if FULL => r.organizer = self.identity_set(v)?,
-                "participants" if FULL => {
-                    r.participants = self.array(v, |j| self.identity_set(j))?
-                }
-                "organizer_v2" if FULL => r.organizer_v2 = self.participant(v)?,
-                "participants_v2" if FULL => {
-                    r.participants_v2 = self.array(v, |j| self.participant(j))?
-                }
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "id" => r.id = self.string(v)?,
+                "version" => r.version = self.int64(v)?,
+                "type" => r.call_type = self.enumeration(v, CallType::from_wire)?,
+                "modalities" => r.modalities = self.enum_array(v, Modality::from_wire)?,
+                "lastModifiedDateTime" => r.last_modified_date_time = self.datetime(v)?,
+                "startDateTime" => r.start_date_time = self.datetime(v)?,
+                "endDateTime" => r.end_date_time = self.datetime(v)?,
+                "joinWebUrl" => r.join_web_url = self.string(v)?,
+                "organizer" => r.organizer = self.identity_set(v)?,
+                "participants" => r.participants = self.array(v, |j| self.identity_set(j))?,
+                "organizer_v2" => r.organizer_v2 = self.participant(v)?,
+                "participants_v2" => r.participants_v2 = self.array(v, |j| self.participant(j))?,
                 _ => {}
             }
             Ok(())
@@ -668,11 +666,13 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "startDateTime" => s.start_date_time = self.datetime(v)?,
                 "caller" => s.caller = self.endpoint(v)?,
                 "callee" => s.callee = self.endpoint(v)?,
-                "id" if FULL => s.id = self.string(v)?,
-                "modalities" if FULL => s.modalities = self.enum_array(v, Modality::from_wire)?,
-                "endDateTime" if FULL => s.end_date_time = self.datetime(v)?,
-                "isTest" if FULL => s.is_test = self.boolean(v)?,
-                "failureInfo" if FULL => s.failure_info = self.failure_info(v)?,
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "id" => s.id = self.string(v)?,
+                "modalities" => s.modalities = self.enum_array(v, Modality::from_wire)?,
+                "endDateTime" => s.end_date_time = self.datetime(v)?,
+                "isTest" => s.is_test = self.boolean(v)?,
+                "failureInfo" => s.failure_info = self.failure_info(v)?,
                 _ => {}
             }
             Ok(())
@@ -685,10 +685,12 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "media" => s.media = self.array(v, |j| self.media(j))?,
                 "caller" => s.caller = self.endpoint(v)?,
                 "callee" => s.callee = self.endpoint(v)?,
-                "id" if FULL => s.id = self.string(v)?,
-                "startDateTime" if FULL => s.start_date_time = self.datetime(v)?,
-                "endDateTime" if FULL => s.end_date_time = self.datetime(v)?,
-                "failureInfo" if FULL => s.failure_info = self.failure_info(v)?,
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "id" => s.id = self.string(v)?,
+                "startDateTime" => s.start_date_time = self.datetime(v)?,
+                "endDateTime" => s.end_date_time = self.datetime(v)?,
+                "failureInfo" => s.failure_info = self.failure_info(v)?,
                 _ => {}
             }
             Ok(())
@@ -710,7 +712,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         self.object(i, |e: &mut Endpoint<'a>, key, v| {
             match key {
                 "userAgent" => e.user_agent = self.user_agent(v)?,
-                "@odata.type" if FULL => {
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "@odata.type" => {
                     e.kind = match self.annotation(v).map(|t| t.trim_start_matches('#')) {
                         None => EndpointKind::Unspecified,
                         Some("microsoft.graph.callRecords.participantEndpoint") => {
@@ -722,13 +726,13 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                         Some(other) => EndpointKind::Other(other),
                     }
                 }
-                "name" if FULL => e.name = self.string(v)?,
-                "cpuName" if FULL => e.cpu_name = self.string(v)?,
-                "cpuCoresCount" if FULL => e.cpu_cores_count = self.int32(v)?,
-                "cpuProcessorSpeedInMhz" if FULL => e.cpu_processor_speed_in_mhz = self.int32(v)?,
-                "feedback" if FULL => e.feedback = self.feedback(v)?,
-                "identity" if FULL => e.identity = self.identity_set(v)?,
-                "associatedIdentity" if FULL => e.associated_identity = self.identity(v)?,
+                "name" => e.name = self.string(v)?,
+                "cpuName" => e.cpu_name = self.string(v)?,
+                "cpuCoresCount" => e.cpu_cores_count = self.int32(v)?,
+                "cpuProcessorSpeedInMhz" => e.cpu_processor_speed_in_mhz = self.int32(v)?,
+                "feedback" => e.feedback = self.feedback(v)?,
+                "identity" => e.identity = self.identity_set(v)?,
+                "associatedIdentity" => e.associated_identity = self.identity(v)?,
                 _ => {}
             }
             Ok(())
@@ -742,7 +746,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "productFamily" => {
                     u.product_family = self.enumeration(v, ProductFamily::from_wire)?
                 }
-                "@odata.type" if FULL => {
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "@odata.type" => {
                     u.kind = match self.annotation(v).map(|t| t.trim_start_matches('#')) {
                         None => UserAgentKind::Unspecified,
                         Some("microsoft.graph.callRecords.clientUserAgent") => {
@@ -754,11 +760,11 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                         Some(other) => UserAgentKind::Other(other),
                     }
                 }
-                "headerValue" if FULL => u.header_value = self.string(v)?,
-                "applicationVersion" if FULL => u.application_version = self.string(v)?,
-                "azureADAppId" if FULL => u.azure_ad_app_id = self.string(v)?,
-                "communicationServiceId" if FULL => u.communication_service_id = self.string(v)?,
-                "role" if FULL => u.role = self.enumeration(v, ServiceRole::from_wire)?,
+                "headerValue" => u.header_value = self.string(v)?,
+                "applicationVersion" => u.application_version = self.string(v)?,
+                "azureADAppId" => u.azure_ad_app_id = self.string(v)?,
+                "communicationServiceId" => u.communication_service_id = self.string(v)?,
+                "role" => u.role = self.enumeration(v, ServiceRole::from_wire)?,
                 _ => {}
             }
             Ok(())
@@ -852,8 +858,10 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "label" => m.label = self.string(v)?,
                 "callerNetwork" => m.caller_network = self.network(v)?,
                 "calleeNetwork" => m.callee_network = self.network(v)?,
-                "callerDevice" if FULL => m.caller_device = self.device(v)?,
-                "calleeDevice" if FULL => m.callee_device = self.device(v)?,
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "callerDevice" => m.caller_device = self.device(v)?,
+                "calleeDevice" => m.callee_device = self.device(v)?,
                 _ => {}
             }
             Ok(())
@@ -906,44 +914,38 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "connectionType" => {
                     n.connection_type = self.enumeration(v, NetworkConnectionType::from_wire)?
                 }
-                "bandwidthLowEventRatio" if FULL => n.bandwidth_low_event_ratio = self.single(v)?,
-                "basicServiceSetIdentifier" if FULL => {
-                    n.basic_service_set_identifier = self.string(v)?
-                }
-                "delayEventRatio" if FULL => n.delay_event_ratio = self.single(v)?,
-                "dnsSuffix" if FULL => n.dns_suffix = self.string(v)?,
-                "ipAddress" if FULL => n.ip_address = self.string(v)?,
-                "linkSpeed" if FULL => n.link_speed = self.int64(v)?,
-                "macAddress" if FULL => n.mac_address = self.string(v)?,
-                "networkTransportProtocol" if FULL => {
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "bandwidthLowEventRatio" => n.bandwidth_low_event_ratio = self.single(v)?,
+                "basicServiceSetIdentifier" => n.basic_service_set_identifier = self.string(v)?,
+                "delayEventRatio" => n.delay_event_ratio = self.single(v)?,
+                "dnsSuffix" => n.dns_suffix = self.string(v)?,
+                "ipAddress" => n.ip_address = self.string(v)?,
+                "linkSpeed" => n.link_speed = self.int64(v)?,
+                "macAddress" => n.mac_address = self.string(v)?,
+                "networkTransportProtocol" => {
                     n.network_transport_protocol =
                         self.enumeration(v, NetworkTransportProtocol::from_wire)?
                 }
-                "port" if FULL => n.port = self.int32(v)?,
-                "receivedQualityEventRatio" if FULL => {
-                    n.received_quality_event_ratio = self.single(v)?
-                }
-                "reflexiveIPAddress" if FULL => n.reflexive_ip_address = self.string(v)?,
-                "relayIPAddress" if FULL => n.relay_ip_address = self.string(v)?,
-                "relayPort" if FULL => n.relay_port = self.int32(v)?,
-                "sentQualityEventRatio" if FULL => n.sent_quality_event_ratio = self.single(v)?,
-                "subnet" if FULL => n.subnet = self.string(v)?,
-                "traceRouteHops" if FULL => n.trace_route_hops = self.array(v, |j| self.hop(j))?,
-                "wifiBand" if FULL => n.wifi_band = self.enumeration(v, WifiBand::from_wire)?,
-                "wifiBatteryCharge" if FULL => n.wifi_battery_charge = self.int32(v)?,
-                "wifiChannel" if FULL => n.wifi_channel = self.int32(v)?,
-                "wifiMicrosoftDriver" if FULL => n.wifi_microsoft_driver = self.string(v)?,
-                "wifiMicrosoftDriverVersion" if FULL => {
-                    n.wifi_microsoft_driver_version = self.string(v)?
-                }
-                "wifiRadioType" if FULL => {
+                "port" => n.port = self.int32(v)?,
+                "receivedQualityEventRatio" => n.received_quality_event_ratio = self.single(v)?,
+                "reflexiveIPAddress" => n.reflexive_ip_address = self.string(v)?,
+                "relayIPAddress" => n.relay_ip_address = self.string(v)?,
+                "relayPort" => n.relay_port = self.int32(v)?,
+                "sentQualityEventRatio" => n.sent_quality_event_ratio = self.single(v)?,
+                "subnet" => n.subnet = self.string(v)?,
+                "traceRouteHops" => n.trace_route_hops = self.array(v, |j| self.hop(j))?,
+                "wifiBand" => n.wifi_band = self.enumeration(v, WifiBand::from_wire)?,
+                "wifiBatteryCharge" => n.wifi_battery_charge = self.int32(v)?,
+                "wifiChannel" => n.wifi_channel = self.int32(v)?,
+                "wifiMicrosoftDriver" => n.wifi_microsoft_driver = self.string(v)?,
+                "wifiMicrosoftDriverVersion" => n.wifi_microsoft_driver_version = self.string(v)?,
+                "wifiRadioType" => {
                     n.wifi_radio_type = self.enumeration(v, WifiRadioType::from_wire)?
                 }
-                "wifiSignalStrength" if FULL => n.wifi_signal_strength = self.int32(v)?,
-                "wifiVendorDriver" if FULL => n.wifi_vendor_driver = self.string(v)?,
-                "wifiVendorDriverVersion" if FULL => {
-                    n.wifi_vendor_driver_version = self.string(v)?
-                }
+                "wifiSignalStrength" => n.wifi_signal_strength = self.int32(v)?,
+                "wifiVendorDriver" => n.wifi_vendor_driver = self.string(v)?,
+                "wifiVendorDriverVersion" => n.wifi_vendor_driver_version = self.string(v)?,
                 _ => {}
             }
             Ok(())
@@ -1003,16 +1005,16 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                     s.stream_direction = self.enumeration(v, MediaStreamDirection::from_wire)?
                 }
                 "videoCodec" => s.video_codec = self.enumeration(v, VideoCodec::from_wire)?,
-                "audioCodec" if FULL => {
-                    s.audio_codec = self.enumeration(v, AudioCodec::from_wire)?
-                }
-                "endDateTime" if FULL => s.end_date_time = self.datetime(v)?,
-                "startDateTime" if FULL => s.start_date_time = self.datetime(v)?,
-                "isAudioForwardErrorCorrectionUsed" if FULL => {
+                // Analyze reads only the arms above; everything else is skipped unseen.
+                _ if !FULL => {}
+                "audioCodec" => s.audio_codec = self.enumeration(v, AudioCodec::from_wire)?,
+                "endDateTime" => s.end_date_time = self.datetime(v)?,
+                "startDateTime" => s.start_date_time = self.datetime(v)?,
+                "isAudioForwardErrorCorrectionUsed" => {
                     s.is_audio_forward_error_correction_used = self.boolean(v)?
                 }
-                "streamId" if FULL => s.stream_id = self.string(v)?,
-                "wasMediaBypassed" if FULL => s.was_media_bypassed = self.boolean(v)?,
+                "streamId" => s.stream_id = self.string(v)?,
+                "wasMediaBypassed" => s.was_media_bypassed = self.boolean(v)?,
                 _ => {}
             }
             Ok(())
