@@ -212,12 +212,22 @@ fn run_analyzer(
         let progress = Arc::clone(&progress);
         let done = Arc::clone(&done);
         std::thread::spawn(move || {
-            let bar = indicatif::ProgressBar::new(total_bytes.max(1));
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
+            // Sizes of plain files are known; standard input and decompressed bytes are not,
+            // so without a total the bar becomes a spinner with bytes and rate.
+            let (bar, template) = if total_bytes > 0 {
+                (
+                    indicatif::ProgressBar::new(total_bytes),
                     "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
                 )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            } else {
+                (
+                    indicatif::ProgressBar::new_spinner(),
+                    "{spinner} {bytes} {binary_bytes_per_sec}",
+                )
+            };
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             while !done.load(Ordering::Relaxed) {
                 bar.set_position(progress.bytes_done.load(Ordering::Relaxed));
