@@ -778,6 +778,12 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// Why a streamed input stopped: its reader failed, or the analysis did.
+enum StreamError {
+    Io(std::io::Error),
+    Run(RunError),
+}
+
 /// A group's key and statistics, ready to report.
 #[derive(Clone, Debug)]
 pub struct GroupReport {
@@ -962,42 +968,92 @@ impl Analyzer {
             }
             _ => {
                 let stream = open_stream(input).map_err(input_error)?;
-                let block = self.driver.target_chunk_size().saturating_mul(16);
-                let mut reader = BlockReader::new(stream, block, self.max_line_bytes);
-                let mut pos = StreamPosition::default();
-                loop {
-                    let next = reader.next_block().map_err(input_error)?;
-                    match next {
-                        None => break,
-                        Some(Block::Lines(data)) => {
-                            let len = data.len() as u64;
-                            self.run_piece(name, data, &mut pos, total, progress, |_| {})?;
-                            let _ = len;
-                        }
-                        Some(Block::Overlong { len, newline }) => {
-                            let mut acc = Accumulator::default();
-                            acc.counts.lines += 1;
-                            acc.bad_line(
-                                Position {
-                                    file: name.to_owned(),
-                                    line: pos.next_line,
-                                    byte_offset: pos.base,
-                                },
-                                self.overlong_message(len),
-                            );
-                            self.merge_checked(total, acc)?;
-                            pos.next_line += 1;
-                            pos.base += len + u64::from(newline);
-                            progress
-                                .bytes_done
-                                .fetch_add(len + u64::from(newline), Ordering::Relaxed);
-                        }
-                    }
-                }
-                total.counts.bytes += reader.bytes_read();
+                let bytes =
+                    self.run_stream(name, stream, total, progress)
+                        .map_err(|e| match e {
+                            StreamError::Io(source) => input_error(source),
+                            StreamError::Run(e) => e,
+                        })?;
+                total.counts.bytes += bytes;
                 Ok(())
             }
         }
+    }
+
+    /// Reads a stream on a thread of its own (so decompression and pipe reads overlap with
+    /// parsing) in line-aligned blocks, and analyzes each block as it arrives, in order.
+    /// Returns the bytes read.
+    fn run_stream(
+        &self,
+        name: &str,
+        stream: Box<dyn std::io::Read + Send>,
+        total: &mut Accumulator,
+        progress: &Progress,
+    ) -> Result<u64, StreamError> {
+        enum Piece {
+            Lines(Vec<u8>),
+            Overlong { len: u64, newline: bool },
+        }
+        let block = self.driver.target_chunk_size().saturating_mul(16);
+        let max_line = self.max_line_bytes;
+        std::thread::scope(|scope| {
+            // One block in flight while one is analyzed; spent buffers come back for reuse.
+            let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Piece>>(1);
+            let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            let reader = scope.spawn(move || {
+                let mut reader = BlockReader::new(stream, block, max_line);
+                loop {
+                    let piece = match reader.next_block() {
+                        Ok(None) => break,
+                        Ok(Some(Block::Lines(data))) => {
+                            let mut owned = empty_rx.try_recv().unwrap_or_default();
+                            owned.clear();
+                            owned.extend_from_slice(data);
+                            Ok(Piece::Lines(owned))
+                        }
+                        Ok(Some(Block::Overlong { len, newline })) => {
+                            Ok(Piece::Overlong { len, newline })
+                        }
+                        Err(e) => Err(e),
+                    };
+                    let failed = piece.is_err();
+                    // A closed channel means the analysis stopped (a bad line under Fail).
+                    if full_tx.send(piece).is_err() || failed {
+                        break;
+                    }
+                }
+                reader.bytes_read()
+            });
+            let mut pos = StreamPosition::default();
+            for piece in full_rx {
+                match piece.map_err(StreamError::Io)? {
+                    Piece::Lines(data) => {
+                        self.run_piece(name, &data, &mut pos, total, progress, |_| {})
+                            .map_err(StreamError::Run)?;
+                        let _ = empty_tx.send(data);
+                    }
+                    Piece::Overlong { len, newline } => {
+                        let mut acc = Accumulator::default();
+                        acc.counts.lines += 1;
+                        acc.bad_line(
+                            Position {
+                                file: name.to_owned(),
+                                line: pos.next_line,
+                                byte_offset: pos.base,
+                            },
+                            self.overlong_message(len),
+                        );
+                        self.merge_checked(total, acc).map_err(StreamError::Run)?;
+                        pos.next_line += 1;
+                        pos.base += len + u64::from(newline);
+                        progress
+                            .bytes_done
+                            .fetch_add(len + u64::from(newline), Ordering::Relaxed);
+                    }
+                }
+            }
+            Ok(reader.join().unwrap_or(0))
+        })
     }
 
     fn overlong_message(&self, len: u64) -> String {
