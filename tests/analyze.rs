@@ -434,3 +434,27 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn fail_stops_a_streamed_input_early_without_hanging() {
+    // A bad line in the first block, then more blocks than the reader thread can buffer.
+    let mut data = b"{\"value\":[{\"segments\":[{\"media\":[{\"streams\":[{\"packetUtilization\":\"x\"}]}]}]}]}\n".to_vec();
+    data.extend(generated(3_000_000, Shape::Sessions));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "f.ndjson.gz", &gzip(&data));
+    let input = [InputSource::File {
+        name: "f.ndjson.gz".into(),
+        path,
+    }];
+    let result = Analyzer::new()
+        .chunk_size(4096) // 64 KiB blocks: dozens of them
+        .on_error(OnError::Fail)
+        .analyze_inputs(&input, &Progress::default(), Vec::new());
+    match result {
+        Err(RunError::BadLine(b)) => {
+            assert_eq!((b.position.line, b.position.byte_offset), (1, 0));
+            assert!(b.message.contains("packetUtilization"), "{}", b.message);
+        }
+        other => panic!("expected the first bad line, got {other:?}"),
+    }
+}
