@@ -997,7 +997,10 @@ impl Analyzer {
         // Enough chunks per block to keep every thread busy, few enough that the blocks in
         // circulation (reading, queued, analyzed, the reader's own buffer) stay small.
         let chunks_per_block = (4 * rayon::current_num_threads()).max(8);
-        let block = self.driver.target_chunk_size().saturating_mul(chunks_per_block);
+        let block = self
+            .driver
+            .target_chunk_size()
+            .saturating_mul(chunks_per_block);
         let max_line = self.max_line_bytes;
         std::thread::scope(|scope| {
             // One block in flight while one is analyzed; spent buffers come back for reuse.

@@ -1,7 +1,12 @@
 //! Tests for `callq::duration`: a table of valid and invalid strings, a differential property
 //! test against a slow reference parser, and a display round trip.
 
+// The slow, obviously correct reference parser is shared with the fuzz targets.
+#[path = "../fuzz/checks.rs"]
+mod checks;
+
 use callq::duration::{Duration, DurationErrorKind};
+use checks::reference_duration as reference;
 use proptest::prelude::*;
 
 const S: i64 = 1_000_000_000;
@@ -283,95 +288,6 @@ fn as_millis_f64() {
         let want: f64 = exact.parse().unwrap();
         assert_eq!(Duration::from_nanos(n).as_millis_f64(), want, "{n}");
     }
-}
-
-/// A slow, obviously correct parser: splits at the first `T`, reads each side as a list of
-/// (number, designator) tokens, and sums the exact value in `i128`. `None` for any reject.
-fn reference(s: &str) -> Option<i128> {
-    let (neg, rest) = if let Some(r) = s.strip_prefix('-') {
-        (true, r)
-    } else if let Some(r) = s.strip_prefix('+') {
-        (false, r)
-    } else {
-        (false, s)
-    };
-    let rest = rest.strip_prefix('P')?;
-    let (date, time) = match rest.find('T') {
-        Some(k) => (&rest[..k], Some(&rest[k + 1..])),
-        None => (rest, None),
-    };
-    let mut tokens = section(date, &[('W', 604_800), ('D', 86_400)])?;
-    if let Some(time) = time {
-        let t = section(time, &[('H', 3_600), ('M', 60), ('S', 1)])?;
-        if t.is_empty() {
-            return None;
-        }
-        tokens.extend(t);
-    }
-    if tokens.is_empty() {
-        return None;
-    }
-    let last = tokens.len() - 1;
-    let mut total: i128 = 0;
-    for (k, (int, frac, unit)) in tokens.into_iter().enumerate() {
-        if frac.is_some() && k != last {
-            return None;
-        }
-        let mut value: i128 = 0;
-        for c in int.chars() {
-            value = value
-                .checked_mul(10)?
-                .checked_add(c.to_digit(10)? as i128)?;
-        }
-        let mut nanos_of_unit: i128 = 0; // the fraction in units of 10^-9
-        let frac: String = frac.unwrap_or_default().chars().take(9).collect();
-        let padded = format!("{frac:0<9}");
-        for c in padded.chars() {
-            nanos_of_unit = nanos_of_unit * 10 + c.to_digit(10)? as i128;
-        }
-        total = total.checked_add(
-            value
-                .checked_mul(unit * 1_000_000_000)?
-                .checked_add(nanos_of_unit * unit)?,
-        )?;
-    }
-    let signed = if neg { -total } else { total };
-    (i64::MIN as i128..=i64::MAX as i128)
-        .contains(&signed)
-        .then_some(signed)
-}
-
-/// Tokens `(integer digits, fraction digits if a '.' was present, unit in seconds)` of one
-/// side of the `T`, designators strictly in the order given.
-fn section(s: &str, units: &[(char, i128)]) -> Option<Vec<(String, Option<String>, i128)>> {
-    let mut out = Vec::new();
-    let mut next_unit = 0;
-    let mut number = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
-        }
-        let k = units.iter().position(|&(d, _)| d == c)?;
-        if k < next_unit {
-            return None;
-        }
-        next_unit = k + 1;
-        let (int, frac) = match number.split_once('.') {
-            Some((i, f)) => (i.to_string(), Some(f.to_string())),
-            None => (number.clone(), None),
-        };
-        let frac_len = frac.as_ref().map_or(0, String::len);
-        if int.len() + frac_len == 0 || frac.as_ref().is_some_and(|f| f.contains('.')) {
-            return None;
-        }
-        out.push((int, frac, units[k].1));
-        number.clear();
-    }
-    if !number.is_empty() {
-        return None;
-    }
-    Some(out)
 }
 
 fn agrees(s: &str) -> Result<(), TestCaseError> {
