@@ -2,8 +2,6 @@
 //!
 //! Every function here is pure: it renders a [`Report`] into a `String` and prints nothing.
 
-use serde_json::{Map, Value, json};
-
 use crate::analyze::{BadLine, GroupReport, GroupStats, InputCounts, METRICS, Report};
 use crate::classify::Reasons;
 use crate::stats::{MetricStats, Number};
@@ -37,129 +35,239 @@ impl std::str::FromStr for Format {
     }
 }
 
-fn float(x: f64) -> Value {
-    // Non-finite values cannot appear in JSON; they only arise from overflowing sums.
-    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+/// A JSON value whose objects keep their members in the order they were built: reports are
+/// part of the contract, key order included, and the library should not need serde_json's
+/// `preserve_order` feature (which would change `serde_json::Map` for every crate linking it).
+#[derive(Clone, Debug, PartialEq)]
+enum Json {
+    Null,
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
 }
 
-fn number(n: Option<Number>) -> Value {
+impl From<u64> for Json {
+    fn from(v: u64) -> Json {
+        Json::UInt(v)
+    }
+}
+
+impl From<&str> for Json {
+    fn from(v: &str) -> Json {
+        Json::Str(v.to_owned())
+    }
+}
+
+fn obj(members: Vec<(&str, Json)>) -> Json {
+    Json::Obj(
+        members
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
+}
+
+impl Json {
+    /// Pretty-printed like `serde_json::to_string_pretty`: two-space indent, `"key": value`.
+    fn write_pretty(&self, out: &mut String, indent: usize) {
+        let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', 2 * n));
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Int(i) => out.push_str(&i.to_string()),
+            Json::UInt(u) => out.push_str(&u.to_string()),
+            Json::Float(f) => out.push_str(&float_text(*f).unwrap_or_else(|| "null".into())),
+            Json::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
+            Json::Arr(items) if items.is_empty() => out.push_str("[]"),
+            Json::Obj(members) if members.is_empty() => out.push_str("{}"),
+            Json::Arr(items) => {
+                out.push_str("[\n");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    pad(out, indent + 1);
+                    item.write_pretty(out, indent + 1);
+                }
+                out.push('\n');
+                pad(out, indent);
+                out.push(']');
+            }
+            Json::Obj(members) => {
+                out.push_str("{\n");
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    pad(out, indent + 1);
+                    out.push_str(&serde_json::to_string(key).unwrap_or_default());
+                    out.push_str(": ");
+                    value.write_pretty(out, indent + 1);
+                }
+                out.push('\n');
+                pad(out, indent);
+                out.push('}');
+            }
+        }
+    }
+
+    fn pretty(&self) -> String {
+        let mut out = String::new();
+        self.write_pretty(&mut out, 0);
+        out.push('\n');
+        out
+    }
+}
+
+/// A finite double as JSON writes it (shortest round-trip form, `1.0` not `1`); `None` for a
+/// non-finite one, which JSON cannot represent (only an overflowing sum produces one).
+fn float_text(x: f64) -> Option<String> {
+    x.is_finite()
+        .then(|| serde_json::to_string(&x).unwrap_or_default())
+}
+
+fn float(x: f64) -> Json {
+    if x.is_finite() {
+        Json::Float(x)
+    } else {
+        Json::Null
+    }
+}
+
+fn number(n: Option<Number>) -> Json {
     match n {
-        None => Value::Null,
-        Some(Number::Int(i)) => Value::from(i),
+        None => Json::Null,
+        Some(Number::Int(i)) => Json::Int(i),
         Some(Number::Float(f)) => float(f),
     }
 }
 
-fn input_json(c: &InputCounts) -> Value {
-    json!({
-        "files": c.files,
-        "bytes": c.bytes,
-        "lines": c.lines,
-        "badLines": c.bad_lines,
-        "documents": c.documents,
-        "sessions": c.sessions,
-        "segments": c.segments,
-        "media": c.media,
-        "streams": c.streams,
-    })
+fn input_json(c: &InputCounts) -> Json {
+    obj(vec![
+        ("files", c.files.into()),
+        ("bytes", c.bytes.into()),
+        ("lines", c.lines.into()),
+        ("badLines", c.bad_lines.into()),
+        ("documents", c.documents.into()),
+        ("sessions", c.sessions.into()),
+        ("segments", c.segments.into()),
+        ("media", c.media.into()),
+        ("streams", c.streams.into()),
+    ])
 }
 
-fn errors_json(errors: &[BadLine]) -> Value {
-    Value::Array(
+fn errors_json(errors: &[BadLine]) -> Json {
+    Json::Arr(
         errors
             .iter()
             .map(|e| {
-                json!({
-                    "file": e.position.file,
-                    "line": e.position.line,
-                    "byteOffset": e.position.byte_offset,
-                    "message": e.message,
-                })
+                obj(vec![
+                    ("file", e.position.file.as_str().into()),
+                    ("line", e.position.line.into()),
+                    ("byteOffset", e.position.byte_offset.into()),
+                    ("message", e.message.as_str().into()),
+                ])
             })
             .collect(),
     )
 }
 
-fn metric_json(unit: &str, m: &MetricStats) -> Value {
-    json!({
-        "unit": unit,
-        "count": m.count(),
-        "nulls": m.nulls(),
-        "mean": m.mean().map_or(Value::Null, float),
-        "min": number(m.min()),
-        "max": number(m.max()),
-        "p50": number(m.quantile(0.5)),
-        "p90": number(m.quantile(0.9)),
-        "p99": number(m.quantile(0.99)),
-    })
+fn metric_json(unit: &str, m: &MetricStats) -> Json {
+    obj(vec![
+        ("unit", unit.into()),
+        ("count", m.count().into()),
+        ("nulls", m.nulls().into()),
+        ("mean", m.mean().map_or(Json::Null, float)),
+        ("min", number(m.min())),
+        ("max", number(m.max())),
+        ("p50", number(m.quantile(0.5))),
+        ("p90", number(m.quantile(0.9))),
+        ("p99", number(m.quantile(0.99))),
+    ])
 }
 
-fn quality_json(g: &GroupStats) -> Value {
-    let mut due = Map::new();
-    for (i, (_, name)) in Reasons::ALL.iter().enumerate() {
-        if g.poor_due_to[i] > 0 {
-            due.insert((*name).to_owned(), Value::from(g.poor_due_to[i]));
-        }
-    }
-    json!({
-        "good": g.good,
-        "poor": g.poor,
-        "unclassified": g.unclassified,
-        "poorRate": g.poor_rate().map_or(Value::Null, float),
-        "poorDueTo": due,
-    })
+fn quality_json(g: &GroupStats) -> Json {
+    let due = Reasons::ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| g.poor_due_to[*i] > 0)
+        .map(|(i, (_, name))| ((*name).to_owned(), Json::from(g.poor_due_to[i])))
+        .collect();
+    obj(vec![
+        ("good", g.good.into()),
+        ("poor", g.poor.into()),
+        ("unclassified", g.unclassified.into()),
+        ("poorRate", g.poor_rate().map_or(Json::Null, float)),
+        ("poorDueTo", Json::Obj(due)),
+    ])
 }
 
-fn group_json(report: &Report, g: &GroupReport) -> Value {
-    let mut key = Map::new();
-    for (dim, value) in report.group_by.iter().zip(&g.key) {
-        key.insert(
-            dim.name(),
-            value
-                .as_ref()
-                .map_or(Value::Null, |s| Value::from(s.as_str())),
-        );
-    }
-    let mut metrics = Map::new();
-    for (metric, stats) in METRICS.iter().zip(&g.stats.metrics) {
-        metrics.insert(
-            metric.name.to_owned(),
-            metric_json(metric.unit.as_str(), stats),
-        );
-    }
-    json!({
-        "key": key,
-        "streams": g.stats.streams,
-        "quality": quality_json(&g.stats),
-        "metrics": metrics,
-    })
+fn group_json(report: &Report, g: &GroupReport) -> Json {
+    let key = report
+        .group_by
+        .iter()
+        .zip(&g.key)
+        .map(|(dim, value)| (dim.name(), value.as_deref().map_or(Json::Null, Json::from)))
+        .collect();
+    let metrics = METRICS
+        .iter()
+        .zip(&g.stats.metrics)
+        .map(|(metric, stats)| {
+            (
+                metric.name.to_owned(),
+                metric_json(metric.unit.as_str(), stats),
+            )
+        })
+        .collect();
+    obj(vec![
+        ("key", Json::Obj(key)),
+        ("streams", g.stats.streams.into()),
+        ("quality", quality_json(&g.stats)),
+        ("metrics", Json::Obj(metrics)),
+    ])
 }
 
 /// The `callq analyze --format json` report (schemaVersion 1), pretty-printed, with a final
 /// newline.
 pub fn analyze_json(report: &Report) -> String {
-    let doc = json!({
-        "schemaVersion": SCHEMA_VERSION,
-        "input": input_json(&report.input),
-        "errors": errors_json(&report.errors),
-        "groupBy": report.group_by.iter().map(|d| d.name()).collect::<Vec<_>>(),
-        "groups": report.groups.iter().map(|g| group_json(report, g)).collect::<Vec<_>>(),
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    obj(vec![
+        ("schemaVersion", SCHEMA_VERSION.into()),
+        ("input", input_json(&report.input)),
+        ("errors", errors_json(&report.errors)),
+        (
+            "groupBy",
+            Json::Arr(
+                report
+                    .group_by
+                    .iter()
+                    .map(|d| Json::Str(d.name()))
+                    .collect(),
+            ),
+        ),
+        (
+            "groups",
+            Json::Arr(
+                report
+                    .groups
+                    .iter()
+                    .map(|g| group_json(report, g))
+                    .collect(),
+            ),
+        ),
+    ])
+    .pretty()
 }
 
 /// The `callq check --format json` report: `schemaVersion`, `input` and `errors`.
 pub fn check_json(report: &Report) -> String {
-    let doc = json!({
-        "schemaVersion": SCHEMA_VERSION,
-        "input": input_json(&report.input),
-        "errors": errors_json(&report.errors),
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    obj(vec![
+        ("schemaVersion", SCHEMA_VERSION.into()),
+        ("input", input_json(&report.input)),
+        ("errors", errors_json(&report.errors)),
+    ])
+    .pretty()
 }
 
 fn csv_field(out: &mut String, s: &str) {
@@ -176,14 +284,7 @@ fn plain(n: Option<Number>) -> String {
     match n {
         None => String::new(),
         Some(Number::Int(i)) => i.to_string(),
-        Some(Number::Float(f)) => float_text(f),
-    }
-}
-
-fn float_text(f: f64) -> String {
-    match float(f) {
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
+        Some(Number::Float(f)) => float_text(f).unwrap_or_default(),
     }
 }
 
@@ -231,12 +332,12 @@ pub fn analyze_csv(report: &Report) -> String {
                 g.stats.good.to_string(),
                 g.stats.poor.to_string(),
                 g.stats.unclassified.to_string(),
-                g.stats.poor_rate().map(float_text).unwrap_or_default(),
+                g.stats.poor_rate().and_then(float_text).unwrap_or_default(),
                 metric.name.to_string(),
                 metric.unit.as_str().to_string(),
                 m.count().to_string(),
                 m.nulls().to_string(),
-                m.mean().map(float_text).unwrap_or_default(),
+                m.mean().and_then(float_text).unwrap_or_default(),
                 plain(m.min()),
                 plain(m.max()),
                 plain(m.quantile(0.5)),
