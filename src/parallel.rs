@@ -176,35 +176,25 @@ impl ParallelLines {
                 break;
             }
             let base = pos.base;
-            let merged = if self.relative_lines {
+            // Runs one chunk whose first line is number `first`; returns its accumulator and
+            // how many lines it saw.
+            let run_chunk = |range: &Range<usize>, first: u64| -> (A, u64) {
+                let mut slot = states.slot();
+                let state = slot.get_or_insert_with(init_state);
+                let mut acc = init_acc();
+                let mut seen = 0;
+                let lines =
+                    Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
+                for line in lines {
+                    seen += 1;
+                    per_line(state, &mut acc, line);
+                }
+                (acc, seen)
+            };
+            let results: Vec<(A, u64)> = if self.relative_lines {
                 // Each chunk numbers its lines from 1; the accumulators learn how many lines
                 // came before them (`Merge::rebase`) just before they merge, in input order.
-                let results: Vec<(A, u64)> = batch
-                    .par_iter()
-                    .map(|range| {
-                        let mut slot = states.slot();
-                        let state = slot.get_or_insert_with(init_state);
-                        let mut acc = init_acc();
-                        let mut lines = 0;
-                        for line in
-                            Lines::starting_at(&data[range.clone()], 1, base + range.start as u64)
-                        {
-                            lines = line.number;
-                            per_line(state, &mut acc, line);
-                        }
-                        (acc, lines)
-                    })
-                    .collect();
-                let mut merged: Option<A> = None;
-                for (mut acc, lines) in results {
-                    acc.rebase(pos.next_line - 1);
-                    pos.next_line += lines;
-                    match merged.as_mut() {
-                        None => merged = Some(acc),
-                        Some(m) => m.merge(acc),
-                    }
-                }
-                merged
+                batch.par_iter().map(|range| run_chunk(range, 1)).collect()
             } else {
                 // Line numbers of each chunk's first line need the newline counts of the
                 // chunks before it: count them in parallel first (memchr runs at memory speed).
@@ -217,33 +207,23 @@ impl ParallelLines {
                     firsts.push(pos.next_line);
                     pos.next_line += c;
                 }
-                let results: Vec<A> = batch
+                batch
                     .par_iter()
                     .zip(firsts.par_iter())
-                    .map(|(range, &first)| {
-                        let mut slot = states.slot();
-                        let state = slot.get_or_insert_with(init_state);
-                        let mut acc = init_acc();
-                        let lines = Lines::starting_at(
-                            &data[range.clone()],
-                            first,
-                            base + range.start as u64,
-                        );
-                        for line in lines {
-                            per_line(state, &mut acc, line);
-                        }
-                        acc
-                    })
-                    .collect();
-                let mut merged: Option<A> = None;
-                for acc in results {
-                    match merged.as_mut() {
-                        None => merged = Some(acc),
-                        Some(m) => m.merge(acc),
-                    }
-                }
-                merged
+                    .map(|(range, &first)| run_chunk(range, first))
+                    .collect()
             };
+            let mut merged: Option<A> = None;
+            for (mut acc, lines) in results {
+                if self.relative_lines {
+                    acc.rebase(pos.next_line - 1);
+                    pos.next_line += lines;
+                }
+                match merged.as_mut() {
+                    None => merged = Some(acc),
+                    Some(m) => m.merge(acc),
+                }
+            }
             let span = batch[0].start..batch[batch.len() - 1].end;
             if let Some(m) = merged {
                 on_batch(span, m);
