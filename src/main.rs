@@ -194,7 +194,7 @@ fn thread_pool(threads: Option<u16>) -> anyhow::Result<rayon::ThreadPool> {
 fn run_analyzer(
     analyzer: &Analyzer,
     common: &CommonArgs,
-) -> anyhow::Result<(Result<Report, RunError>, Vec<String>)> {
+) -> anyhow::Result<Result<Report, RunError>> {
     let pool = thread_pool(common.threads)?;
     let (inputs, errors) = discover(&common.paths);
     let unreadable: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -263,7 +263,7 @@ fn run_analyzer(
             );
         }
     }
-    Ok((result, errors.iter().map(ToString::to_string).collect()))
+    Ok(result)
 }
 
 fn write_output(output: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
@@ -321,7 +321,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .group_by(args.by.map(|d| d.0).unwrap_or_default())
         .classifier(classifier)
         .reading(Reading::Analyze);
-    let (result, _) = run_analyzer(&analyzer, &args.common)?;
+    let result = run_analyzer(&analyzer, &args.common)?;
     let report = match result {
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
@@ -342,7 +342,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let analyzer = base_analyzer(&args.common).reading(Reading::Full);
-    let (result, _) = run_analyzer(&analyzer, &args.common)?;
+    let result = run_analyzer(&analyzer, &args.common)?;
     let report = match result {
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
