@@ -103,6 +103,15 @@ fn main() {
         ),
     );
 
+    let mut parser3 = LineParser::new();
+    routines.insert(
+        2,
+        (
+            "parse/callq_analyze_tape",
+            Box::new(move || callq_tape_count(&mut parser3, black_box(lines))),
+        ),
+    );
+
     let n = routines.len();
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); n];
     let mut cpu = vec![0.0f64; n];
@@ -156,6 +165,7 @@ fn main() {
     println!("ratios of best throughputs:");
     ratio("parse/callq_full", "parse/serde_json_borrowed");
     ratio("parse/callq_full", "parse/sonic_rs_typed");
+    ratio("parse/callq_analyze", "parse/callq_analyze_tape");
     ratio("parse/callq_analyze", "parse/serde_json_analyze");
     ratio("parse/callq_analyze", "parse/sonic_rs_analyze");
     ratio("analyze/callq_1t", "analyze/serde_json_baseline_1t");

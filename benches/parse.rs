@@ -20,8 +20,8 @@ use std::hint::black_box;
 
 use callq::document::{LineParser, Reading};
 use common::runs::{
-    TapeOnly, callq_count, copy_only, serde_analyze_count, serde_full_count, simd_value_count,
-    sonic_analyze_count, sonic_full_count,
+    TapeOnly, callq_count, callq_tape_count, copy_only, serde_analyze_count, serde_full_count,
+    simd_value_count, sonic_analyze_count, sonic_full_count,
 };
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
@@ -75,6 +75,9 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("callq_analyze", |b| {
         b.iter(|| callq_count(&mut parser, black_box(lines), Reading::Analyze))
+    });
+    group.bench_function("callq_analyze_tape", |b| {
+        b.iter(|| callq_tape_count(&mut parser, black_box(lines)))
     });
     group.bench_function("serde_json_borrowed", |b| {
         b.iter(|| serde_full_count(black_box(lines)))

@@ -90,9 +90,27 @@ fn view(doc: &Document<'_>) -> AnalyzeView {
 }
 
 /// One line through both readings: no panic; an error renders; Analyze accepts whenever Full
-/// accepts and then sees the same structure and the same values.
+/// accepts and then sees the same structure and the same values; and the on-demand Analyze
+/// reading gives exactly the tape's document or error.
 pub fn check_line(data: &[u8]) {
     let mut parser = LineParser::new();
+    let exact = |parser: &mut LineParser, tape: bool| {
+        let show = |d: Result<Document<'_>, callq::document::DocumentError>| match d {
+            Ok(doc) => format!("{doc:?}"),
+            Err(e) => format!("error: {e}"),
+        };
+        if tape {
+            parser.parse_with_tape(data, Reading::Analyze, show)
+        } else {
+            parser.parse(data, Reading::Analyze, show)
+        }
+    };
+    let on_demand = exact(&mut parser, false);
+    assert_eq!(
+        on_demand,
+        exact(&mut parser, true),
+        "the on-demand reading and the tape disagree"
+    );
     let full = parse_view(&mut parser, data, Reading::Full);
     let analyze = parse_view(&mut parser, data, Reading::Analyze);
     // The parser is reused: a second parse of the same line gives the same answer.

@@ -19,6 +19,8 @@ use crate::datetime::DateTimeOffset;
 use crate::duration::Duration;
 use crate::model::*;
 
+mod ondemand;
+
 /// How much of a document to read and validate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Reading {
@@ -221,6 +223,7 @@ pub struct LineParser {
     buffers: Buffers,
     tape: Option<Tape<'static>>,
     bump: Bump,
+    tape_rereads: u64,
 }
 
 impl Default for LineParser {
@@ -245,13 +248,37 @@ impl LineParser {
             buffers: Buffers::new(64 * 1024),
             tape: Some(Tape::null()),
             bump: Bump::new(),
+            tape_rereads: 0,
         }
     }
 
     /// Parses one line (without its line terminator) and hands the result to `f`.
     ///
-    /// The document borrows this parser's buffers, so it only lives inside `f`.
+    /// The document borrows this parser's buffers and the line, so it only lives inside `f`.
+    ///
+    /// [`Reading::Analyze`] first tries the on-demand reader, which walks the line's bytes and
+    /// builds only what `analyze` uses; a line it is not certain about (any error, and a few
+    /// rare forms such as escapes in the strings it reads) is read again through simd-json's
+    /// tape, which decides and names the error. The result is the same either way.
     pub fn parse<R>(
+        &mut self,
+        line: &[u8],
+        reading: Reading,
+        f: impl for<'a> FnOnce(Result<Document<'a>, DocumentError>) -> R,
+    ) -> R {
+        if reading == Reading::Analyze {
+            self.bump.reset();
+            if let Some(document) = ondemand::analyze_document(line, &self.bump) {
+                return f(Ok(document));
+            }
+            self.tape_rereads += 1;
+        }
+        self.parse_with_tape(line, reading, f)
+    }
+
+    /// Like [`parse`](Self::parse), but always through simd-json's tape: the reference the
+    /// on-demand reading is tested against.
+    pub fn parse_with_tape<R>(
         &mut self,
         line: &[u8],
         reading: Reading,
@@ -285,6 +312,13 @@ impl LineParser {
         let out = f(result);
         self.tape = Some(tape.reset());
         out
+    }
+
+    /// How many [`Reading::Analyze`] lines the on-demand reader handed to the tape so far
+    /// (bad lines, and valid ones in a rare form). Useful to check that a workload stays on
+    /// the fast path.
+    pub fn tape_rereads(&self) -> u64 {
+        self.tape_rereads
     }
 }
 

@@ -9,17 +9,29 @@ use simd_json::prelude::*;
 
 use super::serde_model::{APage, Page, analyze_streams, full_streams};
 
+fn count_streams(doc: Result<callq::model::Document<'_>, callq::document::DocumentError>) -> u64 {
+    let doc = doc.expect("callq parses every line");
+    doc.sessions()
+        .flat_map(|s| s.segments)
+        .flat_map(|g| g.media)
+        .map(|m| m.streams.len() as u64)
+        .sum::<u64>()
+}
+
+/// `LineParser::parse`: for `Reading::Analyze`, the on-demand reader.
 pub fn callq_count(parser: &mut LineParser, lines: &[&[u8]], reading: Reading) -> u64 {
     let mut n = 0;
     for line in lines {
-        n += parser.parse(line, reading, |doc| {
-            let doc = doc.expect("callq parses every line");
-            doc.sessions()
-                .flat_map(|s| s.segments)
-                .flat_map(|g| g.media)
-                .map(|m| m.streams.len() as u64)
-                .sum::<u64>()
-        });
+        n += parser.parse(line, reading, count_streams);
+    }
+    n
+}
+
+/// `Reading::Analyze` through simd-json's tape (the on-demand reader's oracle).
+pub fn callq_tape_count(parser: &mut LineParser, lines: &[&[u8]]) -> u64 {
+    let mut n = 0;
+    for line in lines {
+        n += parser.parse_with_tape(line, Reading::Analyze, count_streams);
     }
     n
 }
