@@ -45,6 +45,7 @@ pub(super) fn analyze_document<'a>(line: &'a [u8], bump: &'a Bump) -> Option<Doc
         text,
         pos: 0,
         bump,
+        scratch: Scratch::default(),
     };
     let document = cursor.document().ok()?;
     cursor.skip_spaces();
@@ -57,35 +58,38 @@ fn has_control_byte(line: &[u8]) -> bool {
         .any(|chunk| chunk.iter().fold(false, |any, &b| any | (b < 0x20)))
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// A mask with the high bit set in the first byte of `word` equal to `byte` (bits above the
-/// first match may be spurious, which `trailing_zeros` never looks at).
-#[inline(always)]
-fn bytes_equal(word: u64, byte: u8) -> u64 {
-    let x = word ^ (ONES * u64::from(byte));
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
 /// The index of the first `"` or `\` at or after `from`.
 #[inline(always)]
 fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
-    // Keys and most values are short: a word at a time first, then memchr's vector loop.
+    // Keys and most values are short: a few blocks inline, then memchr's vector loop.
     let mut i = from;
-    let word_limit = from + 32;
-    while i < word_limit {
-        let Some(chunk) = bytes.get(i..i + 8) else {
+    while i < from + 64 {
+        let Some(block) = bytes.get(i..i + BLOCK) else {
             break;
         };
-        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
-        if hits != 0 {
-            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        if let Some(k) = first_quote_or_backslash(block.try_into().expect("one block")) {
+            return Some(i + k);
         }
-        i += 8;
+        i += BLOCK;
     }
     memchr::memchr2(b'"', b'\\', bytes.get(i..)?).map(|k| i + k)
+}
+
+const BLOCK: usize = 8;
+
+/// The index of the word's first `"` or `\`, a word at a time (portable SWAR: the high bit
+/// of each matching byte; bits above the first match may be spurious, and are not looked at).
+#[inline(always)]
+fn first_quote_or_backslash(block: &[u8; BLOCK]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let word = u64::from_le_bytes(*block);
+    let equal = |byte: u8| {
+        let x = word ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let hits = equal(b'"') | equal(b'\\');
+    (hits != 0).then(|| hits.trailing_zeros() as usize / 8)
 }
 
 struct Cursor<'a> {
@@ -94,6 +98,7 @@ struct Cursor<'a> {
     text: &'a str,
     pos: usize,
     bump: &'a Bump,
+    scratch: Scratch<'a>,
 }
 
 impl<'a> Cursor<'a> {
@@ -434,23 +439,36 @@ impl<'a> Cursor<'a> {
 
     // ---- structure ------------------------------------------------------------------------
 
-    /// An object (or `null`, then `None`): `member` is called at each member's
-    /// value with its key and must consume the value. Repeated keys simply assign again, so
-    /// the last one wins; an error anywhere falls back, so validity needs no bookkeeping.
+    /// An object (or `null`, then `None`): see [`Self::object_into`].
     #[inline]
     fn object<T: Default>(
         &mut self,
-        mut member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
+        member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
     ) -> R<Option<T>> {
-        match self.peek()? {
-            b'{' => self.pos += 1,
-            b'n' => return self.literal(b"null").map(|()| None),
-            _ => return Err(Fallback),
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|()| None);
         }
         let mut value = T::default();
+        self.object_into(&mut value, member)?;
+        Ok(Some(value))
+    }
+
+    /// An object, read into `value`: `member` is called at each member's value with its key
+    /// and must consume the value. Repeated keys simply assign again, so the last one wins; an
+    /// error anywhere falls back, so validity needs no bookkeeping.
+    #[inline]
+    fn object_into<T>(
+        &mut self,
+        value: &mut T,
+        mut member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
+    ) -> R<()> {
+        if self.peek()? != b'{' {
+            return Err(Fallback);
+        }
+        self.pos += 1;
         if self.peek()? == b'}' {
             self.pos += 1;
-            return Ok(Some(value));
+            return Ok(());
         }
         loop {
             if self.peek()? != b'"' {
@@ -462,40 +480,52 @@ impl<'a> Cursor<'a> {
                 return Err(Fallback);
             }
             self.peek()?;
-            member(self, &mut value, key)?;
+            member(self, value, key)?;
             match self.next()? {
                 b',' => {}
-                b'}' => return Ok(Some(value)),
+                b'}' => return Ok(()),
                 _ => return Err(Fallback),
             }
         }
     }
 
-    /// An array (or `null`, then empty) with its `null` elements skipped.
+    /// An array of objects (or `null`, then empty) with its `null` elements skipped; each
+    /// element is read in place by `element` into a slot of the cursor's scratch vector for
+    /// `T`, and the finished elements are copied into the arena at once.
     #[inline]
-    fn array<T>(&mut self, mut element: impl FnMut(&mut Self) -> R<Option<T>>) -> R<&'a [T]> {
+    fn array<T: Element<'a>>(
+        &mut self,
+        mut element: impl FnMut(&mut Self, &mut T) -> R<()>,
+    ) -> R<&'a [T]> {
         match self.peek()? {
             b'[' => self.pos += 1,
             b'n' => return self.literal(b"null").map(|()| &[][..]),
             _ => return Err(Fallback),
         }
-        let mut out = bumpalo::collections::Vec::new_in(self.bump);
         if self.peek()? == b']' {
             self.pos += 1;
-            return Ok(out.into_bump_slice());
+            return Ok(&[]);
         }
+        // Taken out while the elements are read (they use the other scratch vectors); an
+        // element type never nests inside itself, and if it did this would still be right.
+        let mut items = std::mem::take(T::scratch(&mut self.scratch));
+        items.clear();
         loop {
             if self.peek()? == b'n' {
                 self.literal(b"null")?;
-            } else if let Some(v) = element(self)? {
-                out.push(v);
+            } else {
+                items.push(T::default());
+                element(self, items.last_mut().expect("just pushed"))?;
             }
             match self.next()? {
                 b',' => {}
-                b']' => return Ok(out.into_bump_slice()),
+                b']' => break,
                 _ => return Err(Fallback),
             }
         }
+        let slice = self.bump.alloc_slice_copy(&items);
+        *T::scratch(&mut self.scratch) = items;
+        Ok(slice)
     }
 
     // ---- the analyze schema ---------------------------------------------------------------
@@ -515,32 +545,31 @@ impl<'a> Cursor<'a> {
         if self.peek()? != b'{' {
             return Err(Fallback);
         }
-        let root = self
-            .object(|c, r: &mut Root<'a>, key| {
-                match key {
-                    b"sessions" => {
-                        r.sessions = if c.peek()? == b'n' {
-                            c.literal(b"null")?;
-                            None
-                        } else {
-                            Some(c.array(|c| c.session(3))?)
-                        }
+        let mut root = Root::default();
+        self.object_into(&mut root, |c, r, key| {
+            match key {
+                b"sessions" => {
+                    r.sessions = if c.peek()? == b'n' {
+                        c.literal(b"null")?;
+                        None
+                    } else {
+                        Some(c.array(|c, s| c.session(s, 3))?)
                     }
-                    b"value" => {
-                        r.value = if c.peek()? == b'n' {
-                            c.literal(b"null")?;
-                            None
-                        } else {
-                            Some(c.array(|c| c.union_element(3))?)
-                        }
-                    }
-                    b"@odata.context" => r.odata_context = c.annotation(2)?,
-                    b"@odata.nextLink" => r.next_link = c.annotation(2)?,
-                    _ => c.skip_value(2)?,
                 }
-                Ok(())
-            })?
-            .ok_or(Fallback)?;
+                b"value" => {
+                    r.value = if c.peek()? == b'n' {
+                        c.literal(b"null")?;
+                        None
+                    } else {
+                        Some(c.array(|c, e| c.union_element(e, 3))?)
+                    }
+                }
+                b"@odata.context" => r.odata_context = c.annotation(2)?,
+                b"@odata.nextLink" => r.next_link = c.annotation(2)?,
+                _ => c.skip_value(2)?,
+            }
+            Ok(())
+        })?;
         if let Some(sessions) = root.sessions {
             return Ok(Document::CallRecord(CallRecord {
                 sessions,
@@ -572,14 +601,14 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn union_element(&mut self, level: usize) -> R<Option<UnionElement<'a>>> {
-        self.object(|c, e: &mut UnionElement<'a>, key| {
+    fn union_element(&mut self, e: &mut UnionElement<'a>, level: usize) -> R<()> {
+        self.object_into(e, |c, e, key| {
             if key == b"sessions" {
                 e.sessions = if c.peek()? == b'n' {
                     c.literal(b"null")?;
                     None
                 } else {
-                    Some(c.array(|c| c.session(level + 2))?)
+                    Some(c.array(|c, s| c.session(s, level + 2))?)
                 };
                 Ok(())
             } else {
@@ -588,14 +617,14 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn session(&mut self, level: usize) -> R<Option<Session<'a>>> {
-        self.object(|c, s: &mut Session<'a>, key| c.session_member(s, key, level + 1))
+    fn session(&mut self, s: &mut Session<'a>, level: usize) -> R<()> {
+        self.object_into(s, |c, s, key| c.session_member(s, key, level + 1))
     }
 
     #[inline]
     fn session_member(&mut self, s: &mut Session<'a>, key: &[u8], level: usize) -> R<()> {
         match key {
-            b"segments" => s.segments = self.array(|c| c.segment(level + 1))?,
+            b"segments" => s.segments = self.array(|c, g| c.segment(g, level + 1))?,
             b"startDateTime" => s.start_date_time = self.datetime()?,
             b"caller" => s.caller = self.endpoint(level)?,
             b"callee" => s.callee = self.endpoint(level)?,
@@ -604,10 +633,10 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
-    fn segment(&mut self, level: usize) -> R<Option<Segment<'a>>> {
-        self.object(|c, s: &mut Segment<'a>, key| {
+    fn segment(&mut self, s: &mut Segment<'a>, level: usize) -> R<()> {
+        self.object_into(s, |c, s, key| {
             match key {
-                b"media" => s.media = c.array(|c| c.media(level + 2))?,
+                b"media" => s.media = c.array(|c, m| c.media(m, level + 2))?,
                 b"caller" => s.caller = c.endpoint(level + 1)?,
                 b"callee" => s.callee = c.endpoint(level + 1)?,
                 _ => c.skip_value(level + 1)?,
@@ -637,10 +666,10 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn media(&mut self, level: usize) -> R<Option<Media<'a>>> {
-        self.object(|c, m: &mut Media<'a>, key| {
+    fn media(&mut self, m: &mut Media<'a>, level: usize) -> R<()> {
+        self.object_into(m, |c, m, key| {
             match key {
-                b"streams" => m.streams = c.array(|c| c.stream(level + 2))?,
+                b"streams" => m.streams = c.array(|c, s| c.stream(s, level + 2))?,
                 b"label" => m.label = c.string()?,
                 b"callerNetwork" => m.caller_network = c.network(level + 1)?,
                 b"calleeNetwork" => m.callee_network = c.network(level + 1)?,
@@ -662,8 +691,8 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn stream(&mut self, level: usize) -> R<Option<MediaStream<'a>>> {
-        self.object(|c, s: &mut MediaStream<'a>, key| {
+    fn stream(&mut self, s: &mut MediaStream<'a>, level: usize) -> R<()> {
+        self.object_into(s, |c, s, key| {
             match key {
                 b"averageAudioDegradation" => s.average_audio_degradation = c.single()?,
                 b"averageAudioNetworkJitter" => s.average_audio_network_jitter = c.duration()?,
@@ -705,6 +734,40 @@ impl<'a> Cursor<'a> {
         })
     }
 }
+
+/// Per-line scratch vectors, one per element type of the arrays the schema reads.
+#[derive(Default)]
+struct Scratch<'a> {
+    elements: Vec<UnionElement<'a>>,
+    sessions: Vec<Session<'a>>,
+    segments: Vec<Segment<'a>>,
+    media: Vec<Media<'a>>,
+    streams: Vec<MediaStream<'a>>,
+}
+
+/// An array element type: copied into the arena, with a scratch vector of its own.
+trait Element<'a>: Copy + Default {
+    fn scratch<'s>(scratch: &'s mut Scratch<'a>) -> &'s mut Vec<Self>;
+}
+
+macro_rules! element {
+    ($($ty:ident => $field:ident),* $(,)?) => {$(
+        impl<'a> Element<'a> for $ty<'a> {
+            #[inline(always)]
+            fn scratch<'s>(scratch: &'s mut Scratch<'a>) -> &'s mut Vec<Self> {
+                &mut scratch.$field
+            }
+        }
+    )*};
+}
+
+element!(
+    UnionElement => elements,
+    Session => sessions,
+    Segment => segments,
+    Media => media,
+    MediaStream => streams,
+);
 
 /// An element of a root `value` array, read both ways until the shape is known.
 #[derive(Clone, Copy, Default)]
