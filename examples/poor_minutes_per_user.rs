@@ -32,7 +32,7 @@ impl Merge for PoorMinutes {
 }
 
 fn user_name<'a>(endpoint: Option<&Endpoint<'a>>) -> Option<&'a str> {
-    let identity = endpoint?.identity.as_ref()?;
+    let identity = endpoint?.identity?;
     let who = identity.user.or(identity.guest).or(identity.phone)?;
     who.display_name.or(who.id)
 }
@@ -76,10 +76,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                                         continue;
                                     }
                                     let sender = match stream.stream_direction.map(|d| d.as_str()) {
-                                        Some("calleeToCaller") => {
-                                            segment.callee.as_ref().or(session.callee.as_ref())
-                                        }
-                                        _ => segment.caller.as_ref().or(session.caller.as_ref()),
+                                        Some("calleeToCaller") => segment.callee.or(session.callee),
+                                        _ => segment.caller.or(session.caller),
                                     };
                                     let user = user_name(sender).unwrap_or("(unknown)");
                                     *acc.by_user.entry(user.to_owned()).or_default() +=

@@ -431,18 +431,18 @@ fn endpoint_value<'a>(
         }
     };
     let (seg, ses) = if caller {
-        (ctx.segment.caller.as_ref(), ctx.session.caller.as_ref())
+        (ctx.segment.caller, ctx.session.caller)
     } else {
-        (ctx.segment.callee.as_ref(), ctx.session.callee.as_ref())
+        (ctx.segment.callee, ctx.session.callee)
     };
     match field {
         EndpointField::ConnectionType => {
             let net = if caller {
-                &ctx.media.caller_network
+                ctx.media.caller_network
             } else {
-                &ctx.media.callee_network
+                ctx.media.callee_network
             };
-            net.as_ref()?.connection_type.map(|c| c.as_str())
+            net?.connection_type.map(|c| c.as_str())
         }
         _ => pick(seg).or_else(|| pick(ses)),
     }

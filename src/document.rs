@@ -364,6 +364,12 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         }
     }
 
+    /// A large sub-object moved into the arena, so that the structs holding it stay small.
+    #[inline]
+    fn boxed<T>(&self, value: Option<T>) -> Option<&'a T> {
+        value.map(|v| &*self.bump.alloc(v))
+    }
+
     #[inline]
     fn is_null(&self, i: usize) -> bool {
         matches!(self.nodes[i], Node::Static(StaticNode::Null))
@@ -662,9 +668,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "startDateTime" => r.start_date_time = self.datetime(v)?,
                 "endDateTime" => r.end_date_time = self.datetime(v)?,
                 "joinWebUrl" => r.join_web_url = self.string(v)?,
-                "organizer" => r.organizer = self.identity_set(v)?,
+                "organizer" => r.organizer = self.boxed(self.identity_set(v)?),
                 "participants" => r.participants = self.array(v, |j| self.identity_set(j))?,
-                "organizer_v2" => r.organizer_v2 = self.participant(v)?,
+                "organizer_v2" => r.organizer_v2 = self.boxed(self.participant(v)?),
                 "participants_v2" => r.participants_v2 = self.array(v, |j| self.participant(j))?,
                 _ => {}
             }
@@ -676,7 +682,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         self.object(i, |p: &mut Participant<'a>, key, v| {
             match key {
                 "id" => p.id = self.string(v)?,
-                "identity" => p.identity = self.identity_set(v)?,
+                "identity" => p.identity = self.boxed(self.identity_set(v)?),
                 "administrativeUnitInfos" => {
                     p.administrative_unit_ids = self.array(v, |j| {
                         self.object(j, |id: &mut Option<&'a str>, key, v| {
@@ -698,8 +704,8 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
             match key {
                 "segments" => s.segments = self.array(v, |j| self.segment(j))?,
                 "startDateTime" => s.start_date_time = self.datetime(v)?,
-                "caller" => s.caller = self.endpoint(v)?,
-                "callee" => s.callee = self.endpoint(v)?,
+                "caller" => s.caller = self.boxed(self.endpoint(v)?),
+                "callee" => s.callee = self.boxed(self.endpoint(v)?),
                 // Analyze reads only the arms above; everything else is skipped unseen.
                 _ if !FULL => {}
                 "id" => s.id = self.string(v)?,
@@ -717,8 +723,8 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         self.object(i, |s: &mut Segment<'a>, key, v| {
             match key {
                 "media" => s.media = self.array(v, |j| self.media(j))?,
-                "caller" => s.caller = self.endpoint(v)?,
-                "callee" => s.callee = self.endpoint(v)?,
+                "caller" => s.caller = self.boxed(self.endpoint(v)?),
+                "callee" => s.callee = self.boxed(self.endpoint(v)?),
                 // Analyze reads only the arms above; everything else is skipped unseen.
                 _ if !FULL => {}
                 "id" => s.id = self.string(v)?,
@@ -765,7 +771,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 "cpuCoresCount" => e.cpu_cores_count = self.int32(v)?,
                 "cpuProcessorSpeedInMhz" => e.cpu_processor_speed_in_mhz = self.int32(v)?,
                 "feedback" => e.feedback = self.feedback(v)?,
-                "identity" => e.identity = self.identity_set(v)?,
+                "identity" => e.identity = self.boxed(self.identity_set(v)?),
                 "associatedIdentity" => e.associated_identity = self.identity(v)?,
                 _ => {}
             }
@@ -890,12 +896,12 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
             match key {
                 "streams" => m.streams = self.array(v, |j| self.stream(j))?,
                 "label" => m.label = self.string(v)?,
-                "callerNetwork" => m.caller_network = self.network(v)?,
-                "calleeNetwork" => m.callee_network = self.network(v)?,
+                "callerNetwork" => m.caller_network = self.boxed(self.network(v)?),
+                "calleeNetwork" => m.callee_network = self.boxed(self.network(v)?),
                 // Analyze reads only the arms above; everything else is skipped unseen.
                 _ if !FULL => {}
-                "callerDevice" => m.caller_device = self.device(v)?,
-                "calleeDevice" => m.callee_device = self.device(v)?,
+                "callerDevice" => m.caller_device = self.boxed(self.device(v)?),
+                "calleeDevice" => m.callee_device = self.boxed(self.device(v)?),
                 _ => {}
             }
             Ok(())

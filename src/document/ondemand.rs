@@ -453,6 +453,21 @@ impl<'a> Cursor<'a> {
         Ok(Some(value))
     }
 
+    /// An object (or `null`, then `None`) read straight into the arena, for the large
+    /// sub-objects the model holds by reference.
+    #[inline]
+    fn boxed_object<T: Default>(
+        &mut self,
+        member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
+    ) -> R<Option<&'a T>> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|()| None);
+        }
+        let value = self.bump.alloc(T::default());
+        self.object_into(value, member)?;
+        Ok(Some(value))
+    }
+
     /// An object, read into `value`: `member` is called at each member's value with its key
     /// and must consume the value. Repeated keys simply assign again, so the last one wins; an
     /// error anywhere falls back, so validity needs no bookkeeping.
@@ -645,8 +660,8 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn endpoint(&mut self, level: usize) -> R<Option<Endpoint<'a>>> {
-        self.object(|c, e: &mut Endpoint<'a>, key| {
+    fn endpoint(&mut self, level: usize) -> R<Option<&'a Endpoint<'a>>> {
+        self.boxed_object(|c, e: &mut Endpoint<'a>, key| {
             match key {
                 b"userAgent" => e.user_agent = c.user_agent(level + 1)?,
                 _ => c.skip_value(level + 1)?,
@@ -679,8 +694,8 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn network(&mut self, level: usize) -> R<Option<NetworkInfo<'a>>> {
-        self.object(|c, n: &mut NetworkInfo<'a>, key| {
+    fn network(&mut self, level: usize) -> R<Option<&'a NetworkInfo<'a>>> {
+        self.boxed_object(|c, n: &mut NetworkInfo<'a>, key| {
             match key {
                 b"connectionType" => {
                     n.connection_type = c.enumeration(NetworkConnectionType::from_wire)?

@@ -1,8 +1,10 @@
 //! The borrowed callRecords model: session → segment → media → mediaStream.
 //!
-//! Every string is a `&'a str` into the line buffer (simd-json unescapes in place) and every
-//! collection is a slice in a per-line [`bumpalo::Bump`] arena, so parsing a line allocates
-//! nothing on the heap once the buffers are warm. `null` and an absent property are the same
+//! Every string is a `&'a str` into the line (or into the parser's copy of it, where simd-json
+//! unescaped it in place), every collection is a slice in a per-line [`bumpalo::Bump`] arena,
+//! and the large sub-objects (endpoints, identity sets, device and network info) are
+//! references into that arena, which keeps sessions, segments and media small to copy. Parsing
+//! a line allocates nothing on the heap once the buffers are warm. `null` and an absent property are the same
 //! (`None`, or an empty slice); `null` elements of collections are skipped.
 //!
 //! The types follow `microsoft.graph.callRecords` (v1.0 and beta). Where Graph has a type
@@ -107,11 +109,11 @@ pub struct CallRecord<'a> {
     /// `joinWebUrl`.
     pub join_web_url: Option<&'a str>,
     /// `organizer`.
-    pub organizer: Option<IdentitySet<'a>>,
+    pub organizer: Option<&'a IdentitySet<'a>>,
     /// `participants`.
     pub participants: &'a [IdentitySet<'a>],
     /// `organizer_v2`.
-    pub organizer_v2: Option<Participant<'a>>,
+    pub organizer_v2: Option<&'a Participant<'a>>,
     /// `participants_v2`.
     pub participants_v2: &'a [Participant<'a>],
     /// `sessions`.
@@ -125,7 +127,7 @@ pub struct Participant<'a> {
     /// `id`.
     pub id: Option<&'a str>,
     /// `identity` (a `communicationsIdentitySet`).
-    pub identity: Option<IdentitySet<'a>>,
+    pub identity: Option<&'a IdentitySet<'a>>,
     /// `administrativeUnitInfos[*].id`.
     pub administrative_unit_ids: &'a [Option<&'a str>],
 }
@@ -145,9 +147,9 @@ pub struct Session<'a> {
     /// `isTest`.
     pub is_test: Option<bool>,
     /// `caller`.
-    pub caller: Option<Endpoint<'a>>,
+    pub caller: Option<&'a Endpoint<'a>>,
     /// `callee`.
-    pub callee: Option<Endpoint<'a>>,
+    pub callee: Option<&'a Endpoint<'a>>,
     /// `failureInfo`.
     pub failure_info: Option<FailureInfo<'a>>,
     /// `segments`.
@@ -165,9 +167,9 @@ pub struct Segment<'a> {
     /// `endDateTime`.
     pub end_date_time: Option<DateTimeOffset>,
     /// `caller`.
-    pub caller: Option<Endpoint<'a>>,
+    pub caller: Option<&'a Endpoint<'a>>,
     /// `callee`.
-    pub callee: Option<Endpoint<'a>>,
+    pub callee: Option<&'a Endpoint<'a>>,
     /// `failureInfo`.
     pub failure_info: Option<FailureInfo<'a>>,
     /// `media`.
@@ -209,7 +211,7 @@ pub struct Endpoint<'a> {
     /// `feedback` (participant).
     pub feedback: Option<UserFeedback<'a>>,
     /// `identity` (participant).
-    pub identity: Option<IdentitySet<'a>>,
+    pub identity: Option<&'a IdentitySet<'a>>,
     /// `associatedIdentity` (participant).
     pub associated_identity: Option<Identity<'a>>,
 }
@@ -337,13 +339,13 @@ pub struct Media<'a> {
     /// `label`: `main-audio`, `main-video`, `applicationsharing-video`, …
     pub label: Option<&'a str>,
     /// `callerDevice`.
-    pub caller_device: Option<DeviceInfo<'a>>,
+    pub caller_device: Option<&'a DeviceInfo<'a>>,
     /// `calleeDevice`.
-    pub callee_device: Option<DeviceInfo<'a>>,
+    pub callee_device: Option<&'a DeviceInfo<'a>>,
     /// `callerNetwork`.
-    pub caller_network: Option<NetworkInfo<'a>>,
+    pub caller_network: Option<&'a NetworkInfo<'a>>,
     /// `calleeNetwork`.
-    pub callee_network: Option<NetworkInfo<'a>>,
+    pub callee_network: Option<&'a NetworkInfo<'a>>,
     /// `streams`.
     pub streams: &'a [MediaStream<'a>],
 }
