@@ -1,4 +1,5 @@
-//! Lines → documents: simd-json's tape, walked by hand into the borrowed [`model`](crate::model).
+//! Lines → documents: the borrowed [`model`](crate::model), read on demand or from simd-json's
+//! tape.
 //!
 //! simd-json parses a line into a flat tape in which every object and array records how many
 //! nodes it spans, so the walk below jumps over a subtree it does not need in O(1). The walk is
@@ -6,6 +7,13 @@
 //! [`Reading::Full`] reads and validates every declared property (`callq check`);
 //! [`Reading::Analyze`] reads only what `callq analyze` uses and skips everything else unseen,
 //! so a wrong type in, say, a trace-route hop costs nothing there.
+//!
+//! The tape still converts every number and copies every string of the line, which is most of
+//! the work when `analyze` needs a tenth of them. So [`Reading::Analyze`] first goes through an
+//! on-demand reader (`ondemand`): one pass over the line's bytes that builds what `analyze` uses
+//! and only validates the rest. It accepts a line only when it is sure, and hands anything else
+//! (every bad line among them) to the tape, so the answer, errors included, is always the
+//! tape's; [`LineParser::parse_with_tape`] forces the tape, for tests and benchmarks.
 //!
 //! Errors carry the JSON path of the first offending value in document order, built only on the
 //! error path while unwinding.

@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | bytes → lines | [`framing`], [`parallel`] | `&[u8]`: LF/CRLF framing, [`framing::Position`]s, line-aligned chunks, a parallel driver |
 //! | I/O shell | [`input`] | files (memory-mapped), directories, `.gz`/`.zst`, stdin |
-//! | lines → documents | [`document`], [`model`], [`duration`], [`datetime`] | one line → a borrowed [`model::Document`] |
+//! | lines → documents | [`document`], [`model`], [`duration`], [`datetime`] | one line → a borrowed [`model::Document`] (on demand for `analyze`, through simd-json's tape for `check`) |
 //! | documents → statistics | [`classify`], [`stats`], [`analyze`] | streams → CQD verdicts and mergeable statistics |
 //! | statistics → report | [`report`] | pure JSON, table and CSV renderers |
 //! | workload | `gen` | a deterministic, realistic corpus generator |
