@@ -94,21 +94,10 @@ fn view(doc: &Document<'_>) -> AnalyzeView {
 /// reading gives exactly the tape's document or error.
 pub fn check_line(data: &[u8]) {
     let mut parser = LineParser::new();
-    let exact = |parser: &mut LineParser, tape: bool| {
-        let show = |d: Result<Document<'_>, callq::document::DocumentError>| match d {
-            Ok(doc) => format!("{doc:?}"),
-            Err(e) => format!("error: {e}"),
-        };
-        if tape {
-            parser.parse_with_tape(data, Reading::Analyze, show)
-        } else {
-            parser.parse(data, Reading::Analyze, show)
-        }
-    };
-    let on_demand = exact(&mut parser, false);
+    let on_demand = analyze_outcome(&mut parser, data, false);
     assert_eq!(
         on_demand,
-        exact(&mut parser, true),
+        analyze_outcome(&mut parser, data, true),
         "the on-demand reading and the tape disagree"
     );
     let full = parse_view(&mut parser, data, Reading::Full);
@@ -130,6 +119,21 @@ pub fn check_line(data: &[u8]) {
             DocumentErrorKind::Value,
             "Analyze accepts what Full calls {kf:?}: {m}"
         ),
+    }
+}
+
+/// Everything the Analyze reading made of a line, as text: the document's `{:?}` (every
+/// field, doubles exactly) or the error message. `tape` forces simd-json's tape; otherwise the
+/// on-demand reader answers (and hands what it is unsure of to the tape).
+pub fn analyze_outcome(parser: &mut LineParser, data: &[u8], tape: bool) -> String {
+    let show = |d: Result<Document<'_>, callq::document::DocumentError>| match d {
+        Ok(doc) => format!("{doc:?}"),
+        Err(e) => format!("error: {e}"),
+    };
+    if tape {
+        parser.parse_with_tape(data, Reading::Analyze, show)
+    } else {
+        parser.parse(data, Reading::Analyze, show)
     }
 }
 

@@ -4,22 +4,15 @@
 
 use std::path::Path;
 
-use callq::document::{LineParser, Reading};
+use callq::document::LineParser;
 use callq::r#gen::{Generator, Shape};
 use proptest::prelude::*;
 
-/// What a reading made of a line, as comparable text (`{:?}` prints doubles exactly).
-fn outcome(parser: &mut LineParser, line: &[u8], tape: bool) -> String {
-    let show = |d: Result<callq::model::Document<'_>, callq::document::DocumentError>| match d {
-        Ok(doc) => format!("{doc:?}"),
-        Err(e) => format!("error: {e}"),
-    };
-    if tape {
-        parser.parse_with_tape(line, Reading::Analyze, show)
-    } else {
-        parser.parse(line, Reading::Analyze, show)
-    }
-}
+// The fuzz targets' checks: the `line` target makes the same comparison.
+#[path = "../fuzz/checks.rs"]
+mod checks;
+
+use checks::analyze_outcome as outcome;
 
 fn assert_same(line: &[u8]) {
     let mut parser = LineParser::new();
