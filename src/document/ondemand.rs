@@ -61,18 +61,18 @@ fn has_control_byte(line: &[u8]) -> bool {
 /// The index of the first `"` or `\` at or after `from`.
 #[inline(always)]
 fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
-    // Keys and most values are short: a few blocks inline, then memchr's vector loop.
-    let mut i = from;
-    while i < from + 64 {
-        let Some(block) = bytes.get(i..i + BLOCK) else {
-            break;
-        };
+    // Keys and most values are short: up to 64 bytes a word at a time, then memchr's vector
+    // loop.
+    let rest = bytes.get(from..)?;
+    let mut words = rest.chunks_exact(BLOCK);
+    let mut scanned = 0;
+    for block in (&mut words).take(64 / BLOCK) {
         if let Some(k) = first_quote_or_backslash(block.try_into().expect("one block")) {
-            return Some(i + k);
+            return Some(from + scanned + k);
         }
-        i += BLOCK;
+        scanned += BLOCK;
     }
-    memchr::memchr2(b'"', b'\\', bytes.get(i..)?).map(|k| i + k)
+    memchr::memchr2(b'"', b'\\', &rest[scanned..]).map(|k| from + scanned + k)
 }
 
 const BLOCK: usize = 8;
