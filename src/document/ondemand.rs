@@ -256,8 +256,9 @@ impl<'a> Cursor<'a> {
         Ok(integer)
     }
 
-    /// Moves past one value of any kind, checking it.
-    #[inline]
+    /// Moves past one value of any kind, checking it. Scalars are handled inline; containers
+    /// go to an out-of-line loop, so that this stays cheap to inline at every member.
+    #[inline(always)]
     fn skip_value(&mut self, level: usize) -> R<()> {
         match self.peek()? {
             b'"' => self.skip_string(),
@@ -272,6 +273,7 @@ impl<'a> Cursor<'a> {
 
     /// At `{` or `[`, which opens nesting level `level`: moves past the whole container,
     /// checking every token. Iterative, with the open containers' kinds in a bit stack.
+    #[inline(never)]
     fn skip_container(&mut self, level: usize) -> R<()> {
         let mut is_object = [0u64; MAX_SKIP_DEPTH / 64];
         let mut depth = 0usize; // containers open inside this call
