@@ -148,12 +148,20 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     fn plain_string(&mut self) -> R<&'a str> {
         let start = self.pos + 1;
+        self.plain_bytes()?;
+        self.text.get(start..self.pos - 1).ok_or(Fallback)
+    }
+
+    /// [`Self::plain_string`] as bytes, for keys (matched as bytes, so no `str` is needed).
+    #[inline(always)]
+    fn plain_bytes(&mut self) -> R<&'a [u8]> {
+        let start = self.pos + 1;
         let end = quote_or_backslash(self.bytes, start).ok_or(Fallback)?;
         if self.bytes[end] != b'"' {
             return Err(Fallback);
         }
         self.pos = end + 1;
-        self.text.get(start..end).ok_or(Fallback)
+        Ok(&self.bytes[start..end])
     }
 
     /// At `"`: moves past the string, checking its escapes.
@@ -493,7 +501,7 @@ impl<'a> Cursor<'a> {
                 return Err(Fallback);
             }
             // A key with an escape could spell a known name: the tape unescapes it.
-            let key = self.plain_string()?.as_bytes();
+            let key = self.plain_bytes()?;
             if self.next()? != b':' {
                 return Err(Fallback);
             }
