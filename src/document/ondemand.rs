@@ -285,6 +285,7 @@ impl<'a> Cursor<'a> {
     fn skip_container(&mut self, level: usize) -> R<()> {
         let mut is_object = [0u64; MAX_SKIP_DEPTH / 64];
         let mut depth = 0usize; // containers open inside this call
+        let mut object = false; // the kind of the innermost open container
         let mut c = self.bytes[self.pos];
         'value: loop {
             // A value starts at `self.pos` with byte `c`.
@@ -292,26 +293,29 @@ impl<'a> Cursor<'a> {
                 if level + depth > MAX_SKIP_DEPTH - 1 {
                     return Err(Fallback);
                 }
-                let object = c == b'{';
-                let close = if object { b'}' } else { b']' };
+                object = c == b'{';
+                let bit = 1 << (depth % 64);
                 if object {
-                    is_object[depth / 64] |= 1 << (depth % 64);
+                    is_object[depth / 64] |= bit;
                 } else {
-                    is_object[depth / 64] &= !(1 << (depth % 64));
+                    is_object[depth / 64] &= !bit;
                 }
                 depth += 1;
                 self.pos += 1;
                 c = self.peek()?;
-                if c == close {
-                    self.pos += 1;
-                    depth -= 1;
-                } else {
+                if c != if object { b'}' } else { b']' } {
                     if object {
                         self.key_then_colon(c)?;
                         c = self.peek()?;
                     }
                     continue 'value;
                 }
+                self.pos += 1;
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(());
+                }
+                object = is_object[(depth - 1) / 64] & (1 << ((depth - 1) % 64)) != 0;
             } else {
                 match c {
                     b'"' => self.skip_string()?,
@@ -324,13 +328,8 @@ impl<'a> Cursor<'a> {
                     _ => return Err(Fallback),
                 }
             }
-            // After a value: commas and closing brackets.
+            // After a value inside the innermost container: a comma, or closing brackets.
             loop {
-                if depth == 0 {
-                    return Ok(());
-                }
-                let top = depth - 1;
-                let object = is_object[top / 64] & (1 << (top % 64)) != 0;
                 match self.next()? {
                     b',' => {
                         c = self.peek()?;
@@ -340,10 +339,15 @@ impl<'a> Cursor<'a> {
                         }
                         continue 'value;
                     }
-                    b'}' if object => depth -= 1,
-                    b']' if !object => depth -= 1,
+                    b'}' if object => {}
+                    b']' if !object => {}
                     _ => return Err(Fallback),
                 }
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(());
+                }
+                object = is_object[(depth - 1) / 64] & (1 << ((depth - 1) % 64)) != 0;
             }
         }
     }
