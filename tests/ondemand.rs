@@ -276,3 +276,15 @@ proptest! {
         assert_same(&line);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Decimal metric values, read on demand (a fast exact path for short decimals), equal the
+    /// tape's bit for bit.
+    #[test]
+    fn decimal_values_read_exactly(int in 0u64..100_000_000, frac in "[0-9]{1,20}", neg: bool) {
+        let literal = format!("{}{int}.{frac}", if neg { "-" } else { "" });
+        assert_same(STREAM.replace("VALUE", &literal).as_bytes());
+    }
+}
