@@ -253,6 +253,15 @@ fn run_analyzer(
             if secs > 0.0 { gb / secs } else { 0.0 },
             report.input.bad_lines
         );
+        let slow = report.input.tape_rereads;
+        if slow > 0 && slow * 100 >= report.input.documents {
+            eprintln!(
+                "callq: note: {slow} of {} good lines ({:.0}%) took the slower full parser \
+                 (a tab or CR inside a line, an escaped key, ...); the report is the same",
+                report.input.documents,
+                slow as f64 * 100.0 / report.input.documents as f64
+            );
+        }
         for u in &report.unreadable {
             eprintln!("callq: error: cannot read {u}");
         }

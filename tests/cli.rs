@@ -61,6 +61,29 @@ fn analyze_json_matches_the_golden_report() {
         summary.contains("1 files") && summary.contains("0 bad lines"),
         "{summary}"
     );
+    assert!(!summary.contains("slower"), "{summary}");
+}
+
+#[test]
+fn lines_on_the_slow_path_are_noted_and_read_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let compact = br#"{"value":[{"segments":[{"media":[{"label":"main-audio","streams":[{"averageJitter":"PT0.02S"}]}]}]}]}"#;
+    let tabbed = b"{\"value\":[{\"segments\":[{\"media\":[{\"label\":\"main-audio\",\t\"streams\":[{\"averageJitter\":\"PT0.02S\"}]}]}]}]}";
+    let mut both = compact.to_vec();
+    both.push(b'\n');
+    both.extend_from_slice(tabbed);
+    both.push(b'\n');
+    let f = temp_file(tmp.path(), "tabs.ndjson", &both);
+    let out = callq(&["analyze", "--format", "json", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["input"]["streams"], 2);
+    assert_eq!(json["input"]["badLines"], 0);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("note: 1 of 2 good lines (50%) took the slower full parser"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub(super) fn analyze_document<'a>(line: &'a [u8], bump: &'a Bump) -> Option<Doc
 /// Whether any byte is below 0x20 (the minimum of each 64-byte block, which vectorises).
 fn has_control_byte(line: &[u8]) -> bool {
     let mut blocks = line.chunks_exact(64);
-    (&mut blocks).any(|block| block.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20)
+    blocks.any(|block| block.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20)
         || blocks.remainder().iter().any(|&b| b < 0x20)
 }
 
