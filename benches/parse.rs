@@ -49,6 +49,16 @@ fn bench(c: &mut Criterion) {
         sum.streams,
         "callq_analyze"
     );
+    assert_eq!(
+        parser.tape_rereads(),
+        0,
+        "callq_analyze: every line on the on-demand path"
+    );
+    assert_eq!(
+        callq_tape_count(&mut parser, &lines),
+        sum.streams,
+        "callq_analyze_tape"
+    );
     assert_eq!(serde_full_count(&lines), sum.streams, "serde_json_borrowed");
     assert_eq!(
         serde_analyze_count(&lines),
