@@ -53,8 +53,8 @@
 //! * `cli` (default): the `callq` binary's dependencies (clap, indicatif, anyhow).
 //! * `compression` (default, via `cli`): `.gz` and `.zst` inputs (flate2, zstd).
 //!
-//! With `default-features = false` the library needs only simd-json, memmap2, memchr, rayon,
-//! bumpalo, sketches-ddsketch and serde_json.
+//! With `default-features = false` the library needs only simd-json, simdutf8, memmap2, memchr,
+//! rayon, bumpalo, sketches-ddsketch and serde_json.
 #![deny(missing_docs)]
 
 pub mod analyze;
