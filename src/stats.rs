@@ -343,14 +343,37 @@ fn sketch_config(alpha: f64) -> Config {
 static FLOAT_CONFIG: LazyLock<Config> = LazyLock::new(|| sketch_config(FLOAT_ALPHA));
 static INT_CONFIG: LazyLock<Config> = LazyLock::new(|| sketch_config(INT_ALPHA));
 
-/// Exact sum, minimum and maximum in the representation of the metric's kind.
-// Boxing the float variant would cost an allocation per `new()`; an integer accumulator just
-// carries the unused bytes inline.
-#[allow(clippy::large_enum_variant)]
+/// Exact minimum and maximum (and, for integers, the exact sum) in the representation of the
+/// metric's kind. The float sum lives in [`Large`] once there are more than
+/// [`EXACT_VALUES`] values; before that it is computed from the kept values.
 #[derive(Clone, Debug)]
 enum Exact {
-    Float { sum: ExactSum, min: f64, max: f64 },
+    Float { min: f64, max: f64 },
     Integer { sum: i128, min: i64, max: i64 },
+}
+
+/// What an accumulator needs only past [`EXACT_VALUES`] values: boxed, so that the many
+/// small groups of a fine-grained `--by` stay small (a few hundred bytes, not kilobytes) and
+/// merge by copying their values.
+#[derive(Clone)]
+struct Large {
+    /// The exact float sum (unused for integer metrics, whose sum is an `i128` inline).
+    float_sum: ExactSum,
+    sketch: DDSketch,
+}
+
+impl Large {
+    /// Adds a raw kept value (f64 or i64 bits by kind).
+    fn add_value(&mut self, kind: ValueKind, bits: u64) {
+        match kind {
+            ValueKind::Float => {
+                let v = f64::from_bits(bits);
+                self.float_sum.add(v);
+                self.sketch.add(v);
+            }
+            ValueKind::Integer => self.sketch.add(bits as i64 as f64),
+        }
+    }
 }
 
 /// Mergeable statistics of one metric of one group.
@@ -395,10 +418,10 @@ pub struct MetricStats {
     count: u64,
     nulls: u64,
     exact: Exact,
-    /// The first `EXACT_VALUES` values (f64 or i64 bits by kind), valid while
-    /// `count <= EXACT_VALUES`; afterwards every value is in `sketch`.
-    small: [u64; EXACT_VALUES],
-    sketch: DDSketch,
+    /// Every value (f64 or i64 bits by kind) while `count <= EXACT_VALUES`; empty afterwards.
+    small: Vec<u64>,
+    /// `Some` exactly when `count > EXACT_VALUES`: every value is then in its sketch.
+    large: Option<Box<Large>>,
 }
 
 impl fmt::Debug for MetricStats {
@@ -410,39 +433,36 @@ impl fmt::Debug for MetricStats {
             .field("mean", &self.mean())
             .field("min", &self.min())
             .field("max", &self.max())
-            .field("sketch_bins", &self.sketch.length())
+            .field(
+                "sketch_bins",
+                &self.large.as_ref().map_or(0, |l| l.sketch.length()),
+            )
             .finish()
     }
 }
 
 impl MetricStats {
-    /// An empty accumulator. Cheap: no heap allocation until the 65th value.
+    /// An empty accumulator. Cheap: no heap allocation until the first value, and a small
+    /// one until the 65th.
     pub fn new(kind: ValueKind) -> Self {
-        let (exact, config) = match kind {
-            ValueKind::Float => (
-                Exact::Float {
-                    sum: ExactSum::new(),
-                    min: f64::INFINITY,
-                    max: f64::NEG_INFINITY,
-                },
-                *FLOAT_CONFIG,
-            ),
-            ValueKind::Integer => (
-                Exact::Integer {
-                    sum: 0,
-                    min: i64::MAX,
-                    max: i64::MIN,
-                },
-                *INT_CONFIG,
-            ),
+        let exact = match kind {
+            ValueKind::Float => Exact::Float {
+                min: f64::INFINITY,
+                max: f64::NEG_INFINITY,
+            },
+            ValueKind::Integer => Exact::Integer {
+                sum: 0,
+                min: i64::MAX,
+                max: i64::MIN,
+            },
         };
         MetricStats {
             kind,
             count: 0,
             nulls: 0,
             exact,
-            small: [0; EXACT_VALUES],
-            sketch: DDSketch::new(config),
+            small: Vec::new(),
+            large: None,
         }
     }
 
@@ -463,16 +483,18 @@ impl MetricStats {
             return;
         }
         match &mut self.exact {
-            Exact::Float { sum, min, max } => {
+            Exact::Float { min, max } => {
                 let v = value + 0.0; // -0.0 -> 0.0
-                sum.add(v);
                 *min = min.min(v);
                 *max = max.max(v);
                 self.count += 1;
-                if self.count <= EXACT_VALUES as u64 {
-                    self.small[self.count as usize - 1] = v.to_bits();
-                } else {
-                    self.add_to_sketch(v);
+                match &mut self.large {
+                    Some(large) => {
+                        large.float_sum.add(v);
+                        large.sketch.add(v);
+                    }
+                    None if self.count <= EXACT_VALUES as u64 => self.small.push(v.to_bits()),
+                    None => self.promote().add_value(ValueKind::Float, v.to_bits()),
                 }
             }
             Exact::Integer { .. } => self.add_int(value.round() as i64),
@@ -489,39 +511,32 @@ impl MetricStats {
                 *min = (*min).min(value);
                 *max = (*max).max(value);
                 self.count += 1;
-                if self.count <= EXACT_VALUES as u64 {
-                    self.small[self.count as usize - 1] = value as u64;
-                } else {
-                    self.add_to_sketch(value as f64);
+                match &mut self.large {
+                    Some(large) => large.sketch.add(value as f64),
+                    None if self.count <= EXACT_VALUES as u64 => self.small.push(value as u64),
+                    None => self.promote().add_value(ValueKind::Integer, value as u64),
                 }
             }
             Exact::Float { .. } => self.add(value as f64),
         }
     }
 
-    /// Adds `v` to the sketch; on the first value past the exact buffer, moves it there first.
-    #[inline]
-    fn add_to_sketch(&mut self, v: f64) {
-        if self.count == EXACT_VALUES as u64 + 1 {
-            self.flush_small();
-        }
-        self.sketch.add(v);
-    }
-
+    /// Moves the kept values into a new [`Large`] (on the first value past the exact buffer,
+    /// or when a merge goes past it) and returns it.
     #[cold]
-    fn flush_small(&mut self) {
-        let n = (self.count as usize - 1).min(EXACT_VALUES);
-        for &bits in &self.small[..n] {
-            self.sketch.add(self.value_of(bits));
+    fn promote(&mut self) -> &mut Large {
+        let config = match self.kind {
+            ValueKind::Float => *FLOAT_CONFIG,
+            ValueKind::Integer => *INT_CONFIG,
+        };
+        let mut large = Large {
+            float_sum: ExactSum::new(),
+            sketch: DDSketch::new(config),
+        };
+        for bits in std::mem::take(&mut self.small) {
+            large.add_value(self.kind, bits);
         }
-    }
-
-    /// The `f64` value of a raw buffered value.
-    fn value_of(&self, bits: u64) -> f64 {
-        match self.kind {
-            ValueKind::Float => f64::from_bits(bits),
-            ValueKind::Integer => bits as i64 as f64,
-        }
+        self.large.insert(Box::new(large))
     }
 
     /// Counts a stream where the metric is absent (or not finite).
@@ -542,14 +557,12 @@ impl MetricStats {
         }
         match (&mut self.exact, &other.exact) {
             (
-                Exact::Float { sum, min, max },
+                Exact::Float { min, max },
                 Exact::Float {
-                    sum: osum,
                     min: omin,
                     max: omax,
                 },
             ) => {
-                sum.merge(osum);
                 *min = min.min(*omin);
                 *max = max.max(*omax);
             }
@@ -567,28 +580,28 @@ impl MetricStats {
             }
             _ => unreachable!("kinds checked above"),
         }
-        let mine = self.count as usize;
         let total = self.count + other.count;
         if total <= EXACT_VALUES as u64 {
-            let theirs = other.count as usize;
-            self.small[mine..mine + theirs].copy_from_slice(&other.small[..theirs]);
+            self.small.extend_from_slice(&other.small);
         } else {
-            if mine <= EXACT_VALUES {
-                let n = mine;
-                for i in 0..n {
-                    let v = self.value_of(self.small[i]);
-                    self.sketch.add(v);
+            let kind = self.kind;
+            let large = match &mut self.large {
+                Some(large) => large,
+                None => self.promote(),
+            };
+            match &other.large {
+                None => {
+                    for &bits in &other.small {
+                        large.add_value(kind, bits);
+                    }
                 }
-            }
-            if other.count <= EXACT_VALUES as u64 {
-                for &bits in &other.small[..other.count as usize] {
-                    let v = self.value_of(bits);
-                    self.sketch.add(v);
+                Some(theirs) => {
+                    large.float_sum.merge(&theirs.float_sum);
+                    large
+                        .sketch
+                        .merge(&theirs.sketch)
+                        .expect("sketches of one kind share a configuration");
                 }
-            } else {
-                self.sketch
-                    .merge(&other.sketch)
-                    .expect("sketches of one kind share a configuration");
             }
         }
         self.count = total;
@@ -609,9 +622,16 @@ impl MetricStats {
         if self.count == 0 {
             return None;
         }
-        match &self.exact {
-            Exact::Float { sum, .. } => sum.mean(self.count),
-            Exact::Integer { sum, .. } => Some(*sum as f64 / self.count as f64),
+        match (&self.exact, &self.large) {
+            (Exact::Integer { sum, .. }, _) => Some(*sum as f64 / self.count as f64),
+            (Exact::Float { .. }, Some(large)) => large.float_sum.mean(self.count),
+            (Exact::Float { .. }, None) => {
+                let mut sum = ExactSum::new();
+                for &bits in &self.small {
+                    sum.add(f64::from_bits(bits));
+                }
+                sum.mean(self.count)
+            }
         }
     }
 
@@ -666,7 +686,7 @@ impl MetricStats {
         // DDSketch picks the 0-based rank floor(q' * (n - 1)); aim at the middle of the
         // wanted one so that rounding cannot move it.
         let q_sketch = ((rank - 1) as f64 + 0.5) / (n - 1) as f64;
-        let estimate = self.sketch.quantile(q_sketch).ok()??;
+        let estimate = self.large.as_ref()?.sketch.quantile(q_sketch).ok()??;
         Some(match (min, max) {
             (Number::Float(lo), Number::Float(hi)) => Number::Float(estimate.clamp(lo, hi)),
             (Number::Int(lo), Number::Int(hi)) => {
@@ -678,8 +698,7 @@ impl MetricStats {
 
     /// The exact value at 1-based `rank` of the buffered values.
     fn small_quantile(&self, rank: usize) -> Number {
-        let mut vals = self.small;
-        let vals = &mut vals[..self.count as usize];
+        let mut vals = self.small.clone();
         match self.kind {
             ValueKind::Float => {
                 vals.sort_unstable_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
@@ -694,7 +713,11 @@ impl MetricStats {
 
     /// Approximate memory used by this accumulator: its inline size plus the sketch's bins.
     pub fn memory_bytes(&self) -> usize {
-        std::mem::size_of::<Self>() + self.sketch.length() * std::mem::size_of::<u64>()
+        let kept = self.small.capacity() * std::mem::size_of::<u64>();
+        let large = self.large.as_ref().map_or(0, |l| {
+            std::mem::size_of::<Large>() + l.sketch.length() * std::mem::size_of::<u64>()
+        });
+        std::mem::size_of::<Self>() + kept + large
     }
 }
 
@@ -764,9 +787,15 @@ mod tests {
 
     #[test]
     fn sizes() {
-        // Inline sizes, for the documentation: one accumulator without heap bins.
+        // Inline sizes: an accumulator is small until it holds more than EXACT_VALUES values
+        // (fine-grained groupings create many groups with a few values each).
         let size = std::mem::size_of::<MetricStats>();
-        assert!(size <= 1400, "{size}");
+        assert!(size <= 128, "{size}");
+        let mut few = MetricStats::new(ValueKind::Float);
+        for i in 0..10 {
+            few.add(i as f64);
+        }
+        assert!(few.memory_bytes() <= 128 + 16 * 8, "{}", few.memory_bytes());
         eprintln!("size_of::<MetricStats>() = {size}");
         assert_eq!(std::mem::size_of::<ExactSum>(), 544);
     }
