@@ -276,13 +276,27 @@ fn run_analyzer(
 }
 
 fn write_output(output: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
+    write_output_with(output, |out| out.write_all(text.as_bytes()))
+}
+
+/// Runs `render` on a buffered writer to `--output FILE` or stdout (a closed pipe is not an
+/// error: `callq analyze ... | head` is fine).
+fn write_output_with(
+    output: &Option<PathBuf>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            render(&mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("cannot write {}", path.display()))
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match render(&mut out).and_then(|()| out.flush()) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.context("cannot write to stdout"),
             }
@@ -340,12 +354,12 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         AnalyzeFormat::Json => Format::Json,
         AnalyzeFormat::Csv => Format::Csv,
     };
-    let text = match format {
-        Format::Table => report::analyze_table(&report),
-        Format::Json => report::analyze_json(&report),
-        Format::Csv => report::analyze_csv(&report),
-    };
-    write_output(&args.common.output, &text)?;
+    // JSON and CSV are streamed: with tens of thousands of groups they run to hundreds of MB.
+    write_output_with(&args.common.output, |out| match format {
+        Format::Table => out.write_all(report::analyze_table(&report).as_bytes()),
+        Format::Json => report::write_analyze_json(&report, out),
+        Format::Csv => report::write_analyze_csv(&report, out),
+    })?;
     Ok(finish(&report, false))
 }
 

@@ -232,7 +232,19 @@ fn group_json(report: &Report, g: &GroupReport) -> Json {
 /// The `callq analyze --format json` report (schemaVersion 1), pretty-printed, with a final
 /// newline.
 pub fn analyze_json(report: &Report) -> String {
-    obj(vec![
+    let mut out = Vec::new();
+    write_analyze_json(report, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("the report is UTF-8")
+}
+
+/// [`analyze_json`] written to `out` a group at a time, so that a report of many groups never
+/// exists whole in memory (with `--by day,caller.platform,label` over months there are tens of
+/// thousands of groups and hundreds of megabytes of JSON). Byte-identical to [`analyze_json`].
+pub fn write_analyze_json(
+    report: &Report,
+    out: &mut (impl std::io::Write + ?Sized),
+) -> std::io::Result<()> {
+    let head = [
         ("schemaVersion", SCHEMA_VERSION.into()),
         ("input", input_json(&report.input)),
         ("errors", errors_json(&report.errors)),
@@ -246,18 +258,35 @@ pub fn analyze_json(report: &Report) -> String {
                     .collect(),
             ),
         ),
-        (
-            "groups",
-            Json::Arr(
-                report
-                    .groups
-                    .iter()
-                    .map(|g| group_json(report, g))
-                    .collect(),
-            ),
-        ),
-    ])
-    .pretty()
+    ];
+    let mut text = String::from("{\n");
+    for (key, value) in head {
+        text.push_str("  ");
+        text.push_str(&serde_json::to_string(key).unwrap_or_default());
+        text.push_str(": ");
+        value.write_pretty(&mut text, 1);
+        text.push_str(",\n");
+    }
+    text.push_str("  \"groups\": ");
+    if report.groups.is_empty() {
+        text.push_str("[]");
+    } else {
+        text.push_str("[\n");
+        for (i, g) in report.groups.iter().enumerate() {
+            if i > 0 {
+                text.push_str(",\n");
+            }
+            text.push_str("    ");
+            group_json(report, g).write_pretty(&mut text, 2);
+            if text.len() >= 1 << 16 {
+                out.write_all(text.as_bytes())?;
+                text.clear();
+            }
+        }
+        text.push_str("\n  ]");
+    }
+    text.push_str("\n}\n");
+    out.write_all(text.as_bytes())
 }
 
 /// The `callq check --format json` report: `schemaVersion`, `input` and `errors`.
@@ -291,6 +320,16 @@ fn plain(n: Option<Number>) -> String {
 /// The `callq analyze --format csv` report: a header, then one row per group and metric.
 /// Missing values are empty fields; a missing key value is empty too.
 pub fn analyze_csv(report: &Report) -> String {
+    let mut out = Vec::new();
+    write_analyze_csv(report, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("the report is UTF-8")
+}
+
+/// [`analyze_csv`] written to `out` a group at a time. Byte-identical to [`analyze_csv`].
+pub fn write_analyze_csv(
+    report: &Report,
+    sink: &mut (impl std::io::Write + ?Sized),
+) -> std::io::Result<()> {
     let mut out = String::new();
     let mut header: Vec<String> = report.group_by.iter().map(|d| d.name()).collect();
     header.extend(
@@ -352,8 +391,12 @@ pub fn analyze_csv(report: &Report) -> String {
             }
             out.push('\n');
         }
+        if out.len() >= 1 << 16 {
+            sink.write_all(out.as_bytes())?;
+            out.clear();
+        }
     }
-    out
+    sink.write_all(out.as_bytes())
 }
 
 /// Renders rows as columns padded to their widest cell: the first `left` columns aligned left,
