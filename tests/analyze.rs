@@ -127,6 +127,12 @@ fn without_by_there_is_one_group_even_with_no_streams() {
         .analyze_bytes("empty", b"")
         .unwrap();
     assert!(report.groups.is_empty());
+    let json = analyze_json(&report);
+    assert!(json.ends_with("  \"groups\": []\n}\n"), "{json}");
+    // The streamed writer is the same bytes.
+    let mut streamed = Vec::new();
+    callq::report::write_analyze_json(&report, &mut streamed).unwrap();
+    assert_eq!(streamed, json.as_bytes());
 }
 
 #[test]
