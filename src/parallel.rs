@@ -45,12 +45,16 @@ pub const DEFAULT_CHUNK_SIZE: usize = 4 << 20;
 
 /// An accumulator that can absorb the accumulator of the chunk that follows it in the input.
 pub trait Merge {
-    /// Folds `later` (the next chunk's result, in input order) into `self`.
+    /// Folds `later` (the result of the chunks right after `self`'s, in input order) into
+    /// `self`. Must be associative: accumulators are merged as a tree, adjacent ones first,
+    /// never out of order.
     fn merge(&mut self, later: Self);
 
-    /// Only under [`ParallelLines::chunk_relative_lines`]: this chunk's lines were numbered
-    /// from 1, and `lines_before` lines precede it; shift any line numbers kept accordingly.
-    /// Called once per chunk accumulator, before it is merged. The default keeps nothing.
+    /// Only under [`ParallelLines::chunk_relative_lines`]: this accumulator's lines were
+    /// numbered from 1, and `lines_before` lines precede it; shift any line numbers kept
+    /// accordingly. Called before an accumulator is merged into the one before it, on chunk
+    /// accumulators and on merged ones, so it may be called more than once: shift by adding.
+    /// The default keeps nothing.
     fn rebase(&mut self, lines_before: u64) {
         let _ = lines_before;
     }
@@ -191,10 +195,24 @@ impl ParallelLines {
                 }
                 (acc, seen)
             };
-            let results: Vec<(A, u64)> = if self.relative_lines {
-                // Each chunk numbers its lines from 1; the accumulators learn how many lines
-                // came before them (`Merge::rebase`) just before they merge, in input order.
-                batch.par_iter().map(|range| run_chunk(range, 1)).collect()
+            // Accumulators merge in input order as a tree, on the pool's threads: a long
+            // sequential merge loop would be the serial part of every batch (with a
+            // fine-grained `--by`, merging small groups costs as much as adding their values).
+            let relative = self.relative_lines;
+            let combine = |(mut earlier, lines): (A, u64), (mut later, more): (A, u64)| {
+                if relative {
+                    later.rebase(lines);
+                }
+                earlier.merge(later);
+                (earlier, lines + more)
+            };
+            let merged: Option<(A, u64)> = if relative {
+                // Each chunk numbers its lines from 1; accumulators learn how many lines came
+                // before them (`Merge::rebase`) as they merge.
+                batch
+                    .par_iter()
+                    .map(|range| run_chunk(range, 1))
+                    .reduce_with(combine)
             } else {
                 // Line numbers of each chunk's first line need the newline counts of the
                 // chunks before it: count them in parallel first (memchr runs at memory speed).
@@ -211,19 +229,15 @@ impl ParallelLines {
                     .par_iter()
                     .zip(firsts.par_iter())
                     .map(|(range, &first)| run_chunk(range, first))
-                    .collect()
+                    .reduce_with(combine)
             };
-            let mut merged: Option<A> = None;
-            for (mut acc, lines) in results {
-                if self.relative_lines {
+            let merged = merged.map(|(mut acc, lines)| {
+                if relative {
                     acc.rebase(pos.next_line - 1);
                     pos.next_line += lines;
                 }
-                match merged.as_mut() {
-                    None => merged = Some(acc),
-                    Some(m) => m.merge(acc),
-                }
-            }
+                acc
+            });
             let span = batch[0].start..batch[batch.len() - 1].end;
             if let Some(m) = merged {
                 on_batch(span, m);
