@@ -28,6 +28,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rayon::prelude::*;
+
 use crate::classify::{Classifier, Quality, Reasons, classify};
 use crate::document::{DocumentError, LineParser, Reading};
 use crate::duration::Duration;
@@ -741,6 +743,27 @@ impl Accumulator {
     }
 }
 
+/// What one input (or a run of them, merged in order) produced.
+#[derive(Default)]
+struct InputOutcome {
+    acc: Accumulator,
+    unreadable: Vec<String>,
+    /// The first failure in input order; nothing after it counts.
+    failure: Option<RunError>,
+}
+
+impl InputOutcome {
+    /// `self` followed by `later`, in input order (associative, for an ordered reduce).
+    fn then(mut self, later: InputOutcome) -> InputOutcome {
+        if self.failure.is_none() {
+            self.acc.merge(later.acc);
+            self.unreadable.extend(later.unreadable);
+            self.failure = later.failure;
+        }
+        self
+    }
+}
+
 /// Per-task scratch state: the line parser and the reusable key buffers.
 #[derive(Default)]
 struct Scratch {
@@ -936,16 +959,51 @@ impl Analyzer {
         mut unreadable: Vec<String>,
     ) -> Result<Report, RunError> {
         let mut total = Accumulator::default();
-        for input in inputs {
-            match self.run_input(input, &mut total, progress) {
-                Ok(()) => total.counts.files += 1,
-                Err(RunError::Input(e)) if self.keep_going_on_unreadable => {
-                    unreadable.push(e.to_string())
-                }
-                Err(e) => return Err(e),
+        let mut rest = inputs;
+        while let Some(first) = rest.first() {
+            // A run of plain files is analyzed a file per task as well as a chunk per task:
+            // an archive of many small daily files would otherwise keep one core busy. Their
+            // results merge in input order, as chunks do.
+            let run = rest.iter().take_while(|i| self.is_mapped(i)).count().max(1);
+            let outcome = if run == 1 || !self.is_mapped(first) {
+                self.input_outcome(first, progress)
+            } else {
+                rest[..run]
+                    .par_iter()
+                    .map(|input| self.input_outcome(input, progress))
+                    .reduce_with(InputOutcome::then)
+                    .expect("a run has at least one input")
+            };
+            if let Some(e) = outcome.failure {
+                return Err(e);
             }
+            total.merge(outcome.acc);
+            unreadable.extend(outcome.unreadable);
+            rest = &rest[run..];
         }
         Ok(self.finish(total, unreadable))
+    }
+
+    /// Whether `input` is read through a mapping (a plain file, with mapping on).
+    fn is_mapped(&self, input: &InputSource) -> bool {
+        self.mmap
+            && matches!(input, InputSource::File { .. })
+            && input.compression() == crate::input::Compression::None
+    }
+
+    /// One input analyzed on its own, for merging in input order.
+    fn input_outcome(&self, input: &InputSource, progress: &Progress) -> InputOutcome {
+        let mut acc = Accumulator::default();
+        let mut outcome = InputOutcome::default();
+        match self.run_input(input, &mut acc, progress) {
+            Ok(()) => acc.counts.files += 1,
+            Err(RunError::Input(e)) if self.keep_going_on_unreadable => {
+                outcome.unreadable.push(e.to_string())
+            }
+            Err(e) => outcome.failure = Some(e),
+        }
+        outcome.acc = acc;
+        outcome
     }
 
     fn run_input(

@@ -464,3 +464,62 @@ fn fail_stops_a_streamed_input_early_without_hanging() {
         other => panic!("expected the first bad line, got {other:?}"),
     }
 }
+
+#[test]
+fn many_small_files_run_in_parallel_and_merge_in_input_order() {
+    // 40 files of a few lines each, bad lines in files 5, 6 and 31 (in input order), and a gz
+    // file in the middle (streams are read between the parallel runs of plain files).
+    let data = generated(6_000_000, Shape::Sessions);
+    let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
+    assert!(lines.len() >= 80, "{} lines", lines.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let per_file = lines.len() / 40;
+    for (i, part) in lines[..per_file * 40].chunks(per_file).enumerate() {
+        let mut bytes = part.concat();
+        if [5, 6, 31].contains(&i) {
+            bytes.extend_from_slice(format!("{{\"broken\": {i}\n").as_bytes());
+        }
+        let name = format!("d/{i:02}.ndjson");
+        if i == 20 {
+            write(tmp.path(), &format!("{name}.gz"), &gzip(&bytes));
+        } else {
+            write(tmp.path(), &name, &bytes);
+        }
+    }
+    let dir = tmp.path().join("d").to_string_lossy().into_owned();
+    let run = |threads: usize, analyzer: Analyzer| {
+        in_pool(threads, || {
+            analyzer.analyze_paths(&[dir.clone()], &Progress::default())
+        })
+    };
+    let analyzer = || Analyzer::new().group_by(dims("direction,label"));
+    let one = run(1, analyzer()).unwrap();
+    let two = run(2, analyzer()).unwrap();
+    assert_eq!(one.input.files, 40);
+    assert_eq!(one.input.bad_lines, 3);
+    assert_eq!(analyze_json(&one), analyze_json(&two));
+    let files: Vec<&str> = one.errors.iter().map(|e| &*e.position.file).collect();
+    assert!(files[0].ends_with("05.ndjson") && files[1].ends_with("06.ndjson"));
+    assert!(files[2].ends_with("31.ndjson"), "{files:?}");
+    // The same lines in one file give the same groups.
+    let whole = write(tmp.path(), "whole.ndjson", &lines[..per_file * 40].concat());
+    let single = Analyzer::new()
+        .group_by(dims("direction,label"))
+        .analyze_paths(
+            &[whole.to_string_lossy().into_owned()],
+            &Progress::default(),
+        )
+        .unwrap();
+    assert_eq!(single.groups.len(), one.groups.len());
+    for (a, b) in single.groups.iter().zip(&one.groups) {
+        assert_eq!(a.key, b.key);
+        assert_eq!(a.stats.streams, b.stats.streams);
+    }
+    // --on-error fail names the first bad line in input order, whatever finishes first.
+    for threads in [1, 2] {
+        match run(threads, analyzer().on_error(OnError::Fail)) {
+            Err(RunError::BadLine(b)) => assert!(b.position.file.ends_with("05.ndjson"), "{b}"),
+            other => panic!("expected the bad line of file 05, got {other:?}"),
+        }
+    }
+}
