@@ -489,7 +489,7 @@ fn many_small_files_run_in_parallel_and_merge_in_input_order() {
     let dir = tmp.path().join("d").to_string_lossy().into_owned();
     let run = |threads: usize, analyzer: Analyzer| {
         in_pool(threads, || {
-            analyzer.analyze_paths(&[dir.clone()], &Progress::default())
+            analyzer.analyze_paths(std::slice::from_ref(&dir), &Progress::default())
         })
     };
     let analyzer = || Analyzer::new().group_by(dims("direction,label"));
