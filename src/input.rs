@@ -343,11 +343,17 @@ impl<R: Read> BlockReader<R> {
     }
 
     fn fill_to(&mut self, want: usize) -> io::Result<()> {
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
-        }
         while self.filled < want && !self.eof {
-            match self.reader.read(&mut self.buf[self.filled..want]) {
+            if self.filled == self.buf.len() {
+                // Grow by doubling, never past `want`: a small stream (one of many small .gz
+                // files) must not pay for zeroing a whole block it will never fill.
+                let grown = (self.buf.len() * 2)
+                    .max(64 * 1024)
+                    .min(want.max(self.filled + 1));
+                self.buf.resize(grown, 0);
+            }
+            let end = self.buf.len().min(want);
+            match self.reader.read(&mut self.buf[self.filled..end]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
                     self.filled += n;
