@@ -26,7 +26,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -958,37 +958,31 @@ impl Analyzer {
         progress: &Progress,
         mut unreadable: Vec<String>,
     ) -> Result<Report, RunError> {
-        let mut total = Accumulator::default();
-        let mut rest = inputs;
-        while let Some(first) = rest.first() {
-            // A run of plain files is analyzed a file per task as well as a chunk per task:
-            // an archive of many small daily files would otherwise keep one core busy. Their
-            // results merge in input order, as chunks do.
-            let run = rest.iter().take_while(|i| self.is_mapped(i)).count().max(1);
-            let outcome = if run == 1 || !self.is_mapped(first) {
-                self.input_outcome(first, progress)
-            } else {
-                rest[..run]
-                    .par_iter()
-                    .map(|input| self.input_outcome(input, progress))
-                    .reduce_with(InputOutcome::then)
-                    .expect("a run has at least one input")
-            };
-            if let Some(e) = outcome.failure {
-                return Err(e);
-            }
-            total.merge(outcome.acc);
-            unreadable.extend(outcome.unreadable);
-            rest = &rest[run..];
+        // Inputs are analyzed a file per task as well as a chunk per task: an archive of many
+        // small daily files (plain or compressed) would otherwise keep one core busy. Results
+        // merge in input order, as chunks do. After a failure (`--on-error fail`, or an
+        // unreadable input when that stops the run) inputs after it are not started.
+        let first_failure = AtomicUsize::new(usize::MAX);
+        let outcome = inputs
+            .par_iter()
+            .enumerate()
+            .map(|(k, input)| {
+                if k > first_failure.load(Ordering::Relaxed) {
+                    return InputOutcome::default();
+                }
+                let outcome = self.input_outcome(input, progress);
+                if outcome.failure.is_some() {
+                    first_failure.fetch_min(k, Ordering::Relaxed);
+                }
+                outcome
+            })
+            .reduce_with(InputOutcome::then)
+            .unwrap_or_default();
+        if let Some(e) = outcome.failure {
+            return Err(e);
         }
-        Ok(self.finish(total, unreadable))
-    }
-
-    /// Whether `input` is read through a mapping (a plain file, with mapping on).
-    fn is_mapped(&self, input: &InputSource) -> bool {
-        self.mmap
-            && matches!(input, InputSource::File { .. })
-            && input.compression() == crate::input::Compression::None
+        unreadable.extend(outcome.unreadable);
+        Ok(self.finish(outcome.acc, unreadable))
     }
 
     /// One input analyzed on its own, for merging in input order.
