@@ -2,6 +2,9 @@
 //!
 //! Every function here is pure: it renders a [`Report`] into a `String` and prints nothing.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use crate::analyze::{BadLine, GroupReport, GroupStats, InputCounts, METRICS, Report};
 use crate::classify::Reasons;
 use crate::stats::{MetricStats, Number};
@@ -46,7 +49,8 @@ enum Json {
     Float(f64),
     Str(String),
     Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
+    /// Keys are mostly the schema's own names: borrowed, not allocated, per group.
+    Obj(Vec<(Cow<'static, str>, Json)>),
 }
 
 impl From<u64> for Json {
@@ -61,13 +65,25 @@ impl From<&str> for Json {
     }
 }
 
-fn obj(members: Vec<(&str, Json)>) -> Json {
+fn obj(members: Vec<(&'static str, Json)>) -> Json {
     Json::Obj(
         members
             .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
+            .map(|(k, v)| (Cow::Borrowed(k), v))
             .collect(),
     )
+}
+
+/// Appends `s` as a JSON string literal (serde_json's escaping; no allocation when nothing
+/// needs escaping, which is every key and almost every value here).
+fn push_json_string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    }
 }
 
 impl Json {
@@ -76,10 +92,14 @@ impl Json {
         let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', 2 * n));
         match self {
             Json::Null => out.push_str("null"),
-            Json::Int(i) => out.push_str(&i.to_string()),
-            Json::UInt(u) => out.push_str(&u.to_string()),
+            Json::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Json::UInt(u) => {
+                let _ = write!(out, "{u}");
+            }
             Json::Float(f) => out.push_str(&float_text(*f).unwrap_or_else(|| "null".into())),
-            Json::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
+            Json::Str(s) => push_json_string(out, s),
             Json::Arr(items) if items.is_empty() => out.push_str("[]"),
             Json::Obj(members) if members.is_empty() => out.push_str("{}"),
             Json::Arr(items) => {
@@ -102,7 +122,7 @@ impl Json {
                         out.push_str(",\n");
                     }
                     pad(out, indent + 1);
-                    out.push_str(&serde_json::to_string(key).unwrap_or_default());
+                    push_json_string(out, key);
                     out.push_str(": ");
                     value.write_pretty(out, indent + 1);
                 }
@@ -193,7 +213,7 @@ fn quality_json(g: &GroupStats) -> Json {
         .iter()
         .enumerate()
         .filter(|(i, _)| g.poor_due_to[*i] > 0)
-        .map(|(i, (_, name))| ((*name).to_owned(), Json::from(g.poor_due_to[i])))
+        .map(|(i, (_, name))| (Cow::Borrowed(*name), Json::from(g.poor_due_to[i])))
         .collect();
     obj(vec![
         ("good", g.good.into()),
@@ -209,14 +229,19 @@ fn group_json(report: &Report, g: &GroupReport) -> Json {
         .group_by
         .iter()
         .zip(&g.key)
-        .map(|(dim, value)| (dim.name(), value.as_deref().map_or(Json::Null, Json::from)))
+        .map(|(dim, value)| {
+            (
+                Cow::Owned(dim.name()),
+                value.as_deref().map_or(Json::Null, Json::from),
+            )
+        })
         .collect();
     let metrics = METRICS
         .iter()
         .zip(&g.stats.metrics)
         .map(|(metric, stats)| {
             (
-                metric.name.to_owned(),
+                Cow::Borrowed(metric.name),
                 metric_json(metric.unit.as_str(), stats),
             )
         })
@@ -262,7 +287,7 @@ pub fn write_analyze_json(
     let mut text = String::from("{\n");
     for (key, value) in head {
         text.push_str("  ");
-        text.push_str(&serde_json::to_string(key).unwrap_or_default());
+        push_json_string(&mut text, key);
         text.push_str(": ");
         value.write_pretty(&mut text, 1);
         text.push_str(",\n");
