@@ -386,7 +386,10 @@ impl Large {
 ///   by a DDSketch within 1% relative error (0 is exact, negative values are supported).
 ///
 /// Every result is bit-for-bit independent of the order of `add` calls and of how
-/// accumulators were grouped for `merge`. Memory is bounded: values are never all kept; the
+/// accumulators were grouped for `merge`. Memory is bounded: an accumulator is about 112 bytes
+/// inline, keeps its first [`EXACT_VALUES`] values in a small vector, and only past those
+/// allocates the exact float sum and the sketch (so a grouping into tens of thousands of small
+/// groups stays cheap); values are never all kept; the
 /// sketch is a dense array of `u64` bins covering the logarithmic range of the values seen
 /// (about 110 bins per factor of 10 for float metrics, 220 for integer ones; allocated in
 /// steps of 128 bins, one array for positive and one for negative values).
