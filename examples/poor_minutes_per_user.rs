@@ -15,10 +15,12 @@ use callq::input::map_file;
 use callq::model::{Endpoint, Session};
 use callq::parallel::{Merge, ParallelLines};
 
-/// Poor-stream minutes per user name, merged in input order.
+/// Poor-stream time per user name, in nanoseconds: integer sums merge exactly, so the result
+/// is the same for any number of threads (float sums could differ in the last bits, as the
+/// merge tree's shape may).
 #[derive(Default)]
 struct PoorMinutes {
-    by_user: BTreeMap<String, f64>,
+    by_user: BTreeMap<String, i128>,
     bad_lines: u64,
 }
 
@@ -37,10 +39,10 @@ fn user_name<'a>(endpoint: Option<&Endpoint<'a>>) -> Option<&'a str> {
     who.display_name.or(who.id)
 }
 
-fn session_minutes(session: &Session<'_>) -> f64 {
+fn session_nanos(session: &Session<'_>) -> i128 {
     match (session.start_date_time, session.end_date_time) {
-        (Some(start), Some(end)) => start.duration_until(&end).as_nanos() as f64 / 60e9,
-        _ => 0.0,
+        (Some(start), Some(end)) => i128::from(start.duration_until(&end).as_nanos()),
+        _ => 0,
     }
 }
 
@@ -81,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                                     };
                                     let user = user_name(sender).unwrap_or("(unknown)");
                                     *acc.by_user.entry(user.to_owned()).or_default() +=
-                                        session_minutes(session);
+                                        session_nanos(session);
                                 }
                             }
                         }
@@ -92,8 +94,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total.merge(result);
     }
     println!("{:<30} {:>12}", "user", "poor minutes");
-    for (user, minutes) in &total.by_user {
-        println!("{user:<30} {minutes:>12.2}");
+    for (user, nanos) in &total.by_user {
+        println!("{user:<30} {:>12.2}", *nanos as f64 / 60e9);
     }
     println!("({} bad lines skipped)", total.bad_lines);
     Ok(())

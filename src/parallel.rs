@@ -2,8 +2,10 @@
 //!
 //! Input is cut into [chunks](crate::framing::chunks) that depend only on the bytes; each chunk
 //! gets a fresh accumulator, rayon tasks scan their own chunks (so page faults spread across
-//! cores), and the accumulators are merged strictly in input order. With a [`Merge`] that is
-//! deterministic for in-order merging, the result is the same for any number of threads.
+//! cores), and the accumulators are merged strictly in input order (as a tree: adjacent
+//! accumulators first, on the pool's threads). With a [`Merge`] that is associative (integer
+//! counts, exact sums, minima, maxima, ordered lists), the result is the same for any number
+//! of threads; a plain `f64` sum is not exactly associative and may differ in its last bits.
 //!
 //! ```
 //! use callq::framing::Line;
