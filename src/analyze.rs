@@ -743,6 +743,9 @@ impl Accumulator {
     }
 }
 
+/// Chunks per block read from a stream (see `run_stream`).
+const STREAM_BLOCK_CHUNKS: usize = 8;
+
 /// What one input (or a run of them, merged in order) produced.
 #[derive(Default)]
 struct InputOutcome {
@@ -1050,9 +1053,11 @@ impl Analyzer {
             Lines(Vec<u8>),
             Overlong { len: u64, newline: bool },
         }
-        // Enough chunks per block to keep every thread busy, few enough that the blocks in
-        // circulation (reading, queued, analyzed, the reader's own buffer) stay small.
-        let chunks_per_block = (4 * rayon::current_num_threads()).max(8);
+        // A fixed number of chunks per block: chunks never cross a block boundary, so a block
+        // size that followed the thread count would make the chunk boundaries of a stream
+        // depend on it. Eight keep two to eight threads busy while the blocks in circulation
+        // (reading, queued, analyzed, the reader's own buffer) stay small.
+        let chunks_per_block = STREAM_BLOCK_CHUNKS;
         let block = self
             .driver
             .target_chunk_size()
