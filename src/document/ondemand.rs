@@ -212,7 +212,8 @@ impl<'a> Cursor<'a> {
 
     /// At `-` or a digit: moves past a number and tells whether it is an integer literal.
     /// Accepts only what is certainly inside the double range, whatever parser the tape
-    /// uses: at most 30 digits before the exponent and at most 2 exponent digits.
+    /// uses: at most 32 characters before the exponent (sign and point included, so at least
+    /// 30 digits) and at most 2 exponent digits.
     #[inline(always)]
     fn number(&mut self) -> R<bool> {
         let b = self.bytes;
@@ -269,8 +270,16 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     fn skip_value(&mut self, level: usize) -> R<()> {
         match self.peek()? {
-            b'"' => self.skip_string(),
             b'{' | b'[' => self.skip_container(level),
+            c => self.skip_scalar(c),
+        }
+    }
+
+    /// At a value that is not a container, whose first byte is `c`: moves past it, checking it.
+    #[inline(always)]
+    fn skip_scalar(&mut self, c: u8) -> R<()> {
+        match c {
+            b'"' => self.skip_string(),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
@@ -284,6 +293,8 @@ impl<'a> Cursor<'a> {
     #[inline(never)]
     fn skip_container(&mut self, level: usize) -> R<()> {
         let mut is_object = [0u64; MAX_SKIP_DEPTH / 64];
+        let kind_at =
+            |bits: &[u64; MAX_SKIP_DEPTH / 64], i: usize| bits[i / 64] & (1 << (i % 64)) != 0;
         let mut depth = 0usize; // containers open inside this call
         let mut object = false; // the kind of the innermost open container
         let mut c = self.bytes[self.pos];
@@ -315,18 +326,9 @@ impl<'a> Cursor<'a> {
                 if depth == 0 {
                     return Ok(());
                 }
-                object = is_object[(depth - 1) / 64] & (1 << ((depth - 1) % 64)) != 0;
+                object = kind_at(&is_object, depth - 1);
             } else {
-                match c {
-                    b'"' => self.skip_string()?,
-                    b't' => self.literal(b"true")?,
-                    b'f' => self.literal(b"false")?,
-                    b'n' => self.literal(b"null")?,
-                    b'-' | b'0'..=b'9' => {
-                        self.number()?;
-                    }
-                    _ => return Err(Fallback),
-                }
+                self.skip_scalar(c)?;
             }
             // After a value inside the innermost container: a comma, or closing brackets.
             loop {
@@ -347,7 +349,7 @@ impl<'a> Cursor<'a> {
                 if depth == 0 {
                     return Ok(());
                 }
-                object = is_object[(depth - 1) / 64] & (1 << ((depth - 1) % 64)) != 0;
+                object = kind_at(&is_object, depth - 1);
             }
         }
     }
@@ -454,18 +456,27 @@ impl<'a> Cursor<'a> {
 
     // ---- structure ------------------------------------------------------------------------
 
+    /// `None` for `null`, else `read`'s value: `null` and an absent property are the same.
+    #[inline(always)]
+    fn or_null<T>(&mut self, read: impl FnOnce(&mut Self) -> R<T>) -> R<Option<T>> {
+        if self.peek()? == b'n' {
+            self.literal(b"null").map(|()| None)
+        } else {
+            read(self).map(Some)
+        }
+    }
+
     /// An object (or `null`, then `None`): see [`Self::object_into`].
     #[inline]
     fn object<T: Default>(
         &mut self,
         member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
     ) -> R<Option<T>> {
-        if self.peek()? == b'n' {
-            return self.literal(b"null").map(|()| None);
-        }
-        let mut value = T::default();
-        self.object_into(&mut value, member)?;
-        Ok(Some(value))
+        self.or_null(|c| {
+            let mut value = T::default();
+            c.object_into(&mut value, member)?;
+            Ok(value)
+        })
     }
 
     /// An object (or `null`, then `None`) read straight into the arena, for the large
@@ -475,12 +486,11 @@ impl<'a> Cursor<'a> {
         &mut self,
         member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
     ) -> R<Option<&'a T>> {
-        if self.peek()? == b'n' {
-            return self.literal(b"null").map(|()| None);
-        }
-        let value = self.bump.alloc(T::default());
-        self.object_into(value, member)?;
-        Ok(Some(value))
+        self.or_null(|c| {
+            let value = c.bump.alloc(T::default());
+            c.object_into(value, member)?;
+            Ok(&*value)
+        })
     }
 
     /// An object, read into `value`: `member` is called at each member's value with its key
@@ -578,22 +588,8 @@ impl<'a> Cursor<'a> {
         let mut root = Root::default();
         self.object_into(&mut root, |c, r, key| {
             match key {
-                b"sessions" => {
-                    r.sessions = if c.peek()? == b'n' {
-                        c.literal(b"null")?;
-                        None
-                    } else {
-                        Some(c.array(|c, s| c.session(s, 3))?)
-                    }
-                }
-                b"value" => {
-                    r.value = if c.peek()? == b'n' {
-                        c.literal(b"null")?;
-                        None
-                    } else {
-                        Some(c.array(|c, e| c.union_element(e, 3))?)
-                    }
-                }
+                b"sessions" => r.sessions = c.or_null(|c| c.array(|c, s| c.session(s, 3)))?,
+                b"value" => r.value = c.or_null(|c| c.array(|c, e| c.union_element(e, 3)))?,
                 b"@odata.context" => r.odata_context = c.annotation(2)?,
                 b"@odata.nextLink" => r.next_link = c.annotation(2)?,
                 _ => c.skip_value(2)?,
@@ -634,12 +630,7 @@ impl<'a> Cursor<'a> {
     fn union_element(&mut self, e: &mut UnionElement<'a>, level: usize) -> R<()> {
         self.object_into(e, |c, e, key| {
             if key == b"sessions" {
-                e.sessions = if c.peek()? == b'n' {
-                    c.literal(b"null")?;
-                    None
-                } else {
-                    Some(c.array(|c, s| c.session(s, level + 2))?)
-                };
+                e.sessions = c.or_null(|c| c.array(|c, s| c.session(s, level + 2)))?;
                 Ok(())
             } else {
                 c.session_member(&mut e.session, key, level + 1)
