@@ -364,6 +364,7 @@ struct Large {
 
 impl Large {
     /// Adds a raw kept value (f64 or i64 bits by kind).
+    #[inline]
     fn add_value(&mut self, kind: ValueKind, bits: u64) {
         match kind {
             ValueKind::Float => {
@@ -490,15 +491,7 @@ impl MetricStats {
                 let v = value + 0.0; // -0.0 -> 0.0
                 *min = min.min(v);
                 *max = max.max(v);
-                self.count += 1;
-                match &mut self.large {
-                    Some(large) => {
-                        large.float_sum.add(v);
-                        large.sketch.add(v);
-                    }
-                    None if self.count <= EXACT_VALUES as u64 => self.small.push(v.to_bits()),
-                    None => self.promote().add_value(ValueKind::Float, v.to_bits()),
-                }
+                self.keep(v.to_bits());
             }
             Exact::Integer { .. } => self.add_int(value.round() as i64),
         }
@@ -513,14 +506,22 @@ impl MetricStats {
                 *sum += value as i128;
                 *min = (*min).min(value);
                 *max = (*max).max(value);
-                self.count += 1;
-                match &mut self.large {
-                    Some(large) => large.sketch.add(value as f64),
-                    None if self.count <= EXACT_VALUES as u64 => self.small.push(value as u64),
-                    None => self.promote().add_value(ValueKind::Integer, value as u64),
-                }
+                self.keep(value as u64);
             }
             Exact::Float { .. } => self.add(value as f64),
+        }
+    }
+
+    /// Counts a present value (raw bits by kind) and keeps it: in the small vector while there
+    /// are at most [`EXACT_VALUES`], afterwards in the sum and the sketch.
+    #[inline]
+    fn keep(&mut self, bits: u64) {
+        self.count += 1;
+        let kind = self.kind;
+        match &mut self.large {
+            Some(large) => large.add_value(kind, bits),
+            None if self.count <= EXACT_VALUES as u64 => self.small.push(bits),
+            None => self.promote().add_value(kind, bits),
         }
     }
 
