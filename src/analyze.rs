@@ -743,7 +743,10 @@ impl Accumulator {
     }
 }
 
-/// Chunks per block read from a stream (see `run_stream`).
+/// Chunks per block read from a stream. Fixed: chunks never cross a block boundary, so a
+/// block size that followed the thread count would make a stream's chunk boundaries depend on
+/// it. Eight keep two to eight threads busy while the blocks in circulation (reading, queued,
+/// analyzed, the reader's own buffer) stay small.
 const STREAM_BLOCK_CHUNKS: usize = 8;
 
 /// What one input (or a run of them, merged in order) produced.
@@ -1053,15 +1056,10 @@ impl Analyzer {
             Lines(Vec<u8>),
             Overlong { len: u64, newline: bool },
         }
-        // A fixed number of chunks per block: chunks never cross a block boundary, so a block
-        // size that followed the thread count would make the chunk boundaries of a stream
-        // depend on it. Eight keep two to eight threads busy while the blocks in circulation
-        // (reading, queued, analyzed, the reader's own buffer) stay small.
-        let chunks_per_block = STREAM_BLOCK_CHUNKS;
         let block = self
             .driver
             .target_chunk_size()
-            .saturating_mul(chunks_per_block);
+            .saturating_mul(STREAM_BLOCK_CHUNKS);
         let max_line = self.max_line_bytes;
         std::thread::scope(|scope| {
             // One block in flight while one is analyzed; spent buffers come back for reuse.
