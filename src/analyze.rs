@@ -34,7 +34,9 @@ use crate::classify::{Classifier, Quality, Reasons, classify};
 use crate::document::{DocumentError, LineParser, Reading};
 use crate::duration::Duration;
 use crate::framing::{Line, Position};
-use crate::input::{Block, BlockReader, InputSource, discover, map_file, open_stream};
+use crate::input::{
+    Block, BlockReader, InputSource, discover, map_file, open_stream_counting,
+};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
 use crate::parallel::{Merge, ParallelLines, StreamPosition};
 use crate::stats::{MetricStats, ValueKind};
@@ -669,11 +671,19 @@ impl fmt::Display for BadLine {
 }
 
 /// The accumulator of one chunk (and, merged, of everything).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Accumulator {
     counts: InputCounts,
     errors: Vec<BadLine>,
+    /// How many bad lines `errors` keeps (all accumulators of a run share it).
+    error_limit: usize,
     groups: Groups,
+}
+
+impl Default for Accumulator {
+    fn default() -> Self {
+        Accumulator::listing(MAX_LISTED_ERRORS)
+    }
 }
 
 /// Groups by encoded key. Consecutive streams mostly share a group (always, without `--by`),
@@ -728,16 +738,25 @@ impl Merge for Accumulator {
 
     fn merge(&mut self, later: Self) {
         self.counts.add(&later.counts);
-        let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
+        let room = self.error_limit.saturating_sub(self.errors.len());
         self.errors.extend(later.errors.into_iter().take(room));
         self.groups.merge(later.groups);
     }
 }
 
 impl Accumulator {
+    fn listing(error_limit: usize) -> Self {
+        Accumulator {
+            counts: InputCounts::default(),
+            errors: Vec::new(),
+            error_limit,
+            groups: Groups::default(),
+        }
+    }
+
     fn bad_line(&mut self, position: Position, message: String) {
         self.counts.bad_lines += 1;
-        if self.errors.len() < MAX_LISTED_ERRORS {
+        if self.errors.len() < self.error_limit {
             self.errors.push(BadLine { position, message });
         }
     }
@@ -798,6 +817,16 @@ pub enum RunError {
     BadLine(BadLine),
     /// An input could not be read (it names the file).
     Input(crate::input::InputError),
+    /// An input needs a cargo feature this build of the library lacks: a `.gz` or `.zst` file
+    /// without the `compression` feature. Returned before anything is read, whatever
+    /// [`Analyzer::keep_going_on_unreadable`] says, so that half an archive is never reported
+    /// as the whole.
+    FeatureMissing {
+        /// The input's name.
+        input: String,
+        /// The feature to enable.
+        feature: &'static str,
+    },
 }
 
 impl fmt::Display for RunError {
@@ -805,6 +834,10 @@ impl fmt::Display for RunError {
         match self {
             RunError::BadLine(b) => write!(f, "bad line: {b}"),
             RunError::Input(e) => write!(f, "cannot read {e}"),
+            RunError::FeatureMissing { input, feature } => write!(
+                f,
+                "cannot read {input}: callq was built without the `{feature}` feature"
+            ),
         }
     }
 }
@@ -831,7 +864,8 @@ pub struct GroupReport {
 pub struct Report {
     /// What was read.
     pub input: InputCounts,
-    /// The first [`MAX_LISTED_ERRORS`] bad lines, in input order.
+    /// The first bad lines, in input order: [`MAX_LISTED_ERRORS`] of them unless
+    /// [`Analyzer::listed_errors`] asked for more.
     pub errors: Vec<BadLine>,
     /// The grouping dimensions.
     pub group_by: Vec<Dimension>,
@@ -844,8 +878,8 @@ pub struct Report {
 /// Progress of a run, for a progress bar.
 #[derive(Debug, Default)]
 pub struct Progress {
-    /// Bytes of input processed so far (compressed bytes for compressed inputs are not known:
-    /// their decompressed bytes count).
+    /// Bytes of input processed so far, as stored: a compressed input counts its compressed
+    /// bytes, so the total to compare with is the inputs' file sizes.
     pub bytes_done: AtomicU64,
 }
 
@@ -860,6 +894,7 @@ pub struct Analyzer {
     max_line_bytes: usize,
     keep_going_on_unreadable: bool,
     mmap: bool,
+    listed_errors: usize,
 }
 
 impl Default for Analyzer {
@@ -880,6 +915,7 @@ impl Analyzer {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_going_on_unreadable: true,
             mmap: true,
+            listed_errors: MAX_LISTED_ERRORS,
         }
     }
 
@@ -920,6 +956,17 @@ impl Analyzer {
         self
     }
 
+    /// How many bad lines [`Report::errors`] lists (default [`MAX_LISTED_ERRORS`]);
+    /// `usize::MAX` lists every one (`callq --errors FILE`), at the cost of memory for each.
+    pub fn listed_errors(mut self, n: usize) -> Self {
+        self.listed_errors = n;
+        self
+    }
+
+    fn accumulator(&self) -> Accumulator {
+        Accumulator::listing(self.listed_errors)
+    }
+
     /// Whether an unreadable input stops the run (`false`) or is reported and skipped (`true`,
     /// the default).
     pub fn keep_going_on_unreadable(mut self, keep_going: bool) -> Self {
@@ -937,7 +984,7 @@ impl Analyzer {
 
     /// Analyzes one in-memory input named `name`.
     pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
-        let mut total = Accumulator::default();
+        let mut total = self.accumulator();
         self.run_buffer(name, data, &mut total, &Progress::default(), |_| {})?;
         total.counts.files += 1;
         total.counts.bytes += data.len() as u64;
@@ -946,15 +993,15 @@ impl Analyzer {
 
     /// Analyzes command-line paths (files, directories, `-`), on the current rayon pool.
     pub fn analyze_paths(&self, args: &[String], progress: &Progress) -> Result<Report, RunError> {
-        let (inputs, errors) = discover(args);
+        let found = discover(args);
         let mut unreadable = Vec::new();
-        for e in errors {
+        for e in found.errors {
             if !self.keep_going_on_unreadable {
                 return Err(RunError::Input(e));
             }
             unreadable.push(e.to_string());
         }
-        self.analyze_inputs(&inputs, progress, unreadable)
+        self.analyze_inputs(&found.inputs, progress, unreadable)
     }
 
     /// Analyzes a list of inputs.
@@ -964,6 +1011,16 @@ impl Analyzer {
         progress: &Progress,
         mut unreadable: Vec<String>,
     ) -> Result<Report, RunError> {
+        if !cfg!(feature = "compression")
+            && let Some(input) = inputs
+                .iter()
+                .find(|i| i.compression() != crate::input::Compression::None)
+        {
+            return Err(RunError::FeatureMissing {
+                input: input.name().to_owned(),
+                feature: "compression",
+            });
+        }
         // Inputs are analyzed a file per task as well as a chunk per task: an archive of many
         // small daily files (plain or compressed) would otherwise keep one core busy. Results
         // merge in input order, as chunks do. After a failure (`--on-error fail`, or an
@@ -993,7 +1050,7 @@ impl Analyzer {
 
     /// One input analyzed on its own, for merging in input order.
     fn input_outcome(&self, input: &InputSource, progress: &Progress) -> InputOutcome {
-        let mut acc = Accumulator::default();
+        let mut acc = self.accumulator();
         let mut outcome = InputOutcome::default();
         match self.run_input(input, &mut acc, progress) {
             Ok(()) => acc.counts.files += 1,
@@ -1019,9 +1076,14 @@ impl Analyzer {
                 source,
             })
         };
+        // Only regular files are mapped: a FIFO, a device or a /proc file is streamed (read
+        // whole, it could grow without end).
+        let mappable = |path: &std::path::Path| std::fs::metadata(path).is_ok_and(|m| m.is_file());
         match input {
             InputSource::File { path, .. }
-                if self.mmap && input.compression() == crate::input::Compression::None =>
+                if self.mmap
+                    && input.compression() == crate::input::Compression::None
+                    && mappable(path) =>
             {
                 let bytes = map_file(path).map_err(input_error)?;
                 self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;
@@ -1029,13 +1091,14 @@ impl Analyzer {
                 Ok(())
             }
             _ => {
-                let stream = open_stream(input).map_err(input_error)?;
-                let bytes =
-                    self.run_stream(name, stream, total, progress)
-                        .map_err(|e| match e {
-                            StreamError::Io(source) => input_error(source),
-                            StreamError::Run(e) => e,
-                        })?;
+                // Progress counts a stream's bytes as stored (compressed, for .gz and .zst),
+                // as they are read, so the position matches the files' sizes.
+                let stream = open_stream_counting(input, Some(&progress.bytes_done))
+                    .map_err(input_error)?;
+                let bytes = self.run_stream(name, stream, total).map_err(|e| match e {
+                    StreamError::Io(source) => input_error(source),
+                    StreamError::Run(e) => e,
+                })?;
                 total.counts.bytes += bytes;
                 Ok(())
             }
@@ -1048,10 +1111,10 @@ impl Analyzer {
     fn run_stream(
         &self,
         name: &str,
-        stream: Box<dyn std::io::Read + Send>,
+        stream: Box<dyn std::io::Read + Send + '_>,
         total: &mut Accumulator,
-        progress: &Progress,
     ) -> Result<u64, StreamError> {
+        let uncounted = Progress::default();
         enum Piece {
             Lines(Vec<u8>),
             Overlong { len: u64, newline: bool },
@@ -1093,12 +1156,12 @@ impl Analyzer {
             for piece in full_rx {
                 match piece.map_err(StreamError::Io)? {
                     Piece::Lines(data) => {
-                        self.run_piece(name, &data, &mut pos, total, progress, |_| {})
+                        self.run_piece(name, &data, &mut pos, total, &uncounted, |_| {})
                             .map_err(StreamError::Run)?;
                         let _ = empty_tx.send(data);
                     }
                     Piece::Overlong { len, newline } => {
-                        let mut acc = Accumulator::default();
+                        let mut acc = self.accumulator();
                         acc.counts.lines += 1;
                         acc.bad_line(
                             Position {
@@ -1111,9 +1174,6 @@ impl Analyzer {
                         self.merge_checked(total, acc).map_err(StreamError::Run)?;
                         pos.next_line += 1;
                         pos.base += len + u64::from(newline);
-                        progress
-                            .bytes_done
-                            .fetch_add(len + u64::from(newline), Ordering::Relaxed);
                     }
                 }
             }
@@ -1167,7 +1227,7 @@ impl Analyzer {
             data,
             pos,
             &Scratch::default,
-            &Accumulator::default,
+            &|| self.accumulator(),
             &per_line,
             |range, acc| {
                 progress

@@ -9,7 +9,7 @@
 //! | layer | modules | works on |
 //! |---|---|---|
 //! | bytes → lines | [`framing`], [`parallel`] | `&[u8]`: LF/CRLF framing, [`framing::Position`]s, line-aligned chunks, a parallel driver |
-//! | I/O shell | [`input`] | files (memory-mapped), directories, `.gz`/`.zst`, stdin |
+//! | I/O shell | [`input`], [`output`] | files (memory-mapped), directories, `.gz`/`.zst`, stdin; report files that never replace an input nor appear half-written |
 //! | lines → documents | [`document`], [`model`], [`duration`], [`datetime`] | one line → a borrowed [`model::Document`] (on demand for `analyze`, through simd-json's tape for `check`) |
 //! | documents → statistics | [`classify`], [`stats`], [`analyze`] | streams → CQD verdicts and mergeable statistics |
 //! | statistics → report | [`report`] | pure JSON, table and CSV renderers |
@@ -65,6 +65,7 @@ pub mod duration;
 pub mod framing;
 pub mod r#gen;
 pub mod input;
+pub mod output;
 pub mod model;
 pub mod parallel;
 pub mod report;

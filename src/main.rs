@@ -1,6 +1,6 @@
 //! The `callq` command: a thin layer of clap arguments over the library's [`Analyzer`].
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,13 +9,15 @@ use std::time::{Duration as StdDuration, Instant};
 
 use anyhow::Context;
 use callq::analyze::{
-    Analyzer, DEFAULT_MAX_LINE_BYTES, Dimension, OnError, Progress, Report, RunError,
+    Analyzer, DEFAULT_MAX_LINE_BYTES, Dimension, MAX_LISTED_ERRORS, OnError, Progress, Report,
+    RunError,
 };
 use callq::classify::Classifier;
 use callq::document::Reading;
 use callq::r#gen::{GenConfig, Shape, generate, parse_size};
-use callq::input::{InputSource, discover};
-use callq::report::{self, Format};
+use callq::input::{InputSource, discover, is_input_name};
+use callq::output::{self, Output};
+use callq::report::{self, Format, terminal_safe};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Crunch archived Microsoft Graph callRecords (NDJSON pages of sessions) into per-stream
@@ -83,23 +85,29 @@ enum CheckFormat {
 
 #[derive(Args, Debug)]
 struct CommonArgs {
-    /// Worker threads (default: one per core). The report is identical for any value.
+    /// Worker threads (default: one per core; at most 4 per core). The report is identical
+    /// for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     /// What a bad line does.
     #[arg(long, value_enum, default_value = "skip", value_name = "MODE")]
     on_error: OnErrorArg,
-    /// Write the report to FILE instead of stdout.
+    /// Write the report to FILE instead of stdout (- is stdout). The file appears only when
+    /// the report is complete; an input is never overwritten.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write every bad line to FILE as NDJSON (file, line, byteOffset, message); the report
+    /// lists only the first 100.
+    #[arg(long, value_name = "FILE")]
+    errors: Option<PathBuf>,
     /// Longest line read, in bytes (units allowed: 64MiB); a longer line is a bad line.
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size_arg)]
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_line_limit)]
     max_line_bytes: u64,
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
     /// Read plain files with read(2) instead of mapping them: for files that may be truncated
-    /// or rewritten while callq runs (a mapped file cut short raises SIGBUS).
+    /// or rewritten while callq runs (a mapped file cut short stops the run with exit 2).
     #[arg(long)]
     no_mmap: bool,
     /// Inputs: files, directories (searched for *.ndjson, *.jsonl, *.json, also .gz/.zst),
@@ -139,19 +147,28 @@ struct GenArgs {
     /// Seed: the same seed and size give the same bytes.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// How much to write: 200MB, 4GiB, 1.5GB, 1000 (bytes).
+    /// How much to write: 200MB, 4GiB, 1.5GB, 1000 (bytes). Whole documents are written
+    /// until at least SIZE bytes are out, so at least one (a few tens of kB), and the last
+    /// line may pass SIZE.
     #[arg(long, value_parser = parse_size_arg)]
     size: u64,
     /// Document shape of each line.
     #[arg(long, default_value = "sessions", value_parser = ["sessions", "callrecord", "callrecords-page", "mixed"])]
     shape: String,
-    /// Write to FILE (default: stdout, or -).
+    /// Write to FILE (default: stdout, or -); the file appears when it is complete.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<String>,
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
     parse_size(s)
+}
+
+fn parse_line_limit(s: &str) -> Result<u64, String> {
+    match parse_size(s)? {
+        0 => Err("the longest line must be at least 1 byte".into()),
+        n => Ok(n),
+    }
 }
 
 /// A parsed `--by` list (a newtype so clap takes it as one value).
@@ -163,7 +180,10 @@ fn parse_dims(s: &str) -> Result<DimensionList, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Windows shells pass `archive\*.ndjson` unexpanded; wild expands it as a Unix shell
+    // would (elsewhere it returns the arguments as they are).
+    let cli = Cli::parse_from(wild::args_os());
+    callq::input::install_sigbus_handler();
     let result = match cli.command {
         Command::Analyze(a) => run_analyze(a),
         Command::Check(c) => run_check(c),
@@ -172,39 +192,158 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("callq: error: {e:#}");
+            eprintln!("callq: error: {}", terminal_safe(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
 }
 
+/// At most this many worker threads per core: more only costs memory and start-up time.
+const MAX_THREADS_PER_CORE: usize = 4;
+
 fn thread_pool(threads: Option<u16>) -> anyhow::Result<rayon::ThreadPool> {
-    let n = threads.map(usize::from).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let max = (cores * MAX_THREADS_PER_CORE).max(8);
+    let n = match threads.map(usize::from) {
+        None => cores,
+        Some(n) if n > max => {
+            eprintln!(
+                "callq: note: --threads {n} is more than {MAX_THREADS_PER_CORE} per core on this \
+                 {cores}-core machine; using {max} (the report is the same)"
+            );
+            max
+        }
+        Some(n) => n,
+    };
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()
         .context("cannot start worker threads")
 }
 
-/// Runs the analyzer over the inputs with a progress bar, then prints the summary line.
+/// `12695` → `12,695`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 file`, `2 files`, with thousands separators.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", grouped(n), if n == 1 { one } else { many })
+}
+
+/// Decimal units, as the progress bar shows them: `96.8 kB`, `2.00 GB`.
+fn decimal_bytes(n: u64) -> String {
+    let x = n as f64;
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} kB", x / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", x / 1e6),
+        _ => format!("{:.2} GB", x / 1e9),
+    }
+}
+
+/// The inputs found on the command line, and the outputs opened before anything is read, so
+/// that a bad output path or an output that is an input fails at once.
+struct Prepared {
+    inputs: Vec<InputSource>,
+    unreadable: Vec<String>,
+    report: Output,
+    errors: Option<(PathBuf, Output)>,
+}
+
+fn prepare(common: &CommonArgs) -> anyhow::Result<Prepared> {
+    if common.paths.iter().filter(|p| *p == "-").count() > 1 {
+        anyhow::bail!("standard input (-) is named twice; it can be read only once");
+    }
+    let found = discover(&common.paths);
+    for s in &found.skipped {
+        eprintln!("callq: skipped {}", terminal_safe(&s.to_string()));
+    }
+    let unreadable: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+    let dirs: Vec<PathBuf> = common
+        .paths
+        .iter()
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .collect();
+    let open = |path: Option<&PathBuf>, what: &str| -> anyhow::Result<Output> {
+        if let Some(path) = path.filter(|p| p.as_os_str() != "-") {
+            let shown = terminal_safe(&path.to_string_lossy()).into_owned();
+            output::refuse_if_input(path, &found.inputs)
+                .with_context(|| format!("refusing to write the {what} to {shown}"))?;
+            if output::is_inside_any(path, &dirs)
+                && is_input_name(&path.file_name().unwrap_or_default().to_string_lossy())
+            {
+                eprintln!(
+                    "callq: warning: the {what} {shown} is written inside a directory this run \
+                     reads; a later run over that directory skips callq's JSON reports but would \
+                     read other files as input: consider writing it elsewhere"
+                );
+            }
+        }
+        Output::create(path.map(PathBuf::as_path)).with_context(|| {
+            format!(
+                "cannot write the {what} to {}",
+                terminal_safe(&path.map(|p| p.to_string_lossy()).unwrap_or_default())
+            )
+        })
+    };
+    let report = open(common.output.as_ref(), "report")?;
+    let errors = match &common.errors {
+        Some(path) => {
+            if common.output.as_ref().is_some_and(|o| o != "-" && o == path) {
+                anyhow::bail!("--errors and --output name the same file");
+            }
+            Some((path.clone(), open(Some(path), "bad-line list")?))
+        }
+        None => None,
+    };
+    Ok(Prepared {
+        inputs: found.inputs,
+        unreadable,
+        report,
+        errors,
+    })
+}
+
+/// Runs the analyzer over the inputs with a progress bar, writes `--errors`, then prints the
+/// summary and what the user must know (unreadable inputs, nothing read, bad lines).
 fn run_analyzer(
     analyzer: &Analyzer,
     common: &CommonArgs,
+    prepared: &mut Prepared,
 ) -> anyhow::Result<Result<Report, RunError>> {
     let pool = thread_pool(common.threads)?;
-    let (inputs, errors) = discover(&common.paths);
-    let unreadable: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    let total_bytes: u64 = inputs
-        .iter()
-        .map(|i| match i {
-            InputSource::File { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-            InputSource::Stdin => 0,
-        })
-        .sum();
+    let inputs = &prepared.inputs;
+    // The bar's total is what the inputs hold as stored (compressed files by their compressed
+    // size, which is what the position counts for them too); a stream has no known size.
+    let streamed = inputs.iter().any(|i| match i {
+        InputSource::File { path, .. } => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+        InputSource::Stdin => true,
+    });
+    let total_bytes: u64 = if streamed {
+        0
+    } else {
+        inputs
+            .iter()
+            .map(|i| match i {
+                InputSource::File { path, .. } => {
+                    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+                }
+                InputSource::Stdin => 0,
+            })
+            .sum()
+    };
     let progress = Arc::new(Progress::default());
     let done = Arc::new(AtomicBool::new(false));
     let show = !common.no_progress && std::io::stderr().is_terminal();
@@ -212,17 +351,15 @@ fn run_analyzer(
         let progress = Arc::clone(&progress);
         let done = Arc::clone(&done);
         std::thread::spawn(move || {
-            // Sizes of plain files are known; standard input and decompressed bytes are not,
-            // so without a total the bar becomes a spinner with bytes and rate.
             let (bar, template) = if total_bytes > 0 {
                 (
                     indicatif::ProgressBar::new(total_bytes),
-                    "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+                    "{bar:40} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} eta {eta}",
                 )
             } else {
                 (
                     indicatif::ProgressBar::new_spinner(),
-                    "{spinner} {bytes} {binary_bytes_per_sec}",
+                    "{spinner} {decimal_bytes} {decimal_bytes_per_sec}",
                 )
             };
             bar.set_style(
@@ -237,85 +374,123 @@ fn run_analyzer(
         })
     });
     let started = Instant::now();
-    let result = pool.install(|| analyzer.analyze_inputs(&inputs, &progress, unreadable));
+    let unreadable = prepared.unreadable.clone();
+    let result = pool.install(|| analyzer.analyze_inputs(inputs, &progress, unreadable));
     done.store(true, Ordering::Relaxed);
     if let Some(t) = bar_thread {
         let _ = t.join();
     }
-    if let Ok(report) = &result {
-        let secs = started.elapsed().as_secs_f64();
-        let gb = report.input.bytes as f64 / 1e9;
+    let Ok(report) = result else {
+        return Ok(result);
+    };
+    let mut report = report;
+    let errors_file = prepared.errors.take();
+    if let Some((path, out)) = errors_file {
+        out.write_with(|w| report::write_errors_ndjson(&report.errors, w))
+            .with_context(|| format!("cannot write {}", terminal_safe(&path.to_string_lossy())))?;
+    }
+    // The report itself lists the first ones only (`--errors` has them all).
+    report.errors.truncate(MAX_LISTED_ERRORS);
+    print_summary(&report, started.elapsed().as_secs_f64(), common);
+    Ok(Ok(report))
+}
+
+fn print_summary(report: &Report, secs: f64, common: &CommonArgs) {
+    let c = &report.input;
+    eprintln!(
+        "callq: {}, {} in {:.2} s ({}/s), {}, {}",
+        count(c.files, "file", "files"),
+        decimal_bytes(c.bytes),
+        secs,
+        decimal_bytes(if secs > 0.0 {
+            (c.bytes as f64 / secs) as u64
+        } else {
+            0
+        }),
+        count(c.sessions, "session", "sessions"),
+        count(c.bad_lines, "bad line", "bad lines"),
+    );
+    let slow = c.tape_rereads;
+    if slow > 0 && slow * 100 >= c.documents {
         eprintln!(
-            "callq: {} files, {:.3} GB in {:.2} s ({:.2} GB/s), {} bad lines",
-            report.input.files,
-            gb,
-            secs,
-            if secs > 0.0 { gb / secs } else { 0.0 },
-            report.input.bad_lines
+            "callq: note: {} of {} good lines ({:.0}%) took the slower full parser \
+             (a tab or CR inside a line, an escaped key, ...); the report is the same",
+            grouped(slow),
+            grouped(c.documents),
+            slow as f64 * 100.0 / c.documents as f64
         );
-        let slow = report.input.tape_rereads;
-        if slow > 0 && slow * 100 >= report.input.documents {
-            eprintln!(
-                "callq: note: {slow} of {} good lines ({:.0}%) took the slower full parser \
-                 (a tab or CR inside a line, an escaped key, ...); the report is the same",
-                report.input.documents,
-                slow as f64 * 100.0 / report.input.documents as f64
-            );
-        }
-        for u in &report.unreadable {
-            eprintln!("callq: error: cannot read {u}");
-        }
-        if let Some(first) = report.errors.first() {
-            eprintln!(
-                "callq: skipped {} bad lines (listed in the report); first: {first}",
-                report.input.bad_lines
-            );
-        }
     }
-    Ok(result)
+    for u in &report.unreadable {
+        eprintln!("callq: error: cannot read {}", terminal_safe(u));
+    }
+    if let Some(first) = report.errors.first() {
+        let listed = match (&common.errors, common.output.is_some()) {
+            (Some(path), _) => format!(
+                "all listed in {}",
+                terminal_safe(&path.to_string_lossy())
+            ),
+            (None, _) => "the first 100 are in the JSON report; --errors FILE lists every one"
+                .to_string(),
+        };
+        eprintln!(
+            "callq: skipped {} ({listed}); first: {}",
+            count(c.bad_lines, "bad line", "bad lines"),
+            terminal_safe(&first.to_string())
+        );
+    }
+    if c.documents == 0 {
+        eprintln!("callq: warning: {}", nothing_read(report));
+    }
 }
 
-fn write_output(output: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
-    write_output_with(output, |out| out.write_all(text.as_bytes()))
-}
-
-/// Runs `render` on a buffered writer to `--output FILE` or stdout (a closed pipe is not an
-/// error: `callq analyze ... | head` is fine).
-fn write_output_with(
-    output: &Option<PathBuf>,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    match output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-            render(&mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("cannot write {}", path.display()))
-        }
-        None => {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            match render(&mut out).and_then(|()| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to stdout"),
-            }
-        }
+/// Why a run read no document, and what to do about it.
+fn nothing_read(report: &Report) -> String {
+    let c = &report.input;
+    if c.files == 0 {
+        return "no input was read: the report is empty".into();
     }
+    if c.lines == 0 {
+        return format!(
+            "the {} held no lines (empty): the report is empty",
+            if c.files == 1 { "input" } else { "inputs" }
+        );
+    }
+    let hint = match report.errors.first() {
+        Some(e) if e.message.contains("UTF-8") => {
+            "the input is not UTF-8 text: is it binary, or in another encoding?"
+        }
+        Some(e) if e.message.contains("found array") => {
+            "lines are JSON arrays: callq reads one JSON object (a Graph page) per line"
+        }
+        _ => {
+            "callq reads NDJSON: one Graph page of sessions (or a callRecord) per line; \
+             `callq check` lists what is wrong with each line"
+        }
+    };
+    format!(
+        "every line was bad ({}), nothing was read; {hint}",
+        count(c.bad_lines, "line", "lines")
+    )
 }
 
 fn base_analyzer(common: &CommonArgs) -> Analyzer {
-    Analyzer::new()
+    let analyzer = Analyzer::new()
         .on_error(common.on_error.into())
         .max_line_bytes(usize::try_from(common.max_line_bytes).unwrap_or(DEFAULT_MAX_LINE_BYTES))
-        .mmap(!common.no_mmap)
+        .mmap(!common.no_mmap);
+    if common.errors.is_some() {
+        analyzer.listed_errors(usize::MAX)
+    } else {
+        analyzer
+    }
 }
 
-/// Exit status after a report: 2 when an input was unreadable.
+/// Exit status after a report: 2 when an input was unreadable, 1 when a bad line fails the
+/// command or when nothing at all was read (as grep exits 1 when nothing matched).
 fn finish(report: &Report, bad_is_failure: bool) -> ExitCode {
     if !report.unreadable.is_empty() {
         ExitCode::from(2)
-    } else if bad_is_failure && report.input.bad_lines > 0 {
+    } else if (bad_is_failure && report.input.bad_lines > 0) || report.input.documents == 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -325,11 +500,11 @@ fn finish(report: &Report, bad_is_failure: bool) -> ExitCode {
 fn failed(e: RunError) -> ExitCode {
     match e {
         RunError::BadLine(b) => {
-            eprintln!("callq: bad line: {b}");
+            eprintln!("callq: bad line: {}", terminal_safe(&b.to_string()));
             ExitCode::from(1)
         }
         other => {
-            eprintln!("callq: error: {other}");
+            eprintln!("callq: error: {}", terminal_safe(&other.to_string()));
             ExitCode::from(2)
         }
     }
@@ -344,8 +519,8 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .group_by(args.by.map(|d| d.0).unwrap_or_default())
         .classifier(classifier)
         .reading(Reading::Analyze);
-    let result = run_analyzer(&analyzer, &args.common)?;
-    let report = match result {
+    let mut prepared = prepare(&args.common)?;
+    let report = match run_analyzer(&analyzer, &args.common, &mut prepared)? {
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
     };
@@ -355,18 +530,21 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         AnalyzeFormat::Csv => Format::Csv,
     };
     // JSON and CSV are streamed: with tens of thousands of groups they run to hundreds of MB.
-    write_output_with(&args.common.output, |out| match format {
-        Format::Table => out.write_all(report::analyze_table(&report).as_bytes()),
-        Format::Json => report::write_analyze_json(&report, out),
-        Format::Csv => report::write_analyze_csv(&report, out),
-    })?;
+    prepared
+        .report
+        .write_with(|out| match format {
+            Format::Table => out.write_all(report::analyze_table(&report).as_bytes()),
+            Format::Json => report::write_analyze_json(&report, out),
+            Format::Csv => report::write_analyze_csv(&report, out),
+        })
+        .context("cannot write the report")?;
     Ok(finish(&report, false))
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let analyzer = base_analyzer(&args.common).reading(Reading::Full);
-    let result = run_analyzer(&analyzer, &args.common)?;
-    let report = match result {
+    let mut prepared = prepare(&args.common)?;
+    let report = match run_analyzer(&analyzer, &args.common, &mut prepared)? {
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
     };
@@ -374,7 +552,10 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         CheckFormat::Table => report::check_table(&report),
         CheckFormat::Json => report::check_json(&report),
     };
-    write_output(&args.common.output, &text)?;
+    prepared
+        .report
+        .write_with(|out| out.write_all(text.as_bytes()))
+        .context("cannot write the report")?;
     Ok(finish(&report, true))
 }
 
@@ -386,24 +567,45 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
         shape,
     };
     let started = Instant::now();
-    let summary = match args.output.as_deref() {
-        None | Some("-") => generate(&config, std::io::stdout().lock()),
-        Some(path) => {
-            let file =
-                std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?;
-            generate(&config, file)
-        }
-    }
+    let out = Output::create(args.output.as_deref().map(std::path::Path::new))
+        .with_context(|| format!("cannot create {}", args.output.as_deref().unwrap_or("-")))?;
+    let mut summary = None;
+    out.write_with(|w| {
+        summary = Some(generate(&config, w)?);
+        Ok(())
+    })
     .context("cannot write the corpus")?;
+    // A closed pipe (`callq gen ... | head`) ends the corpus early: that is not an error.
+    let Some(summary) = summary else {
+        return Ok(ExitCode::SUCCESS);
+    };
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "callq gen: {} bytes, {} lines, {} sessions, {} streams in {:.2} s ({:.0} MB/s)",
-        summary.bytes,
-        summary.lines,
-        summary.sessions,
-        summary.streams,
+        "callq gen: {} bytes, {}, {}, {} in {:.2} s ({:.0} MB/s)",
+        grouped(summary.bytes),
+        count(summary.lines, "line", "lines"),
+        count(summary.sessions, "session", "sessions"),
+        count(summary.streams, "stream", "streams"),
         secs,
         summary.bytes as f64 / 1e6 / secs.max(1e-9)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(12_695), "12,695");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(count(1, "file", "files"), "1 file");
+        assert_eq!(count(2, "file", "files"), "2 files");
+        assert_eq!(decimal_bytes(96_782), "96.8 kB");
+        assert_eq!(decimal_bytes(2_000_000_000), "2.00 GB");
+    }
 }

@@ -569,3 +569,43 @@ pub fn check_table(report: &Report) -> String {
     out.push_str(&errors_table(&report.errors, report.input.bad_lines));
     out
 }
+
+/// Text made safe for a terminal: control characters (C0, DEL, C1) and bidirectional
+/// overrides are written as `\u{..}` escapes, so a label or file name can neither move the
+/// cursor, retitle the terminal, forge a row, nor reorder what is shown.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes bad lines as NDJSON, one `{"file","line","byteOffset","message"}` object a line.
+pub fn write_errors_ndjson(errors: &[BadLine], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut line = String::new();
+    for e in errors {
+        line.clear();
+        line.push_str("{\"file\":");
+        push_json_string(&mut line, &e.position.file);
+        line.push_str(&format!(
+            ",\"line\":{},\"byteOffset\":{},\"message\":",
+            e.position.line, e.position.byte_offset
+        ));
+        push_json_string(&mut line, &e.message);
+        line.push_str("}\n");
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
