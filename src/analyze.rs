@@ -34,9 +34,7 @@ use crate::classify::{Classifier, Quality, Reasons, classify};
 use crate::document::{DocumentError, LineParser, Reading};
 use crate::duration::Duration;
 use crate::framing::{Line, Position};
-use crate::input::{
-    Block, BlockReader, InputSource, discover, map_file, open_stream_counting,
-};
+use crate::input::{Block, BlockReader, InputSource, discover, map_file, open_stream_counting};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
 use crate::parallel::{Merge, ParallelLines, StreamPosition};
 use crate::stats::{MetricStats, ValueKind};
@@ -1093,8 +1091,8 @@ impl Analyzer {
             _ => {
                 // Progress counts a stream's bytes as stored (compressed, for .gz and .zst),
                 // as they are read, so the position matches the files' sizes.
-                let stream = open_stream_counting(input, Some(&progress.bytes_done))
-                    .map_err(input_error)?;
+                let stream =
+                    open_stream_counting(input, Some(&progress.bytes_done)).map_err(input_error)?;
                 let bytes = self.run_stream(name, stream, total).map_err(|e| match e {
                     StreamError::Io(source) => input_error(source),
                     StreamError::Run(e) => e,

@@ -206,10 +206,12 @@ pub fn discover(args: &[String]) -> Discovered {
                         .as_encoded_bytes()
                         .cmp(b.as_os_str().as_encoded_bytes())
                 });
-                found.inputs.extend(files.into_iter().map(|p| InputSource::File {
-                    name: p.to_string_lossy().into_owned(),
-                    path: p,
-                }));
+                found
+                    .inputs
+                    .extend(files.into_iter().map(|p| InputSource::File {
+                        name: p.to_string_lossy().into_owned(),
+                        path: p,
+                    }));
             }
             // Named explicitly, anything is read: a FIFO or device is streamed.
             Ok(_) => found.inputs.push(InputSource::File {
@@ -455,7 +457,10 @@ pub fn open_stream_counting<'a>(
         InputSource::File { path, .. } => Box::new(File::open(path)?),
     };
     let raw: Box<dyn Read + Send + 'a> = match stored_bytes {
-        Some(counter) => Box::new(Counting { inner: raw, counter }),
+        Some(counter) => Box::new(Counting {
+            inner: raw,
+            counter,
+        }),
         None => raw,
     };
     let decoded: Box<dyn Read + Send + 'a> = match source.compression() {
@@ -610,7 +615,11 @@ mod sigbus {
         let _ = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
     }
 
-    extern "C" fn on_sigbus(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    extern "C" fn on_sigbus(
+        _sig: libc::c_int,
+        info: *mut libc::siginfo_t,
+        _ctx: *mut libc::c_void,
+    ) {
         // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
         let addr = unsafe { (*info).si_addr() } as usize;
         for i in 0..SLOTS {

@@ -228,7 +228,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -301,7 +301,11 @@ fn prepare(common: &CommonArgs) -> anyhow::Result<Prepared> {
     let report = open(common.output.as_ref(), "report")?;
     let errors = match &common.errors {
         Some(path) => {
-            if common.output.as_ref().is_some_and(|o| o != "-" && o == path) {
+            if common
+                .output
+                .as_ref()
+                .is_some_and(|o| o != "-" && o == path)
+            {
                 anyhow::bail!("--errors and --output name the same file");
             }
             Some((path.clone(), open(Some(path), "bad-line list")?))
@@ -322,6 +326,7 @@ fn run_analyzer(
     analyzer: &Analyzer,
     common: &CommonArgs,
     prepared: &mut Prepared,
+    report_lists_errors: bool,
 ) -> anyhow::Result<Result<Report, RunError>> {
     let pool = thread_pool(common.threads)?;
     let inputs = &prepared.inputs;
@@ -391,11 +396,16 @@ fn run_analyzer(
     }
     // The report itself lists the first ones only (`--errors` has them all).
     report.errors.truncate(MAX_LISTED_ERRORS);
-    print_summary(&report, started.elapsed().as_secs_f64(), common);
+    print_summary(
+        &report,
+        started.elapsed().as_secs_f64(),
+        common,
+        report_lists_errors,
+    );
     Ok(Ok(report))
 }
 
-fn print_summary(report: &Report, secs: f64, common: &CommonArgs) {
+fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_errors: bool) {
     let c = &report.input;
     eprintln!(
         "callq: {}, {} in {:.2} s ({}/s), {}, {}",
@@ -424,13 +434,12 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs) {
         eprintln!("callq: error: cannot read {}", terminal_safe(u));
     }
     if let Some(first) = report.errors.first() {
-        let listed = match (&common.errors, common.output.is_some()) {
-            (Some(path), _) => format!(
-                "all listed in {}",
-                terminal_safe(&path.to_string_lossy())
-            ),
-            (None, _) => "the first 100 are in the JSON report; --errors FILE lists every one"
-                .to_string(),
+        let listed = match &common.errors {
+            Some(path) => format!("all listed in {}", terminal_safe(&path.to_string_lossy())),
+            None if report_lists_errors => {
+                "the first 100 listed in the report; --errors FILE lists every one".to_string()
+            }
+            None => "--errors FILE lists every one".to_string(),
         };
         eprintln!(
             "callq: skipped {} ({listed}); first: {}",
@@ -438,7 +447,7 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs) {
             terminal_safe(&first.to_string())
         );
     }
-    if c.documents == 0 {
+    if c.documents == 0 && report.unreadable.is_empty() {
         eprintln!("callq: warning: {}", nothing_read(report));
     }
 }
@@ -520,7 +529,8 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .classifier(classifier)
         .reading(Reading::Analyze);
     let mut prepared = prepare(&args.common)?;
-    let report = match run_analyzer(&analyzer, &args.common, &mut prepared)? {
+    let lists_errors = !matches!(args.format, AnalyzeFormat::Csv);
+    let report = match run_analyzer(&analyzer, &args.common, &mut prepared, lists_errors)? {
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
     };
@@ -544,7 +554,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let analyzer = base_analyzer(&args.common).reading(Reading::Full);
     let mut prepared = prepare(&args.common)?;
-    let report = match run_analyzer(&analyzer, &args.common, &mut prepared)? {
+    let report = match run_analyzer(&analyzer, &args.common, &mut prepared, true)? {
         Ok(r) => r,
         Err(e) => return Ok(failed(e)),
     };

@@ -98,7 +98,9 @@ impl OutputFile {
             .writer
             .take()
             .expect("the writer lives until commit, which consumes self");
-        let file = writer.into_inner().map_err(io::IntoInnerError::into_error)?;
+        let file = writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&self.temp, &self.dest)

@@ -593,7 +593,10 @@ pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Writes bad lines as NDJSON, one `{"file","line","byteOffset","message"}` object a line.
-pub fn write_errors_ndjson(errors: &[BadLine], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write_errors_ndjson(
+    errors: &[BadLine],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut line = String::new();
     for e in errors {
         line.clear();

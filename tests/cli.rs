@@ -58,7 +58,7 @@ fn analyze_json_matches_the_golden_report() {
     assert_eq!(text(&out.stdout), golden("sample-by-direction-label.json"));
     let summary = text(&out.stderr);
     assert!(
-        summary.contains("1 files") && summary.contains("0 bad lines"),
+        summary.contains("1 file,") && summary.contains("0 bad lines"),
         "{summary}"
     );
     assert!(!summary.contains("slower"), "{summary}");
@@ -186,7 +186,7 @@ fn bad_lines_are_skipped_by_default_and_fail_on_request() {
         "value[0].segments[0].media[0].streams[0].averageJitter: expected an ISO-8601 duration, found number"
     );
     assert!(
-        text(&skip.stderr).contains("skipped 1 bad lines"),
+        text(&skip.stderr).contains("skipped 1 bad line ("),
         "{}",
         text(&skip.stderr)
     );
