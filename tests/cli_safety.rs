@@ -492,3 +492,35 @@ fn a_mapped_file_truncated_while_read_is_named() {
     );
     assert!(err.contains("--no-mmap"), "{err}");
 }
+
+/// The progress position counts a compressed input's bytes as stored, so it ends at the file
+/// size the progress bar takes as its total (it overshot to the decompressed size before).
+#[test]
+fn progress_counts_compressed_inputs_by_their_stored_size() {
+    use callq::analyze::{Analyzer, Progress};
+    use callq::input::InputSource;
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = sample();
+    let packed = gzip(&plain);
+    let gz = dir.path().join("day.ndjson.gz");
+    let nd = dir.path().join("day2.ndjson");
+    std::fs::write(&gz, &packed).unwrap();
+    std::fs::write(&nd, &plain).unwrap();
+    let inputs: Vec<InputSource> = [gz, nd]
+        .into_iter()
+        .map(|path| InputSource::File {
+            name: path.to_string_lossy().into_owned(),
+            path,
+        })
+        .collect();
+    let progress = Progress::default();
+    let report = Analyzer::new()
+        .analyze_inputs(&inputs, &progress, Vec::new())
+        .unwrap();
+    assert_eq!(report.input.bytes, 2 * plain.len() as u64);
+    assert_eq!(
+        progress.bytes_done.load(Ordering::Relaxed),
+        (packed.len() + plain.len()) as u64
+    );
+}
