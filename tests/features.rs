@@ -42,5 +42,8 @@ fn compressed_inputs_without_the_feature_are_a_typed_error() {
         }
         other => panic!("expected FeatureMissing, got {other}"),
     }
-    assert!(err.to_string().contains("built without the `compression` feature"));
+    assert!(
+        err.to_string()
+            .contains("built without the `compression` feature")
+    );
 }
