@@ -69,7 +69,8 @@ fn the_schema_rejects_reports_that_break_the_contract() {
         &std::fs::read(root().join("tests/golden/sample-by-direction-label.json")).unwrap(),
     )
     .unwrap();
-    let broken: [(&str, fn(&mut serde_json::Value)); 5] = [
+    type Break = fn(&mut serde_json::Value);
+    let broken: [(&str, Break); 5] = [
         ("schemaVersion 2", |r| r["schemaVersion"] = 2.into()),
         ("a metric missing", |r| {
             r["groups"][0]["metrics"]
