@@ -874,8 +874,8 @@ pub fn analyze_table(report: &Report) -> String {
             "\npoor % of classified = poor / (good + poor) under --classifier {}: unclassified\n",
             "streams (no rule applies, or no deciding metric) are left out. main poor reason: the\n",
             "poorDueTo reason the most poor streams breach. p50/p90: median and 90th percentile of\n",
-            "averageJitter and averageRoundTripTime (rtt) in ms, averagePacketLossRate in percent,\n",
-            "averageVideoFrameRate in frames per second. --format json or csv has every metric.\n",
+            "averageJitter and averageRoundTripTime (rtt) in ms, of averagePacketLossRate in percent\n",
+            "and of averageVideoFrameRate in frames per second. --format json or csv has every metric.\n",
         ),
         classifier
     );
