@@ -118,6 +118,18 @@ fn the_table_of_the_readme_command_is_the_golden_one() {
 }
 
 #[test]
+fn the_readme_shows_the_table_its_first_command_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let table =
+        std::fs::read_to_string(root.join("tests/golden/sample-by-direction-label.txt")).unwrap();
+    assert!(
+        readme.contains(&format!("```text\n{table}```\n")),
+        "README.md's example table is not tests/golden/sample-by-direction-label.txt"
+    );
+}
+
+#[test]
 fn the_cqd_2020_table_names_its_classifier_and_main_poor_reason() {
     let report = Analyzer::new()
         .group_by(dims("caller.platform,callee.productFamily"))
