@@ -783,8 +783,8 @@ fn main_poor_reason(s: &GroupStats) -> Option<&'static str> {
 /// with its streams (all, good, poor, unclassified), the poor share of classified streams, the
 /// main poor reason, and headline metrics with their units (jitter and round trip in ms, packet
 /// loss in percent, video frame rate in fps); a legend; the listed bad lines. Key values, file
-/// names and messages are [`terminal_safe`]. With two short `--by` dimensions a row fits in 125
-/// columns.
+/// names and messages are [`terminal_safe`]. A row of `--by direction,label` is 123 columns
+/// wide.
 pub fn analyze_table(report: &Report) -> String {
     // (metric, quantile, scale): the packet loss rate (a ratio) is shown as a percentage.
     let headline: [(&str, f64, f64); 6] = [

@@ -513,3 +513,24 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_truncated_bad_line_list_says_how_many_there_were() {
+    let mut report = hostile_report();
+    assert!(analyze_table(&report).contains("\n1 bad line:\n  in\\u{1b}[2J.ndjson:11: byte "));
+    report.input.bad_lines = 12_345;
+    let table = analyze_table(&report);
+    assert!(
+        table.contains("\nbad lines (the first 1 of 12,345):\n  in\\u{1b}[2J.ndjson:11: byte "),
+        "{table}"
+    );
+    report.errors.push(report.errors[0].clone());
+    report.input.bad_lines = 2;
+    assert!(analyze_table(&report).contains("\n2 bad lines:\n"));
+    assert!(check_table(&report).contains("\n2 bad lines:\n"));
+    assert!(
+        check_table(&report).contains("bad lines      2\n"),
+        "{}",
+        check_table(&report)
+    );
+}
