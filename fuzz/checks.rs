@@ -683,3 +683,230 @@ pub fn check_differential(data: &[u8]) {
         ),
     }
 }
+
+// ---- writers ----------------------------------------------------------------------------------
+
+/// The fuzz input cut at its 0xFF bytes (never part of UTF-8) into up to four texts, each read
+/// as lossy UTF-8: two media labels, a file name, and the string a bad line carries.
+pub fn check_writers(data: &[u8]) {
+    let mut parts = data.split(|&b| b == 0xff).map(String::from_utf8_lossy);
+    let label_a = parts.next().unwrap_or_default();
+    let label_b = parts.next().unwrap_or_default();
+    let file = parts.next().unwrap_or_default();
+    let bad = parts.next().unwrap_or_default();
+    check_writer_texts(&label_a, &label_b, &file, &bad);
+}
+
+/// True for what no table may print: a control character other than a line feed (C0, DEL, C1),
+/// a bidirectional formatting character, or a Unicode line or paragraph separator.
+pub fn unsafe_in_table(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A strict RFC 4180 reader for the CSV callq writes (records end with LF): an unquoted field
+/// holds no quote, comma, CR or LF; a quoted field doubles its quotes and its closing quote is
+/// followed by a comma or the record's LF; the text ends with a LF. Anything else is an error.
+pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut records = Vec::new();
+    if text.is_empty() {
+        return Ok(records);
+    }
+    let mut record = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    None => return Err("an unterminated quoted field".into()),
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                match c {
+                    ',' | '\n' => break,
+                    '"' | '\r' => return Err(format!("{c:?} in an unquoted field")),
+                    _ => {
+                        field.push(c);
+                        chars.next();
+                    }
+                }
+            }
+        }
+        record.push(field);
+        match chars.next() {
+            Some(',') => {}
+            Some('\n') => {
+                records.push(std::mem::take(&mut record));
+                if chars.peek().is_none() {
+                    return Ok(records);
+                }
+            }
+            None => return Err("the last record does not end with a line feed".into()),
+            Some(c) => return Err(format!("{c:?} after a quoted field")),
+        }
+    }
+}
+
+/// A report whose group keys, file name and bad-line message come from the given texts, through
+/// every writer: the tables print no control or bidi character and show each key (escaped) at
+/// the start of its row, with exactly one row per group; the CSV reads back (strictly) to the
+/// neutralised keys by default and to the keys themselves when raw, and no number cell is
+/// neutralised; the JSON report and the bad-line NDJSON read back to the same texts.
+pub fn check_writer_texts(label_a: &str, label_b: &str, file: &str, bad: &str) {
+    use callq::analyze::Dimension;
+    use callq::report::{self, CsvOptions, spreadsheet_safe, terminal_safe};
+
+    let q = |s: &str| serde_json::to_string(s).expect("a string serialises");
+    // Group keys (label, direction): (a, callerToCallee), (a, none), (b, calleeToCaller); the
+    // second line is bad (segments must be an array) and its message quotes `bad`.
+    let input = format!(
+        concat!(
+            r#"{{"value":[{{"segments":[{{"media":["#,
+            r#"{{"label":{},"streams":[{{"streamDirection":"callerToCallee","packetUtilization":600,"averageJitter":"PT0.05S"}},{{}}]}},"#,
+            r#"{{"label":{},"streams":[{{"streamDirection":"calleeToCaller","averagePacketLossRate":-0.5}}]}}"#,
+            "]}}]}}]}}\n",
+            r#"{{"value":[{{"segments":{}}}]}}"#,
+            "\n"
+        ),
+        q(label_a),
+        q(label_b),
+        q(bad)
+    );
+    let by = Dimension::parse_list("label,direction").expect("known dimensions");
+    let report = Analyzer::new()
+        .group_by(by)
+        .analyze_bytes(file, input.as_bytes())
+        .expect("skip mode never fails");
+    let mut want: Vec<Vec<Option<String>>> = vec![
+        vec![Some(label_a.into()), Some("callerToCallee".into())],
+        vec![Some(label_a.into()), None],
+        vec![Some(label_b.into()), Some("calleeToCaller".into())],
+    ];
+    want.sort();
+    let keys: Vec<Vec<Option<String>>> = report.groups.iter().map(|g| g.key.clone()).collect();
+    assert_eq!(keys, want, "the labels did not come through as group keys");
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].position.file, file);
+
+    // Tables.
+    let table = report::analyze_table(&report);
+    for text in [&table, &report::check_table(&report)] {
+        if let Some(c) = text.chars().find(|&c| unsafe_in_table(c)) {
+            panic!("the table prints {c:?}: {text}");
+        }
+    }
+    let lines: Vec<&str> = table.split('\n').collect();
+    assert!(lines[4].starts_with("label"), "{table}");
+    for (i, g) in report.groups.iter().enumerate() {
+        let cell = g.key[0].as_deref().map_or("(none)".into(), terminal_safe);
+        assert!(
+            lines[5 + i].starts_with(cell.as_ref()),
+            "row {i} does not start with {cell:?}: {table}"
+        );
+    }
+    assert_eq!(
+        lines[5 + report.groups.len()],
+        "",
+        "more rows than groups: {table}"
+    );
+    assert!(table.contains(terminal_safe(file).as_ref()), "{table}");
+    // Header, rows, blank, legend (5 lines), blank, "1 bad line:", the bad line, final "".
+    assert_eq!(
+        lines.len(),
+        5 + report.groups.len() + 1 + 5 + 3 + 1,
+        "{table}"
+    );
+
+    // CSV, neutralised and raw.
+    for raw in [false, true] {
+        let csv = report::analyze_csv_with(&report, CsvOptions::default().with_raw(raw));
+        let records = parse_csv(&csv).unwrap_or_else(|e| panic!("bad CSV ({e}): {csv:?}"));
+        assert_eq!(records.len(), 1 + 22 * report.groups.len());
+        assert_eq!(records[0][..3], ["label", "direction", "streams"]);
+        for (i, g) in report.groups.iter().enumerate() {
+            for r in &records[1 + 22 * i..1 + 22 * (i + 1)] {
+                assert_eq!(r.len(), 17, "{r:?}");
+                for (cell, key) in r.iter().zip(&g.key) {
+                    let key = key.as_deref().unwrap_or_default();
+                    // OWASP's rule, written out here rather than taken from the writer.
+                    let formula = key.starts_with(['=', '+', '-', '@', '\t', '\r']);
+                    let want = if formula && !raw {
+                        format!("'{key}")
+                    } else {
+                        key.to_owned()
+                    };
+                    assert_eq!(*cell, want);
+                    assert_eq!(
+                        spreadsheet_safe(key).as_ref(),
+                        if formula {
+                            format!("'{key}")
+                        } else {
+                            key.to_owned()
+                        }
+                    );
+                }
+                for (k, cell) in r.iter().enumerate().skip(2) {
+                    if k == 7 || k == 8 {
+                        continue; // metric and unit names
+                    }
+                    assert!(
+                        cell.is_empty() || cell.parse::<f64>().is_ok(),
+                        "not a number in column {k}: {cell:?}"
+                    );
+                }
+            }
+        }
+        // The negative packet loss rate of group (b, calleeToCaller) is a number, not text.
+        let b = report
+            .groups
+            .iter()
+            .position(|g| g.key[1].as_deref() == Some("calleeToCaller"))
+            .expect("group b");
+        let loss = &records[1 + 22 * b + 5];
+        assert_eq!(
+            (loss[7].as_str(), loss[12].as_str()),
+            ("averagePacketLossRate", "-0.5")
+        );
+    }
+
+    // JSON and the bad-line NDJSON read back to the same texts.
+    let json: Value = serde_json::from_str(&report::analyze_json(&report)).expect("JSON");
+    for (g, j) in report
+        .groups
+        .iter()
+        .zip(json["groups"].as_array().expect("groups"))
+    {
+        assert_eq!(j["key"]["label"].as_str(), g.key[0].as_deref());
+        assert_eq!(j["key"]["direction"].as_str(), g.key[1].as_deref());
+    }
+    let mut nd = Vec::new();
+    report::write_errors_ndjson(&report.errors, &mut nd).expect("a Vec");
+    let nd = String::from_utf8(nd).expect("UTF-8");
+    let lines: Vec<&str> = nd.lines().collect();
+    assert_eq!(lines.len(), report.errors.len(), "{nd:?}");
+    for (line, e) in lines.iter().zip(&report.errors) {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        assert_eq!(v["file"].as_str(), Some(e.position.file.as_str()));
+        assert_eq!(v["line"].as_u64(), Some(e.position.line));
+        assert_eq!(v["byteOffset"].as_u64(), Some(e.position.byte_offset));
+        assert_eq!(v["message"].as_str(), Some(e.message.as_str()));
+    }
+}

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=fuzz/seeds
-find "$S" -type f ! -name "hand-*" -delete 2>/dev/null || true; mkdir -p "$S"/{line,reader,duration,differential}
+find "$S" -type f ! -name "hand-*" -delete 2>/dev/null || true; mkdir -p "$S"/{line,reader,duration,differential,writers}
 
 # line and differential: JSONTestSuite's parsing files (except the two of 100 KB and more),
 # each line of the Graph example pages, and the first 8 lines of the sample corpus.
@@ -37,3 +37,5 @@ PY
 
 # Hand-written differential seeds (the disagreements checked in checks.rs) are kept in
 # fuzz/seeds/differential/hand-*: this script does not delete them.
+# The writers seeds are all hand-written (fuzz/seeds/writers/hand-*: labels, file names and
+# values that try to take over a terminal or a spreadsheet), kept the same way.

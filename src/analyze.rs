@@ -871,6 +871,8 @@ pub struct Report {
     pub groups: Vec<GroupReport>,
     /// Inputs that could not be read, with the reason (they are not in `input.files`).
     pub unreadable: Vec<String>,
+    /// The classification rules the run applied.
+    pub classifier: Classifier,
 }
 
 /// Progress of a run, for a progress bar.
@@ -1326,6 +1328,7 @@ impl Analyzer {
             group_by: self.group_by.clone(),
             groups,
             unreadable,
+            classifier: self.classifier,
         }
     }
 }

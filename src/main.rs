@@ -129,6 +129,9 @@ struct AnalyzeArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
     format: AnalyzeFormat,
+    /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
+    #[arg(long)]
+    csv_raw: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -545,7 +548,11 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .write_with(|out| match format {
             Format::Table => out.write_all(report::analyze_table(&report).as_bytes()),
             Format::Json => report::write_analyze_json(&report, out),
-            Format::Csv => report::write_analyze_csv(&report, out),
+            Format::Csv => report::write_analyze_csv_with(
+                &report,
+                out,
+                report::CsvOptions::default().with_raw(args.csv_raw),
+            ),
         })
         .context("cannot write the report")?;
     Ok(finish(&report, false))

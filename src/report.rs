@@ -1,16 +1,31 @@
-//! Statistics → reports: JSON (schemaVersion 1), an aligned table, and CSV.
+//! Statistics → reports: JSON (schemaVersion 1), an aligned table, CSV, and the bad-line list
+//! as NDJSON.
 //!
-//! Every function here is pure: it renders a [`Report`] into a `String` and prints nothing.
+//! Every function here is pure: it renders a [`Report`] into a `String` or a writer and prints
+//! nothing. Text from the input (group key values, file names, messages) is made harmless for
+//! its destination: escaped for a terminal in tables ([`terminal_safe`]), neutralised against
+//! spreadsheet formulas in CSV unless asked not to ([`CsvOptions`]), JSON-escaped in JSON.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::analyze::{BadLine, GroupReport, GroupStats, InputCounts, METRICS, Report};
-use crate::classify::Reasons;
+use crate::classify::{Classifier, Reasons};
 use crate::stats::{MetricStats, Number};
 
 /// The JSON report's schema version.
 pub const SCHEMA_VERSION: u64 = 1;
+
+/// What the JSON report's `generator` member says: `callq` and the crate version.
+pub const GENERATOR: &str = concat!("callq ", env!("CARGO_PKG_VERSION"));
+
+/// The name of a classifier in reports and on the command line (`current`, `cqd-2020`).
+fn classifier_name(c: Classifier) -> &'static str {
+    match c {
+        Classifier::Current => "current",
+        Classifier::Cqd2020 => "cqd-2020",
+    }
+}
 
 /// Output formats of `callq analyze`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -265,6 +280,10 @@ pub fn analyze_json(report: &Report) -> String {
 /// [`analyze_json`] written to `out` a group at a time, so that a report of many groups never
 /// exists whole in memory (with `--by day,caller.platform,label` over months there are tens of
 /// thousands of groups and hundreds of megabytes of JSON). Byte-identical to [`analyze_json`].
+///
+/// Top-level members, in order: `schemaVersion`, `input`, `errors`, `groupBy`, `groups` (the
+/// contract's), then `classifier` (`current` or `cqd-2020`) and `generator` ([`GENERATOR`]):
+/// the contract adds members after those it shows.
 pub fn write_analyze_json(
     report: &Report,
     out: &mut (impl std::io::Write + ?Sized),
@@ -310,6 +329,10 @@ pub fn write_analyze_json(
         }
         text.push_str("\n  ]");
     }
+    text.push_str(",\n  \"classifier\": ");
+    push_json_string(&mut text, classifier_name(report.classifier));
+    text.push_str(",\n  \"generator\": ");
+    push_json_string(&mut text, GENERATOR);
     text.push_str("\n}\n");
     out.write_all(text.as_bytes())
 }
@@ -324,6 +347,125 @@ pub fn check_json(report: &Report) -> String {
     .pretty()
 }
 
+/// The bad lines as NDJSON, for `callq analyze --errors FILE`: one compact JSON object per line,
+/// `{"file":…,"line":…,"byteOffset":…,"message":…}`, in the order given, each line ending in
+/// `\n` (nothing at all for no bad line). Strings are escaped like the JSON report's.
+pub fn write_errors_ndjson(
+    errors: &[BadLine],
+    out: &mut (impl std::io::Write + ?Sized),
+) -> std::io::Result<()> {
+    let mut text = String::new();
+    for e in errors {
+        text.push_str("{\"file\":");
+        push_json_string(&mut text, &e.position.file);
+        let _ = write!(
+            text,
+            ",\"line\":{},\"byteOffset\":{},\"message\":",
+            e.position.line, e.position.byte_offset
+        );
+        push_json_string(&mut text, &e.message);
+        text.push_str("}\n");
+        if text.len() >= 1 << 16 {
+            out.write_all(text.as_bytes())?;
+            text.clear();
+        }
+    }
+    out.write_all(text.as_bytes())
+}
+
+// ---- text from the input, made safe for its destination --------------------------------------
+
+/// True for a character that must not reach a terminal as it is: the C0 controls (tab and line
+/// feed included), DEL, the C1 controls (U+0080–U+009F, e.g. U+009B, a one-character CSI), the
+/// bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)
+/// and the Unicode line and paragraph separators (U+2028, U+2029).
+fn unsafe_for_terminal(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `s` made harmless to print on a terminal: every C0 control (tab and line feed included), DEL,
+/// C1 control (U+0080–U+009F), bidirectional formatting character (U+061C, U+200E, U+200F,
+/// U+202A–U+202E, U+2066–U+2069) and line or paragraph separator (U+2028, U+2029) becomes a
+/// visible escape in Rust's form, `\u{` lowercase hex without leading zeros `}`: ESC is
+/// `\u{1b}`, a line feed `\u{a}`, U+202E `\u{202e}`. Everything else, backslashes included, is
+/// kept, so the result is for reading, not for parsing back.
+///
+/// Borrowed (no allocation) when nothing needs escaping. The table renderers pass every text
+/// that comes from the input through it (group key values, file names, bad-line messages); the
+/// CLI does the same for what it prints on stderr.
+///
+/// ```
+/// use callq::report::terminal_safe;
+/// assert_eq!(terminal_safe("main-audio"), "main-audio");
+/// assert_eq!(terminal_safe("\u{1b}]0;pwned\u{7}"), "\\u{1b}]0;pwned\\u{7}");
+/// assert_eq!(terminal_safe("a\nb\u{202e}c"), "a\\u{a}b\\u{202e}c");
+/// ```
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    // Printable ASCII, the common case, is decided a byte at a time.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(unsafe_for_terminal) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_for_terminal(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A CSV text cell neutralised against spreadsheet formula injection (OWASP's rule): when `s`
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return, which a spreadsheet would take for
+/// the start of a formula, it gets a leading `'`; otherwise it is returned as it is (borrowed).
+/// Only text cells go through it, never numbers (`-0.5` stays a number).
+///
+/// ```
+/// use callq::report::spreadsheet_safe;
+/// assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(spreadsheet_safe("main-audio"), "main-audio");
+/// ```
+pub fn spreadsheet_safe(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+// ---- CSV --------------------------------------------------------------------------------------
+
+/// Options of the CSV writer. The default is the safe one: text cells are neutralised with
+/// [`spreadsheet_safe`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CsvOptions {
+    /// Write text cells exactly as they are, without neutralising formulas (for programs that
+    /// read the CSV, not spreadsheets).
+    pub raw: bool,
+}
+
+impl CsvOptions {
+    /// These options with `raw` set to `raw`.
+    pub fn with_raw(mut self, raw: bool) -> Self {
+        self.raw = raw;
+        self
+    }
+}
+
+/// Appends one CSV field, quoted (RFC 4180) when it holds a comma, a quote, CR or LF.
 fn csv_field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
         out.push('"');
@@ -331,6 +473,15 @@ fn csv_field(out: &mut String, s: &str) {
         out.push('"');
     } else {
         out.push_str(s);
+    }
+}
+
+/// Appends one text field, neutralised unless the options say raw.
+fn csv_text(out: &mut String, s: &str, options: CsvOptions) {
+    if options.raw {
+        csv_field(out, s);
+    } else {
+        csv_field(out, &spreadsheet_safe(s));
     }
 }
 
@@ -343,10 +494,16 @@ fn plain(n: Option<Number>) -> String {
 }
 
 /// The `callq analyze --format csv` report: a header, then one row per group and metric.
-/// Missing values are empty fields; a missing key value is empty too.
+/// Missing values are empty fields; a missing key value is empty too. Text cells are neutralised
+/// against formulas ([`spreadsheet_safe`]); [`analyze_csv_with`] can turn that off.
 pub fn analyze_csv(report: &Report) -> String {
+    analyze_csv_with(report, CsvOptions::default())
+}
+
+/// [`analyze_csv`] with options.
+pub fn analyze_csv_with(report: &Report, options: CsvOptions) -> String {
     let mut out = Vec::new();
-    write_analyze_csv(report, &mut out).expect("writing to a Vec cannot fail");
+    write_analyze_csv_with(report, &mut out, options).expect("writing to a Vec cannot fail");
     String::from_utf8(out).expect("the report is UTF-8")
 }
 
@@ -355,66 +512,59 @@ pub fn write_analyze_csv(
     report: &Report,
     sink: &mut (impl std::io::Write + ?Sized),
 ) -> std::io::Result<()> {
+    write_analyze_csv_with(report, sink, CsvOptions::default())
+}
+
+/// [`analyze_csv_with`] written to `out` a group at a time. Byte-identical to
+/// [`analyze_csv_with`].
+pub fn write_analyze_csv_with(
+    report: &Report,
+    sink: &mut (impl std::io::Write + ?Sized),
+    options: CsvOptions,
+) -> std::io::Result<()> {
     let mut out = String::new();
-    let mut header: Vec<String> = report.group_by.iter().map(|d| d.name()).collect();
-    header.extend(
-        [
-            "streams",
-            "good",
-            "poor",
-            "unclassified",
-            "poorRate",
-            "metric",
-            "unit",
-            "count",
-            "nulls",
-            "mean",
-            "min",
-            "max",
-            "p50",
-            "p90",
-            "p99",
-        ]
-        .map(String::from),
-    );
-    for (i, h) in header.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(&mut out, h);
+    for d in &report.group_by {
+        csv_text(&mut out, &d.name(), options);
+        out.push(',');
     }
-    out.push('\n');
+    out.push_str(
+        "streams,good,poor,unclassified,poorRate,metric,unit,count,nulls,mean,min,max,p50,p90,p99\n",
+    );
+    let mut prefix = String::new();
     for g in &report.groups {
-        for (metric, m) in METRICS.iter().zip(&g.stats.metrics) {
-            let mut fields: Vec<String> = g
-                .key
-                .iter()
-                .map(|k| k.clone().unwrap_or_default())
-                .collect();
-            fields.extend([
-                g.stats.streams.to_string(),
-                g.stats.good.to_string(),
-                g.stats.poor.to_string(),
-                g.stats.unclassified.to_string(),
-                g.stats.poor_rate().and_then(float_text).unwrap_or_default(),
-                metric.name.to_string(),
-                metric.unit.as_str().to_string(),
-                m.count().to_string(),
-                m.nulls().to_string(),
+        // The key and the group's counts are the same on each of its 22 rows.
+        prefix.clear();
+        for k in &g.key {
+            csv_text(&mut prefix, k.as_deref().unwrap_or_default(), options);
+            prefix.push(',');
+        }
+        let s = &g.stats;
+        let _ = write!(
+            prefix,
+            "{},{},{},{},{},",
+            s.streams,
+            s.good,
+            s.poor,
+            s.unclassified,
+            s.poor_rate().and_then(float_text).unwrap_or_default()
+        );
+        for (metric, m) in METRICS.iter().zip(&s.metrics) {
+            out.push_str(&prefix);
+            csv_text(&mut out, metric.name, options);
+            out.push(',');
+            csv_text(&mut out, metric.unit.as_str(), options);
+            let _ = writeln!(
+                out,
+                ",{},{},{},{},{},{},{},{}",
+                m.count(),
+                m.nulls(),
                 m.mean().and_then(float_text).unwrap_or_default(),
                 plain(m.min()),
                 plain(m.max()),
                 plain(m.quantile(0.5)),
                 plain(m.quantile(0.9)),
                 plain(m.quantile(0.99)),
-            ]);
-            for (i, f) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                csv_field(&mut out, f);
-            }
-            out.push('\n');
+            );
         }
         if out.len() >= 1 << 16 {
             sink.write_all(out.as_bytes())?;
@@ -424,17 +574,73 @@ pub fn write_analyze_csv(
     sink.write_all(out.as_bytes())
 }
 
-/// Renders rows as columns padded to their widest cell: the first `left` columns aligned left,
-/// the rest right.
-fn align(rows: &[Vec<String>], left: usize) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+// ---- tables -----------------------------------------------------------------------------------
+
+/// How a column of a table is aligned.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// Renders rows as columns padded to their widest cell, two spaces apart, aligned as `align`
+/// says. With `spans`, a line above the rows labels runs of columns: `(label, columns)` from the
+/// first column on; a label over several columns is centred (between dashes when there is room
+/// for two on each side), over one column it is aligned like the column. A label wider than its columns widens the last of them.
+fn align(rows: &[Vec<String>], align: &[Align], spans: &[(&str, usize)]) -> String {
+    let cols = align.len();
     let mut widths = vec![0; cols];
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
+    let span_width = |widths: &[usize], first: usize, n: usize| {
+        widths[first..first + n].iter().sum::<usize>() + 2 * (n - 1)
+    };
+    let mut first = 0;
+    for &(label, n) in spans {
+        let have = span_width(&widths, first, n);
+        let need = label.chars().count();
+        if need > have {
+            widths[first + n - 1] += need - have;
+        }
+        first += n;
+    }
     let mut out = String::new();
+    if !spans.is_empty() {
+        let mut line = String::new();
+        let mut first = 0;
+        for (i, &(label, n)) in spans.iter().enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let width = span_width(&widths, first, n);
+            let len = label.chars().count();
+            if n > 1 && !label.is_empty() && width >= len + 6 {
+                let dashes = width - len - 2;
+                line.extend(std::iter::repeat_n('-', dashes / 2));
+                line.push(' ');
+                line.push_str(label);
+                line.push(' ');
+                line.extend(std::iter::repeat_n('-', dashes - dashes / 2));
+            } else if n > 1 {
+                let pad = width - len;
+                line.extend(std::iter::repeat_n(' ', pad - pad / 2));
+                line.push_str(label);
+                line.extend(std::iter::repeat_n(' ', pad / 2));
+            } else if align[first + n - 1] == Align::Left && n == 1 {
+                line.push_str(label);
+                line.extend(std::iter::repeat_n(' ', width - len));
+            } else {
+                line.extend(std::iter::repeat_n(' ', width - len));
+                line.push_str(label);
+            }
+            first += n;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
     for row in rows {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
@@ -442,7 +648,7 @@ fn align(rows: &[Vec<String>], left: usize) -> String {
                 line.push_str("  ");
             }
             let pad = widths[i] - cell.chars().count();
-            if i < left {
+            if align[i] == Align::Left {
                 line.push_str(cell);
                 line.extend(std::iter::repeat_n(' ', pad));
             } else {
@@ -469,50 +675,162 @@ fn human(x: Option<f64>) -> String {
     }
 }
 
-fn metric_index(name: &str) -> usize {
-    METRICS.iter().position(|m| m.name == name).unwrap_or(0)
-}
-
-fn input_line(c: &InputCounts) -> String {
-    format!(
-        "{} files, {} bytes, {} lines ({} bad), {} sessions, {} segments, {} media, {} streams\n",
-        c.files, c.bytes, c.lines, c.bad_lines, c.sessions, c.segments, c.media, c.streams
-    )
-}
-
-fn errors_table(errors: &[BadLine], total: u64) -> String {
-    if errors.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\nbad lines");
-    if total as usize > errors.len() {
-        out.push_str(&format!(" (first {} of {total})", errors.len()));
-    }
-    out.push_str(":\n");
-    for e in errors {
-        out.push_str(&format!("  {e}\n"));
+/// A count with thousands separators: `12,695`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
     out
 }
 
-/// The `callq analyze --format table` report: one row per group with its streams, poor count,
-/// poor rate and headline metrics; with two short dimensions a row fits in 100 columns.
+/// `n` and the noun, singular for 1: `1 file`, `12,695 files`.
+fn counted(n: u64, singular: &str, plural: &str) -> String {
+    format!("{} {}", grouped(n), if n == 1 { singular } else { plural })
+}
+
+/// A size in decimal units (kB = 10³ bytes, MB = 10⁶, GB = 10⁹, …) to three significant
+/// digits; below 1000 bytes, exact.
+fn decimal_size(bytes: u64) -> String {
+    if bytes < 1000 {
+        return counted(bytes, "byte", "bytes");
+    }
+    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut unit = 0;
+    let mut v = bytes as f64 / 1e3;
+    loop {
+        // Round first: 999.96 kB is 1.00 MB, not 1000 kB.
+        let text = if v >= 99.95 {
+            format!("{v:.0}")
+        } else if v >= 9.995 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.2}")
+        };
+        if text.len() < 4 || text.contains('.') || unit + 1 == UNITS.len() {
+            return format!("{text} {}", UNITS[unit]);
+        }
+        unit += 1;
+        v /= 1e3;
+    }
+}
+
+fn metric_index(name: &str) -> usize {
+    METRICS.iter().position(|m| m.name == name).unwrap_or(0)
+}
+
+/// What was read, in one line: `1 file, 96.8 kB, 25 lines (0 bad lines), …`.
+fn input_line(c: &InputCounts) -> String {
+    format!(
+        "{}, {}, {} ({}), {}, {}, {} media, {}\n",
+        counted(c.files, "file", "files"),
+        decimal_size(c.bytes),
+        counted(c.lines, "line", "lines"),
+        counted(c.bad_lines, "bad line", "bad lines"),
+        counted(c.sessions, "session", "sessions"),
+        counted(c.segments, "segment", "segments"),
+        grouped(c.media),
+        counted(c.streams, "stream", "streams"),
+    )
+}
+
+/// The listed bad lines, each as `file:line: byte N: message` with the file name and the
+/// message made [`terminal_safe`].
+fn errors_table(errors: &[BadLine], total: u64) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let mut out = if total as usize > errors.len() {
+        format!(
+            "\nbad lines (the first {} of {}):\n",
+            grouped(errors.len() as u64),
+            grouped(total)
+        )
+    } else {
+        format!("\n{}:\n", counted(total, "bad line", "bad lines"))
+    };
+    for e in errors {
+        let _ = writeln!(
+            out,
+            "  {}:{}: byte {}: {}",
+            terminal_safe(&e.position.file),
+            e.position.line,
+            e.position.byte_offset,
+            terminal_safe(&e.message)
+        );
+    }
+    out
+}
+
+/// The `poorDueTo` reason the most poor streams of the group breach (ties go to the first in the
+/// contract's order: roundTrip, packetLoss, jitter, …); `None` when no stream is poor.
+fn main_poor_reason(s: &GroupStats) -> Option<&'static str> {
+    let mut best: Option<(u64, &'static str)> = None;
+    for (&n, (_, name)) in s.poor_due_to.iter().zip(Reasons::ALL.iter()) {
+        if n > 0 && best.is_none_or(|(most, _)| n > most) {
+            best = Some((n, name));
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
+/// The `callq analyze --format table` report. Two header lines, the classifier that ran and what
+/// was read (counts with thousands separators, sizes in decimal units); then one row per group
+/// with its streams (all, good, poor, unclassified), the poor share of classified streams, the
+/// main poor reason, and headline metrics with their units (jitter and round trip in ms, packet
+/// loss in percent, video frame rate in fps); a legend; the listed bad lines. Key values, file
+/// names and messages are [`terminal_safe`]. A row of `--by direction,label` is 123 columns
+/// wide.
 pub fn analyze_table(report: &Report) -> String {
-    let headline: [(&str, &str, f64); 6] = [
-        ("jit50", "averageJitter", 0.5),
-        ("jit90", "averageJitter", 0.9),
-        ("rtt50", "averageRoundTripTime", 0.5),
-        ("rtt90", "averageRoundTripTime", 0.9),
-        ("loss90", "averagePacketLossRate", 0.9),
-        ("fps50", "averageVideoFrameRate", 0.5),
+    // (metric, quantile, scale): the packet loss rate (a ratio) is shown as a percentage.
+    let headline: [(&str, f64, f64); 6] = [
+        ("averageJitter", 0.5, 1.0),
+        ("averageJitter", 0.9, 1.0),
+        ("averageRoundTripTime", 0.5, 1.0),
+        ("averageRoundTripTime", 0.9, 1.0),
+        ("averagePacketLossRate", 0.9, 100.0),
+        ("averageVideoFrameRate", 0.5, 1.0),
     ];
     let mut header: Vec<String> = report.group_by.iter().map(|d| d.name()).collect();
     if header.is_empty() {
         header.push("group".into());
     }
-    let left = header.len();
-    header.extend(["streams", "poor", "poor%"].map(String::from));
-    header.extend(headline.iter().map(|(h, _, _)| (*h).to_string()));
+    let keys = header.len();
+    header.extend(
+        [
+            "all",
+            "good",
+            "poor",
+            "unclassified",
+            "classified",
+            "reason",
+            "p50",
+            "p90",
+            "p50",
+            "p90",
+            "p90",
+            "p50",
+        ]
+        .map(String::from),
+    );
+    let mut aligns = vec![Align::Left; keys];
+    aligns.extend([Align::Right; 5]);
+    aligns.push(Align::Left);
+    aligns.extend([Align::Right; 6]);
+    let spans = [
+        ("", keys),
+        ("streams", 4),
+        ("poor % of", 1),
+        ("main poor", 1),
+        ("jitter ms", 2),
+        ("rtt ms", 2),
+        ("loss %", 1),
+        ("video fps", 1),
+    ];
     let mut rows = vec![header];
     for g in &report.groups {
         let mut row: Vec<String> = if report.group_by.is_empty() {
@@ -520,35 +838,53 @@ pub fn analyze_table(report: &Report) -> String {
         } else {
             g.key
                 .iter()
-                .map(|k| k.clone().unwrap_or_else(|| "(none)".into()))
+                .map(|k| {
+                    k.as_deref()
+                        .map_or("(none)".into(), |k| terminal_safe(k).into_owned())
+                })
                 .collect()
         };
         let s = &g.stats;
-        row.push(s.streams.to_string());
-        row.push(s.poor.to_string());
+        row.extend([s.streams, s.good, s.poor, s.unclassified].map(grouped));
         row.push(
             s.poor_rate()
                 .map_or("-".into(), |r| format!("{:.1}", r * 100.0)),
         );
-        for (_, name, q) in headline {
+        row.push(main_poor_reason(s).unwrap_or("-").into());
+        for (name, q, scale) in headline {
             let m = &s.metrics[metric_index(name)];
-            row.push(human(m.quantile(q).map(Number::as_f64)));
+            row.push(human(m.quantile(q).map(|v| v.as_f64() * scale)));
         }
         rows.push(row);
     }
-    let mut out = input_line(&report.input);
+    let classifier = classifier_name(report.classifier);
+    let mut out = format!(
+        "classifier: {classifier} ({})\n",
+        match report.classifier {
+            Classifier::Current => "CQD's current stream classification",
+            Classifier::Cqd2020 => "CQD's stream classification as first published, 2019-2020",
+        }
+    );
+    out.push_str(&input_line(&report.input));
     out.push('\n');
-    out.push_str(&align(&rows, left));
-    out.push_str(concat!(
-        "\npoor% = poor / (good + poor) by CQD rules; jit50/jit90 and rtt50/rtt90: p50/p90 of\n",
-        "averageJitter and averageRoundTripTime in ms; loss90: p90 of averagePacketLossRate;\n",
-        "fps50: p50 of averageVideoFrameRate. --format json or csv has every metric.\n",
-    ));
+    out.push_str(&align(&rows, &aligns, &spans));
+    let _ = write!(
+        out,
+        concat!(
+            "\npoor % of classified = poor / (good + poor) under --classifier {}: unclassified\n",
+            "streams (no rule applies, or no deciding metric) are left out. main poor reason: the\n",
+            "poorDueTo reason the most poor streams breach. p50/p90: median and 90th percentile of\n",
+            "averageJitter and averageRoundTripTime (rtt) in ms, of averagePacketLossRate in percent\n",
+            "and of averageVideoFrameRate in frames per second. --format json or csv has every metric.\n",
+        ),
+        classifier
+    );
     out.push_str(&errors_table(&report.errors, report.input.bad_lines));
     out
 }
 
-/// The `callq check --format table` report: what was read, and the first bad lines.
+/// The `callq check --format table` report: what was read, and the first bad lines (file names
+/// and messages [`terminal_safe`]).
 pub fn check_table(report: &Report) -> String {
     let c = &report.input;
     let rows: Vec<Vec<String>> = [
@@ -563,52 +899,9 @@ pub fn check_table(report: &Report) -> String {
         ("streams", c.streams),
     ]
     .iter()
-    .map(|(k, v)| vec![(*k).to_string(), v.to_string()])
+    .map(|(k, v)| vec![(*k).to_string(), grouped(*v)])
     .collect();
-    let mut out = align(&rows, 1);
+    let mut out = align(&rows, &[Align::Left, Align::Right], &[]);
     out.push_str(&errors_table(&report.errors, report.input.bad_lines));
     out
-}
-
-/// Text made safe for a terminal: control characters (C0, DEL, C1) and bidirectional
-/// overrides are written as `\u{..}` escapes, so a label or file name can neither move the
-/// cursor, retitle the terminal, forge a row, nor reorder what is shown.
-pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    fn unsafe_char(c: char) -> bool {
-        c.is_control()
-            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    }
-    if !s.chars().any(unsafe_char) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if unsafe_char(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// Writes bad lines as NDJSON, one `{"file","line","byteOffset","message"}` object a line.
-pub fn write_errors_ndjson(
-    errors: &[BadLine],
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    let mut line = String::new();
-    for e in errors {
-        line.clear();
-        line.push_str("{\"file\":");
-        push_json_string(&mut line, &e.position.file);
-        line.push_str(&format!(
-            ",\"line\":{},\"byteOffset\":{},\"message\":",
-            e.position.line, e.position.byte_offset
-        ));
-        push_json_string(&mut line, &e.message);
-        line.push_str("}\n");
-        out.write_all(line.as_bytes())?;
-    }
-    Ok(())
 }

@@ -302,3 +302,29 @@ fn help_lists_the_commands_and_dimensions() {
         assert!(help.contains(word), "--help lacks {word}");
     }
 }
+
+#[test]
+fn hostile_labels_are_escaped_in_the_table_and_neutralised_in_csv_unless_raw() {
+    let line = "{\"value\":[{\"segments\":[{\"media\":[\
+        {\"label\":\"\\u001b]0;pwned\\u0007\",\"streams\":[{}]},\
+        {\"label\":\"=cmd|' /C calc'!A0\",\"streams\":[{}]}]}]}]}\n";
+    let table = callq_stdin(&["analyze", "--by", "label", "-"], line.as_bytes());
+    assert_eq!(table.status.code(), Some(0), "{}", text(&table.stderr));
+    let shown = text(&table.stdout);
+    assert!(!shown.contains(['\u{1b}', '\u{7}']), "{shown}");
+    assert!(shown.contains("\\u{1b}]0;pwned\\u{7}"), "{shown}");
+
+    let csv = |extra: &[&str]| {
+        let mut args = vec!["analyze", "--format", "csv", "--by", "label"];
+        args.extend_from_slice(extra);
+        args.push("-");
+        let out = callq_stdin(&args, line.as_bytes());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let safe = csv(&[]);
+    assert!(safe.contains("\n'=cmd|' /C calc'!A0,1,"), "{safe}");
+    assert!(!safe.contains("\n=cmd"), "{safe}");
+    let raw = csv(&["--csv-raw"]);
+    assert!(raw.contains("\n=cmd|' /C calc'!A0,1,"), "{raw}");
+}

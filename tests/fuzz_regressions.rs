@@ -58,3 +58,8 @@ fn duration() {
 fn differential() {
     replay("differential", checks::check_differential);
 }
+
+#[test]
+fn writers() {
+    replay("writers", checks::check_writers);
+}
