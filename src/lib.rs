@@ -50,8 +50,11 @@
 //!
 //! # Features
 //!
-//! * `cli` (default): the `callq` binary's dependencies (clap, indicatif, anyhow).
-//! * `compression` (default, via `cli`): `.gz` and `.zst` inputs (flate2, zstd).
+//! * `cli` (default): the `callq` binary's dependencies (clap, indicatif, anyhow, wild).
+//! * `compression` (default, via `cli`): `.gz` and `.zst` inputs (flate2, zstd). Without it,
+//!   an [`analyze::Analyzer`] given a `.gz` or `.zst` input returns
+//!   [`analyze::RunError::FeatureMissing`] before reading anything, so a build that lacks the
+//!   feature can never report part of an archive as the whole.
 //!
 //! With `default-features = false` the library needs only simd-json, simdutf8, memmap2, memchr,
 //! rayon, bumpalo, sketches-ddsketch and serde_json.

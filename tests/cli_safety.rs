@@ -524,3 +524,27 @@ fn progress_counts_compressed_inputs_by_their_stored_size() {
         (packed.len() + plain.len()) as u64
     );
 }
+
+/// A zstd frame whose window is over the decoder's 128 MiB limit is unreadable with a message
+/// that says how to read it, not zstd's bare "Frame requires too much memory".
+#[test]
+fn a_zstd_frame_with_a_huge_window_says_how_to_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+    enc.window_log(30).unwrap();
+    enc.long_distance_matching(true).unwrap();
+    enc.write_all(&sample()).unwrap();
+    std::fs::write(
+        dir.path().join("big-window.ndjson.zst"),
+        enc.finish().unwrap(),
+    )
+    .unwrap();
+    let out = callq_in(dir.path(), &["analyze", "big-window.ndjson.zst"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot read big-window.ndjson.zst: zstd frame needs a window over 128 MiB"),
+        "{err}"
+    );
+    assert!(err.contains("zstd -dc --long=31"), "{err}");
+}
