@@ -1,5 +1,5 @@
 //! Writes a corpus to stdout: `cargo run --example gen_dump -- SIZE SHAPE SEED`.
-use callq::r#gen::{GenConfig, generate, parse_size};
+use callq::generate::{GenConfig, generate, parse_size};
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let config = GenConfig {

@@ -1,9 +1,9 @@
-//! Times `callq::r#gen::generate` and prints line-size statistics.
+//! Times `callq::generate::generate` and prints line-size statistics.
 //!
 //! `cargo run --release --example gen_speed -- [SIZE] [SHAPE] [SEED]`
 //! (defaults: 200MB sessions 42). Output goes to `std::io::sink()`.
 
-use callq::r#gen::{GenConfig, Generator, Shape, generate, parse_size};
+use callq::generate::{GenConfig, Generator, Shape, generate, parse_size};
 use std::time::Instant;
 
 fn main() {

@@ -13,7 +13,7 @@
 //! | lines → documents | [`document`], [`model`], [`duration`], [`datetime`] | one line → a borrowed [`model::Document`] (on demand for `analyze`, through simd-json's tape for `check`) |
 //! | documents → statistics | [`classify`], [`stats`], [`analyze`] | streams → CQD verdicts and mergeable statistics |
 //! | statistics → report | [`report`] | pure JSON, table and CSV renderers |
-//! | workload | `gen` | a deterministic, realistic corpus generator |
+//! | workload | [`generate`] | a deterministic, realistic corpus generator |
 //!
 //! # Three layers in one example
 //!
@@ -66,7 +66,7 @@ pub mod datetime;
 pub mod document;
 pub mod duration;
 pub mod framing;
-pub mod r#gen;
+pub mod generate;
 pub mod input;
 pub mod model;
 pub mod output;

@@ -14,7 +14,7 @@ use callq::analyze::{
 };
 use callq::classify::Classifier;
 use callq::document::Reading;
-use callq::r#gen::{GenConfig, Shape, generate, parse_size};
+use callq::generate::{GenConfig, Shape, generate, parse_size};
 use callq::input::{InputSource, discover, is_input_name};
 use callq::output::{self, Output};
 use callq::report::{self, Format, terminal_safe};
@@ -164,11 +164,11 @@ struct GenArgs {
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
-    parse_size(s)
+    parse_size(s).map_err(|e| e.to_string())
 }
 
 fn parse_line_limit(s: &str) -> Result<u64, String> {
-    match parse_size(s)? {
+    match parse_size(s).map_err(|e| e.to_string())? {
         0 => Err("the longest line must be at least 1 byte".into()),
         n => Ok(n),
     }
@@ -577,7 +577,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
-    let shape: Shape = args.shape.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let shape: Shape = args.shape.parse()?;
     let config = GenConfig {
         seed: args.seed,
         size: args.size,

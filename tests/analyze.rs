@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use callq::analyze::{Analyzer, Dimension, OnError, Progress, Report, RunError};
 use callq::classify::Classifier;
-use callq::r#gen::{GenConfig, Shape, generate};
+use callq::generate::{GenConfig, Shape, generate};
 use callq::input::InputSource;
 use callq::report::{analyze_csv, analyze_json, analyze_table};
 

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use callq::analyze::{Analyzer, Progress};
-use callq::r#gen::{GenConfig, Shape, generate};
+use callq::generate::{GenConfig, Shape, generate};
 use callq::input::InputSource;
 
 fn sample() -> Vec<u8> {

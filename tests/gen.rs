@@ -1,6 +1,8 @@
 //! Tests of the corpus generator (`callq gen`).
 
-use callq::r#gen::{GenConfig, GenSummary, Generator, Shape, generate, parse_size};
+use callq::generate::{
+    GenConfig, GenSummary, Generator, Shape, SizeErrorKind, generate, parse_size,
+};
 use serde_json::Value;
 
 const SHAPES: [Shape; 4] = [
@@ -341,7 +343,12 @@ fn shape_from_str() {
     assert_eq!("callrecord".parse(), Ok(Shape::CallRecord));
     assert_eq!("callrecords-page".parse(), Ok(Shape::CallRecordsPage));
     assert_eq!("Mixed".parse(), Ok(Shape::Mixed));
-    assert!("pages".parse::<Shape>().unwrap_err().contains("pages"));
+    let e = "pages".parse::<Shape>().unwrap_err();
+    assert_eq!(e.input(), "pages");
+    assert_eq!(
+        e.to_string(),
+        r#"unknown shape "pages": expected sessions, callrecord, callrecords-page or mixed"#
+    );
     assert_eq!(Shape::default(), Shape::Sessions);
 }
 
@@ -361,18 +368,22 @@ fn parse_size_cases() {
     assert_eq!(parse_size("7B"), Ok(7));
     assert_eq!(parse_size(" 10 MB "), Ok(10_000_000));
     assert_eq!(parse_size("0.5"), Ok(0));
-    for (bad, what) in [
-        ("", "empty"),
-        ("MB", "number"),
-        ("12 parsecs", "unit"),
-        ("1.2.3MB", "malformed"),
-        (".MB", "malformed"),
-        ("-5MB", "number"),
-        ("99999999999999999999", "too large"),
-        ("20000000TB", "too large"),
+    use SizeErrorKind as K;
+    for (bad, kind, what) in [
+        ("", K::Empty, "empty"),
+        ("MB", K::NoNumber, "number"),
+        ("12 parsecs", K::UnknownUnit, "unit \"parsecs\""),
+        ("1.2.3MB", K::MalformedNumber, "malformed number \"1.2.3\""),
+        (".MB", K::MalformedNumber, "malformed"),
+        ("-5MB", K::NoNumber, "number"),
+        ("99999999999999999999", K::TooLarge, "too large"),
+        ("20000000TB", K::TooLarge, "too large"),
     ] {
         let e = parse_size(bad).expect_err(bad);
-        assert!(e.contains(what), "{bad:?}: {e}");
+        assert_eq!(e.kind(), &kind, "{bad:?}");
+        assert_eq!(e.input(), bad);
+        let message = e.to_string();
+        assert!(message.contains(what), "{bad:?}: {message}");
     }
 }
 

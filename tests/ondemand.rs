@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use callq::document::LineParser;
-use callq::r#gen::{Generator, Shape};
+use callq::generate::{Generator, Shape};
 use proptest::prelude::*;
 
 // The fuzz targets' checks: the `line` target makes the same comparison.

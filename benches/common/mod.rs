@@ -9,7 +9,7 @@ pub mod serde_model;
 use std::io::Write;
 use std::path::PathBuf;
 
-use callq::r#gen::{GenConfig, GenSummary, Shape, generate};
+use callq::generate::{GenConfig, GenSummary, Shape, generate};
 
 /// A rayon pool of `threads` workers.
 pub fn pool(threads: usize) -> rayon::ThreadPool {
@@ -28,7 +28,7 @@ const SEED: u64 = 42;
 /// summary next to it.
 pub fn corpus() -> (Vec<u8>, GenSummary) {
     let size = match std::env::var("CALLQ_BENCH_BYTES") {
-        Ok(s) => callq::r#gen::parse_size(&s).expect("CALLQ_BENCH_BYTES is a size"),
+        Ok(s) => callq::generate::parse_size(&s).expect("CALLQ_BENCH_BYTES is a size"),
         Err(_) => DEFAULT_BYTES,
     };
     let dir = cache_dir();
