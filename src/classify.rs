@@ -31,17 +31,55 @@ pub enum Classifier {
 }
 
 impl std::str::FromStr for Classifier {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownClassifier;
+    /// Parses `current` or `cqd-2020`.
+    fn from_str(s: &str) -> Result<Self, UnknownClassifier> {
         match s {
             "current" => Ok(Classifier::Current),
             "cqd-2020" => Ok(Classifier::Cqd2020),
-            other => Err(format!(
-                "unknown classifier `{other}` (expected `current` or `cqd-2020`)"
-            )),
+            other => Err(UnknownClassifier {
+                input: other.to_owned(),
+            }),
         }
     }
 }
+
+/// A name that is not a [`Classifier`] (the only way `Classifier::from_str` fails).
+///
+/// ```
+/// use callq::classify::Classifier;
+/// assert_eq!("cqd-2020".parse(), Ok(Classifier::Cqd2020));
+/// let err = "cqd-2019".parse::<Classifier>().unwrap_err();
+/// assert_eq!(err.input(), "cqd-2019");
+/// assert_eq!(
+///     err.to_string(),
+///     "unknown classifier `cqd-2019` (expected `current` or `cqd-2020`)"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnknownClassifier {
+    input: String,
+}
+
+impl UnknownClassifier {
+    /// The name, as given.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+impl std::fmt::Display for UnknownClassifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown classifier `{}` (expected `current` or `cqd-2020`)",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for UnknownClassifier {}
 
 /// A stream's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

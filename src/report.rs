@@ -40,18 +40,52 @@ pub enum Format {
 }
 
 impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownFormat;
+    /// Parses `table`, `json` or `csv`.
+    fn from_str(s: &str) -> Result<Self, UnknownFormat> {
         match s {
             "table" => Ok(Format::Table),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
-            other => Err(format!(
-                "unknown format `{other}` (expected table, json or csv)"
-            )),
+            other => Err(UnknownFormat {
+                input: other.to_owned(),
+            }),
         }
     }
 }
+
+/// A name that is not a [`Format`] (the only way `Format::from_str` fails).
+///
+/// ```
+/// use callq::report::Format;
+/// let err = "yaml".parse::<Format>().unwrap_err();
+/// assert_eq!(err.input(), "yaml");
+/// assert_eq!(err.to_string(), "unknown format `yaml` (expected table, json or csv)");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnknownFormat {
+    input: String,
+}
+
+impl UnknownFormat {
+    /// The name, as given.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+impl std::fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown format `{}` (expected table, json or csv)",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for UnknownFormat {}
 
 /// A JSON value whose objects keep their members in the order they were built: reports are
 /// part of the contract, key order included, and the library should not need serde_json's
