@@ -44,5 +44,8 @@ fn main() {
             None => bad += 1,
         }
     }
-    println!("streams {streams} bad lines {bad} tape rereads {}", parser.tape_rereads());
+    println!(
+        "streams {streams} bad lines {bad} tape rereads {}",
+        parser.tape_rereads()
+    );
 }
