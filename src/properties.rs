@@ -338,7 +338,7 @@ media_stream!(metrics!);
 mod tests {
     use super::*;
 
-    /// The committed schema extract (see `tools/README.md`).
+    /// The committed schema extract (its provenance: `tools/README.md`).
     fn schema() -> serde_json::Value {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/callrecords-schema.json");
         serde_json::from_str(&std::fs::read_to_string(path).expect("read the schema extract"))
