@@ -21,7 +21,9 @@
 //! arms of both readers (the tape walk in `document/tape.rs`, the on-demand walk in
 //! `document/ondemand/walk.rs`) and [`METRICS`]. A table expands by calling back the consumer
 //! macro named in its invocation, `media_stream!(consumer!, context…)`, which receives
-//! `(context…) entries…`. Adding a metric is one line in [`media_stream`].
+//! `(context…) entries…`. Adding a metric is one line in [`media_stream`]. The other model
+//! structs are written out in `model` for their documentation, but a field missing from its
+//! table does not compile (`every_field_listed!`).
 //!
 //! [`Reading::Full`]: crate::document::Reading::Full
 
@@ -262,6 +264,25 @@ macro_rules! graph_type {
 }
 
 pub(crate) use {field_type, graph_type, model_struct};
+
+/// Fails to compile when a model struct has a field its table does not list: the struct
+/// pattern names every table field and has no `..`, so a property cannot be added to the
+/// model without deciding, in the table, which reading reads it.
+macro_rules! every_field_listed {
+    (($ty:ident) $($reading:ident $json:literal $field:ident : $conv:ident $(($arg:ident))? $(, $unit:ident)?;)*) => {
+        const _: fn(&crate::model::$ty<'_>) = |value| {
+            let crate::model::$ty { $($field: _),* } = value;
+        };
+    };
+}
+
+media!(every_field_listed! Media);
+network_info!(every_field_listed! NetworkInfo);
+session!(every_field_listed! Session);
+segment!(every_field_listed! Segment);
+endpoint!(every_field_listed! Endpoint);
+user_agent!(every_field_listed! UserAgent);
+call_record!(every_field_listed! CallRecord);
 
 /// One property as the tests see it: its JSON name, Graph type and reading.
 #[cfg(test)]
