@@ -1,7 +1,7 @@
 //! The property table: every property callq reads, defined once.
 //!
-//! Each callRecords type that `callq analyze` reads part of has one table below, a
-//! `macro_rules!` macro listing its properties in one line each:
+//! Each callRecords type of the model has one table below, a `macro_rules!` macro listing its
+//! properties in one line each:
 //!
 //! ```text
 //! reading  "jsonName"  rust_field: Conversion [, Unit];
@@ -12,8 +12,9 @@
 //!   reads and validates it.
 //! - *Conversion*: the Graph type and how it becomes the model's value: `Single`, `Double`,
 //!   `Duration`, `Int64`, `Int32`, `Boolean`, `String`, `DateTimeOffset` (the `Edm.*` types),
-//!   `Enum(RustEnum)`, `EnumArray(RustEnum)`, or a nested type read by the readers' function
-//!   of that name: `With(f)` (by value), `Boxed(f)` (in the arena), `Array(f)` (its elements).
+//!   `Enum(RustEnum)`, `EnumArray(RustEnum)`, `Annotation` (an `@odata.type` kept when it is
+//!   a string, else ignored), or a nested type read by the readers' function of that name:
+//!   `With(f)` (by value), `Boxed(f)` (in the arena), `Array(f)` (its elements).
 //! - *Unit*: present on exactly the `mediaStream` properties that are metrics; their table
 //!   order is the report order.
 //!
@@ -191,8 +192,106 @@ macro_rules! call_record {
     } };
 }
 
+/// `microsoft.graph.callRecords.deviceInfo`.
+macro_rules! device_info {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "captureDeviceDriver"              capture_device_driver: String;
+        full "captureDeviceName"                capture_device_name: String;
+        full "captureNotFunctioningEventRatio"  capture_not_functioning_event_ratio: Single;
+        full "cpuInsufficentEventRatio"         cpu_insufficent_event_ratio: Single;
+        full "deviceClippingEventRatio"         device_clipping_event_ratio: Single;
+        full "deviceGlitchEventRatio"           device_glitch_event_ratio: Single;
+        full "howlingEventCount"                howling_event_count: Int32;
+        full "initialSignalLevelRootMeanSquare" initial_signal_level_root_mean_square: Single;
+        full "lowSpeechLevelEventRatio"         low_speech_level_event_ratio: Single;
+        full "lowSpeechToNoiseEventRatio"       low_speech_to_noise_event_ratio: Single;
+        full "micGlitchRate"                    mic_glitch_rate: Single;
+        full "receivedNoiseLevel"               received_noise_level: Int32;
+        full "receivedSignalLevel"              received_signal_level: Int32;
+        full "renderDeviceDriver"               render_device_driver: String;
+        full "renderDeviceName"                 render_device_name: String;
+        full "renderMuteEventRatio"             render_mute_event_ratio: Single;
+        full "renderNotFunctioningEventRatio"   render_not_functioning_event_ratio: Single;
+        full "renderZeroVolumeEventRatio"       render_zero_volume_event_ratio: Single;
+        full "sentNoiseLevel"                   sent_noise_level: Int32;
+        full "sentSignalLevel"                  sent_signal_level: Int32;
+        full "speakerGlitchRate"                speaker_glitch_rate: Single;
+    } };
+}
+
+/// `microsoft.graph.callRecords.traceRouteHop`.
+macro_rules! trace_route_hop {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "hopCount"      hop_count: Int32;
+        full "ipAddress"     ip_address: String;
+        full "roundTripTime" round_trip_time: Duration;
+    } };
+}
+
+/// `microsoft.graph.callRecords.failureInfo`.
+macro_rules! failure_info {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "reason" reason: String;
+        full "stage"  stage: Enum(FailureStage);
+    } };
+}
+
+/// `microsoft.graph.callRecords.userFeedback`.
+macro_rules! user_feedback {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "rating" rating: Enum(UserFeedbackRating);
+        full "text"   text: String;
+        full "tokens" tokens: With(feedback_tokens);
+    } };
+}
+
+/// `microsoft.graph.callRecords.participant` and `organizer` (both `participantBase`, and
+/// `id` from `graph.entity`).
+macro_rules! participant {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "id"                      id: String;
+        full "identity"                identity: Boxed(identity_set);
+        full "administrativeUnitInfos" administrative_unit_ids: With(administrative_unit_ids);
+    } };
+}
+
+/// `microsoft.graph.identitySet` and `communicationsIdentitySet`, flattened.
+macro_rules! identity_set {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "@odata.type"                    odata_type: Annotation;
+        full "application"                    application: With(identity);
+        full "device"                         device: With(identity);
+        full "user"                           user: With(identity);
+        full "applicationInstance"            application_instance: With(identity);
+        full "assertedIdentity"               asserted_identity: With(identity);
+        full "azureCommunicationServicesUser" azure_communication_services_user: With(identity);
+        full "encrypted"                      encrypted: With(identity);
+        full "endpointType"                   endpoint_type: Enum(EndpointType);
+        full "guest"                          guest: With(identity);
+        full "onPremises"                     on_premises: With(identity);
+        full "phone"                          phone: With(identity);
+    } };
+}
+
+/// `microsoft.graph.identity` and its subtypes (user, phone, guest, application, …), flattened.
+macro_rules! identity {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "@odata.type"                          odata_type: Annotation;
+        full "id"                                   id: String;
+        full "displayName"                          display_name: String;
+        full "tenantId"                             tenant_id: String;
+        full "userPrincipalName"                    user_principal_name: String;
+        full "ipAddress"                            ip_address: String;
+        full "email"                                email: String;
+        full "applicationType"                      application_type: String;
+        full "azureCommunicationServicesResourceId" azure_communication_services_resource_id: String;
+        full "hidden"                               hidden: Boolean;
+    } };
+}
+
 pub(crate) use {
-    call_record, endpoint, media, media_stream, network_info, segment, session, user_agent,
+    call_record, device_info, endpoint, failure_info, identity, identity_set, media, media_stream,
+    network_info, participant, segment, session, trace_route_hop, user_agent, user_feedback,
 };
 
 // ---- consumers --------------------------------------------------------------------------------
@@ -283,6 +382,13 @@ segment!(every_field_listed! Segment);
 endpoint!(every_field_listed! Endpoint);
 user_agent!(every_field_listed! UserAgent);
 call_record!(every_field_listed! CallRecord);
+device_info!(every_field_listed! DeviceInfo);
+trace_route_hop!(every_field_listed! TraceRouteHop);
+failure_info!(every_field_listed! FailureInfo);
+user_feedback!(every_field_listed! UserFeedback);
+participant!(every_field_listed! Participant);
+identity_set!(every_field_listed! IdentitySet);
+identity!(every_field_listed! Identity);
 
 /// One property as the tests see it: its JSON name, Graph type and reading.
 #[cfg(test)]
@@ -392,7 +498,15 @@ mod tests {
     #[test]
     fn the_tables_match_the_schema_extract() {
         let schema = schema();
-        let tables: [(&[&str], &[Property]); 8] = [
+        let identities = [
+            "graph.userIdentity",
+            "graph.azureCommunicationServicesUserIdentity",
+            "graph.communicationsApplicationIdentity",
+            "graph.communicationsApplicationInstanceIdentity",
+            "graph.communicationsGuestIdentity",
+            "graph.communicationsUserIdentity",
+        ];
+        let tables: [(&[&str], &[Property]); 15] = [
             (&["mediaStream"], media_stream!(property_list!)),
             (&["media"], media!(property_list!)),
             (&["networkInfo"], network_info!(property_list!)),
@@ -407,6 +521,16 @@ mod tests {
                 user_agent!(property_list!),
             ),
             (&["callRecord"], call_record!(property_list!)),
+            (&["deviceInfo"], device_info!(property_list!)),
+            (&["traceRouteHop"], trace_route_hop!(property_list!)),
+            (&["failureInfo"], failure_info!(property_list!)),
+            (&["userFeedback"], user_feedback!(property_list!)),
+            (&["participant"], participant!(property_list!)),
+            (
+                &["graph.communicationsIdentitySet"],
+                identity_set!(property_list!),
+            ),
+            (&identities, identity!(property_list!)),
         ];
         for (graph_types, properties) in tables {
             let declared: Vec<(String, String)> = graph_types

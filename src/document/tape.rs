@@ -359,22 +359,20 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     fn participant(&self, i: usize) -> Res<Option<Participant<'a>>> {
         self.object(i, |p: &mut Participant<'a>, key, v| {
-            match key {
-                "id" => p.id = self.string(v)?,
-                "identity" => p.identity = self.boxed(self.identity_set(v)?),
-                "administrativeUnitInfos" => {
-                    p.administrative_unit_ids = self.array(v, |j| {
-                        self.object(j, |id: &mut Option<&'a str>, key, v| {
-                            if key == "id" {
-                                *id = self.string(v)?;
-                            }
-                            Ok(())
-                        })
-                    })?
-                }
-                _ => {}
-            }
+            properties::participant!(split_by_reading! tape_members, self, p, key, v);
             Ok(())
+        })
+    }
+
+    /// `administrativeUnitInfos[*].id`.
+    fn administrative_unit_ids(&self, i: usize) -> Res<&'a [Option<&'a str>]> {
+        self.array(i, |j| {
+            self.object(j, |id: &mut Option<&'a str>, key, v| {
+                if key == "id" {
+                    *id = self.string(v)?;
+                }
+                Ok(())
+            })
         })
     }
 
@@ -394,11 +392,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     fn failure_info(&self, i: usize) -> Res<Option<FailureInfo<'a>>> {
         self.object(i, |f: &mut FailureInfo<'a>, key, v| {
-            match key {
-                "reason" => f.reason = self.string(v)?,
-                "stage" => f.stage = self.enumeration(v, FailureStage::from_wire)?,
-                _ => {}
-            }
+            properties::failure_info!(split_by_reading! tape_members, self, f, key, v);
             Ok(())
         })
     }
@@ -445,12 +439,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     fn feedback(&self, i: usize) -> Res<Option<UserFeedback<'a>>> {
         self.object(i, |f: &mut UserFeedback<'a>, key, v| {
-            match key {
-                "rating" => f.rating = self.enumeration(v, UserFeedbackRating::from_wire)?,
-                "text" => f.text = self.string(v)?,
-                "tokens" => f.tokens = self.feedback_tokens(v)?,
-                _ => {}
-            }
+            properties::user_feedback!(split_by_reading! tape_members, self, f, key, v);
             Ok(())
         })
     }
@@ -481,44 +470,14 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     fn identity_set(&self, i: usize) -> Res<Option<IdentitySet<'a>>> {
         self.object(i, |s: &mut IdentitySet<'a>, key, v| {
-            match key {
-                "@odata.type" => s.odata_type = self.annotation(v),
-                "application" => s.application = self.identity(v)?,
-                "device" => s.device = self.identity(v)?,
-                "user" => s.user = self.identity(v)?,
-                "applicationInstance" => s.application_instance = self.identity(v)?,
-                "assertedIdentity" => s.asserted_identity = self.identity(v)?,
-                "azureCommunicationServicesUser" => {
-                    s.azure_communication_services_user = self.identity(v)?
-                }
-                "encrypted" => s.encrypted = self.identity(v)?,
-                "endpointType" => s.endpoint_type = self.enumeration(v, EndpointType::from_wire)?,
-                "guest" => s.guest = self.identity(v)?,
-                "onPremises" => s.on_premises = self.identity(v)?,
-                "phone" => s.phone = self.identity(v)?,
-                _ => {}
-            }
+            properties::identity_set!(split_by_reading! tape_members, self, s, key, v);
             Ok(())
         })
     }
 
     fn identity(&self, i: usize) -> Res<Option<Identity<'a>>> {
         self.object(i, |d: &mut Identity<'a>, key, v| {
-            match key {
-                "@odata.type" => d.odata_type = self.annotation(v),
-                "id" => d.id = self.string(v)?,
-                "displayName" => d.display_name = self.string(v)?,
-                "tenantId" => d.tenant_id = self.string(v)?,
-                "userPrincipalName" => d.user_principal_name = self.string(v)?,
-                "ipAddress" => d.ip_address = self.string(v)?,
-                "email" => d.email = self.string(v)?,
-                "applicationType" => d.application_type = self.string(v)?,
-                "azureCommunicationServicesResourceId" => {
-                    d.azure_communication_services_resource_id = self.string(v)?
-                }
-                "hidden" => d.hidden = self.boolean(v)?,
-                _ => {}
-            }
+            properties::identity!(split_by_reading! tape_members, self, d, key, v);
             Ok(())
         })
     }
@@ -532,40 +491,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     fn device(&self, i: usize) -> Res<Option<DeviceInfo<'a>>> {
         self.object(i, |d: &mut DeviceInfo<'a>, key, v| {
-            match key {
-                "captureDeviceDriver" => d.capture_device_driver = self.string(v)?,
-                "captureDeviceName" => d.capture_device_name = self.string(v)?,
-                "captureNotFunctioningEventRatio" => {
-                    d.capture_not_functioning_event_ratio = self.single(v)?
-                }
-                "cpuInsufficentEventRatio" => d.cpu_insufficent_event_ratio = self.single(v)?,
-                "deviceClippingEventRatio" => d.device_clipping_event_ratio = self.single(v)?,
-                "deviceGlitchEventRatio" => d.device_glitch_event_ratio = self.single(v)?,
-                "howlingEventCount" => d.howling_event_count = self.int32(v)?,
-                "initialSignalLevelRootMeanSquare" => {
-                    d.initial_signal_level_root_mean_square = self.single(v)?
-                }
-                "lowSpeechLevelEventRatio" => d.low_speech_level_event_ratio = self.single(v)?,
-                "lowSpeechToNoiseEventRatio" => {
-                    d.low_speech_to_noise_event_ratio = self.single(v)?
-                }
-                "micGlitchRate" => d.mic_glitch_rate = self.single(v)?,
-                "receivedNoiseLevel" => d.received_noise_level = self.int32(v)?,
-                "receivedSignalLevel" => d.received_signal_level = self.int32(v)?,
-                "renderDeviceDriver" => d.render_device_driver = self.string(v)?,
-                "renderDeviceName" => d.render_device_name = self.string(v)?,
-                "renderMuteEventRatio" => d.render_mute_event_ratio = self.single(v)?,
-                "renderNotFunctioningEventRatio" => {
-                    d.render_not_functioning_event_ratio = self.single(v)?
-                }
-                "renderZeroVolumeEventRatio" => {
-                    d.render_zero_volume_event_ratio = self.single(v)?
-                }
-                "sentNoiseLevel" => d.sent_noise_level = self.int32(v)?,
-                "sentSignalLevel" => d.sent_signal_level = self.int32(v)?,
-                "speakerGlitchRate" => d.speaker_glitch_rate = self.single(v)?,
-                _ => {}
-            }
+            properties::device_info!(split_by_reading! tape_members, self, d, key, v);
             Ok(())
         })
     }
@@ -579,12 +505,7 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     fn hop(&self, i: usize) -> Res<Option<TraceRouteHop<'a>>> {
         self.object(i, |h: &mut TraceRouteHop<'a>, key, v| {
-            match key {
-                "hopCount" => h.hop_count = self.int32(v)?,
-                "ipAddress" => h.ip_address = self.string(v)?,
-                "roundTripTime" => h.round_trip_time = self.duration(v)?,
-                _ => {}
-            }
+            properties::trace_route_hop!(split_by_reading! tape_members, self, h, key, v);
             Ok(())
         })
     }
@@ -639,6 +560,9 @@ macro_rules! tape_read {
     };
     ($w:ident, $v:ident, (DateTimeOffset)) => {
         $w.datetime($v)?
+    };
+    ($w:ident, $v:ident, (Annotation)) => {
+        $w.annotation($v)
     };
     ($w:ident, $v:ident, (Enum($e:ident))) => {
         $w.enumeration($v, $e::from_wire)?

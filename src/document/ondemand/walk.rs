@@ -273,6 +273,7 @@ macro_rules! on_demand_read {
     ($c:ident, (Int64)) => { $c.int64()? };
     ($c:ident, (String)) => { $c.string()? };
     ($c:ident, (DateTimeOffset)) => { $c.datetime()? };
+    ($c:ident, (Annotation)) => { $c.annotation()? };
     ($c:ident, (Enum($e:ident))) => { $c.enumeration($e::from_wire)? };
     ($c:ident, (With($f:ident))) => { $c.$f()? };
     ($c:ident, (Boxed($f:ident))) => { $c.$f()? };
