@@ -71,5 +71,6 @@ pub mod input;
 pub mod model;
 pub mod output;
 pub mod parallel;
+mod properties;
 pub mod report;
 pub mod stats;

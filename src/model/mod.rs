@@ -17,6 +17,7 @@ pub use enums::*;
 
 use crate::datetime::DateTimeOffset;
 use crate::duration::Duration;
+use crate::properties::model_struct;
 
 /// One parsed line: one of the three document shapes callq accepts.
 #[derive(Clone, Copy, Debug)]
@@ -424,42 +425,13 @@ pub struct TraceRouteHop<'a> {
     pub round_trip_time: Option<Duration>,
 }
 
-/// `microsoft.graph.callRecords.mediaStream`: one observation of `callq analyze`.
-///
-/// `Edm.Single` values are `f64` holding the nearest double to the JSON literal; the strings
-/// `"NaN"`, `"INF"` and `"-INF"` become the non-finite doubles.
-#[derive(Clone, Copy, Debug, Default)]
-#[non_exhaustive]
-#[allow(missing_docs)] // each field is the camelCase Graph property of the same name
-pub struct MediaStream<'a> {
-    pub audio_codec: Option<AudioCodec<'a>>,
-    pub average_audio_degradation: Option<f64>,
-    pub average_audio_network_jitter: Option<Duration>,
-    pub average_bandwidth_estimate: Option<i64>,
-    pub average_freeze_duration: Option<Duration>,
-    pub average_jitter: Option<Duration>,
-    pub average_packet_loss_rate: Option<f64>,
-    pub average_ratio_of_concealed_samples: Option<f64>,
-    pub average_received_frame_rate: Option<f64>,
-    pub average_round_trip_time: Option<Duration>,
-    pub average_video_frame_loss_percentage: Option<f64>,
-    pub average_video_frame_rate: Option<f64>,
-    pub average_video_packet_loss_rate: Option<f64>,
-    pub end_date_time: Option<DateTimeOffset>,
-    pub is_audio_forward_error_correction_used: Option<bool>,
-    pub low_frame_rate_ratio: Option<f64>,
-    pub low_video_processing_capability_ratio: Option<f64>,
-    pub max_audio_network_jitter: Option<Duration>,
-    pub max_jitter: Option<Duration>,
-    pub max_packet_loss_rate: Option<f64>,
-    pub max_ratio_of_concealed_samples: Option<f64>,
-    pub max_round_trip_time: Option<Duration>,
-    pub packet_utilization: Option<i64>,
-    pub post_forward_error_correction_packet_loss_rate: Option<f64>,
-    pub rms_freeze_duration: Option<Duration>,
-    pub start_date_time: Option<DateTimeOffset>,
-    pub stream_direction: Option<MediaStreamDirection<'a>>,
-    pub stream_id: Option<&'a str>,
-    pub video_codec: Option<VideoCodec<'a>>,
-    pub was_media_bypassed: Option<bool>,
-}
+crate::properties::media_stream!(model_struct!
+    /// `microsoft.graph.callRecords.mediaStream`: one observation of `callq analyze`.
+    ///
+    /// `Edm.Single` values are `f64` holding the nearest double to the JSON literal; the strings
+    /// `"NaN"`, `"INF"` and `"-INF"` become the non-finite doubles. The fields come from the
+    /// property table (`src/properties.rs`), one per property, in its order.
+    #[derive(Clone, Copy, Debug, Default)]
+    #[non_exhaustive]
+    MediaStream
+);

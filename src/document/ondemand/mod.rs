@@ -1,0 +1,76 @@
+//! The on-demand reading behind [`Reading::Analyze`](super::Reading::Analyze): one pass over
+//! the line's bytes that builds only what `callq analyze` uses.
+//!
+//! simd-json's tape converts every number and copies every string of a line, and `analyze`
+//! skips most of them. This reader walks the bytes directly instead, directed by the same
+//! `analyze` entries of the property table as the tape walk. A value it needs is converted; a
+//! value it does not need is validated without being built: strings by their escapes, numbers
+//! by the JSON grammar and a conservative range rule, containers token by token.
+//!
+//! It is a fast path with an oracle behind it. It answers only "here is the document" or
+//! "ask the tape": anything unusual (a syntax or type error, an escape in a key or in a string
+//! it reads, a control byte anywhere in the line, a number near the edge of the double range,
+//! `-0`, nesting beyond [`MAX_SKIP_DEPTH`]) returns `None`, and the caller re-reads the line
+//! with simd-json's tape, which decides and names the error. So its acceptance must never be
+//! wider than the tape's, and its documents must equal the tape walker's: the `line` fuzz
+//! target and `tests/ondemand.rs` compare the two readings value for value.
+//!
+//! `scan` is the byte scanner (tokens, conversions in place, validation of skipped values);
+//! `walk` is the schema-directed walk over it (objects, arrays, the document's shapes, and
+//! the member arms from the property table). The cursor tracks how deep it is, for the nesting
+//! limit of skipped values.
+
+use bumpalo::Bump;
+
+use crate::model::Document;
+
+mod scan;
+mod walk;
+
+use scan::has_control_byte;
+use walk::Scratch;
+
+/// "Ask the tape": carries no information, so `?` costs nothing.
+#[derive(Debug)]
+pub(super) struct Fallback;
+
+type R<T> = Result<T, Fallback>;
+
+/// How deep a skipped value may nest before the tape decides (the contract's limit is 1024
+/// levels; everything near it goes to the tape, which implements it exactly).
+pub(super) const MAX_SKIP_DEPTH: usize = 512;
+
+/// Reads `line` for `analyze`, or `None` when the tape must decide.
+pub(super) fn analyze_document<'a>(line: &'a [u8], bump: &'a Bump) -> Option<Document<'a>> {
+    // RFC 8259 text is UTF-8 throughout, so one check of the whole line covers every string;
+    // and a line without control bytes has no raw control character in a string and no
+    // whitespace but spaces, which keeps the scanners below simple.
+    if has_control_byte(line) {
+        return None;
+    }
+    let text = simdutf8::basic::from_utf8(line).ok()?;
+    let mut cursor = Cursor {
+        bytes: line,
+        text,
+        pos: 0,
+        depth: 0,
+        bump,
+        scratch: Scratch::default(),
+    };
+    let document = cursor.document().ok()?;
+    cursor.skip_spaces();
+    (cursor.pos == line.len()).then_some(document)
+}
+
+/// The reader's position in the line, with the per-line arena and scratch vectors.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    /// The same bytes, known to be UTF-8: strings are sliced from here.
+    text: &'a str,
+    pos: usize,
+    /// How many objects and arrays the walk is inside; a value read or skipped here would open
+    /// nesting level `depth + 1` (the root object is level 1).
+    depth: usize,
+    bump: &'a Bump,
+    scratch: Scratch<'a>,
+}

@@ -1,0 +1,411 @@
+//! The byte scanner: tokens, the values `analyze` reads converted in place, and values it does
+//! not read validated without being built.
+
+use super::{Cursor, Fallback, MAX_SKIP_DEPTH, R};
+use crate::datetime::DateTimeOffset;
+use crate::document::parse_int64_string;
+use crate::duration::Duration;
+
+/// Whether any byte is below 0x20 (the minimum of each 64-byte block, which vectorises).
+pub(super) fn has_control_byte(line: &[u8]) -> bool {
+    let mut blocks = line.chunks_exact(64);
+    blocks.any(|block| block.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20)
+        || blocks.remainder().iter().any(|&b| b < 0x20)
+}
+
+/// The index of the first `"` or `\` at or after `from`.
+#[inline(always)]
+fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
+    // Keys and most values are short: up to 64 bytes a word at a time, then memchr's vector
+    // loop.
+    let rest = bytes.get(from..)?;
+    let mut words = rest.chunks_exact(BLOCK);
+    let mut scanned = 0;
+    for block in (&mut words).take(64 / BLOCK) {
+        if let Some(k) = first_quote_or_backslash(block.try_into().expect("one block")) {
+            return Some(from + scanned + k);
+        }
+        scanned += BLOCK;
+    }
+    memchr::memchr2(b'"', b'\\', &rest[scanned..]).map(|k| from + scanned + k)
+}
+
+const BLOCK: usize = 8;
+
+/// The index of the word's first `"` or `\`, a word at a time (portable SWAR: the high bit
+/// of each matching byte; bits above the first match may be spurious, and are not looked at).
+#[inline(always)]
+fn first_quote_or_backslash(block: &[u8; BLOCK]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let word = u64::from_le_bytes(*block);
+    let equal = |byte: u8| {
+        let x = word ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let hits = equal(b'"') | equal(b'\\');
+    (hits != 0).then(|| hits.trailing_zeros() as usize / 8)
+}
+
+impl<'a> Cursor<'a> {
+    // ---- tokens ---------------------------------------------------------------------------
+
+    #[inline(always)]
+    pub(super) fn skip_spaces(&mut self) {
+        while self.bytes.get(self.pos) == Some(&b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// The next non-space byte, not consumed.
+    #[inline(always)]
+    pub(super) fn peek(&mut self) -> R<u8> {
+        match self.bytes.get(self.pos) {
+            Some(b' ') => {
+                self.skip_spaces();
+                self.bytes.get(self.pos).copied().ok_or(Fallback)
+            }
+            Some(&b) => Ok(b),
+            None => Err(Fallback),
+        }
+    }
+
+    /// The next non-space byte, consumed.
+    #[inline(always)]
+    pub(super) fn next(&mut self) -> R<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    #[inline(always)]
+    pub(super) fn literal(&mut self, word: &[u8]) -> R<()> {
+        if self.bytes[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
+    }
+
+    /// At `"`: the string's raw contents when it has no escape (the cursor moves past it),
+    /// else falls back.
+    #[inline(always)]
+    pub(super) fn plain_string(&mut self) -> R<&'a str> {
+        let start = self.pos + 1;
+        self.plain_bytes()?;
+        self.text.get(start..self.pos - 1).ok_or(Fallback)
+    }
+
+    /// [`Self::plain_string`] as bytes.
+    #[inline(always)]
+    fn plain_bytes(&mut self) -> R<&'a [u8]> {
+        let start = self.pos + 1;
+        let end = quote_or_backslash(self.bytes, start).ok_or(Fallback)?;
+        if self.bytes[end] != b'"' {
+            return Err(Fallback);
+        }
+        self.pos = end + 1;
+        Ok(&self.bytes[start..end])
+    }
+
+    /// At `"`: moves past the string, checking its escapes.
+    #[inline(always)]
+    fn skip_string(&mut self) -> R<()> {
+        let mut at = self.pos + 1;
+        loop {
+            let end = quote_or_backslash(self.bytes, at).ok_or(Fallback)?;
+            if self.bytes[end] == b'"' {
+                self.pos = end + 1;
+                return Ok(());
+            }
+            at = self.escape(end)?;
+        }
+    }
+
+    /// Checks the escape at `at` (a `\`) and returns the index after it. A surrogate pair is
+    /// one escape; a lone surrogate half goes to the tape, which names it.
+    #[cold]
+    fn escape(&self, at: usize) -> R<usize> {
+        match self.bytes.get(at + 1).ok_or(Fallback)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(at + 2),
+            b'u' => match self.code_unit(at)? {
+                0xD800..=0xDBFF => {
+                    if self.bytes.get(at + 6..at + 8) != Some(&b"\\u"[..]) {
+                        return Err(Fallback);
+                    }
+                    match self.code_unit(at + 6)? {
+                        0xDC00..=0xDFFF => Ok(at + 12),
+                        _ => Err(Fallback),
+                    }
+                }
+                0xDC00..=0xDFFF => Err(Fallback),
+                _ => Ok(at + 6),
+            },
+            _ => Err(Fallback),
+        }
+    }
+
+    /// The UTF-16 code unit of the `\uXXXX` escape at `at`.
+    fn code_unit(&self, at: usize) -> R<u32> {
+        let hex = self.bytes.get(at + 2..at + 6).ok_or(Fallback)?;
+        hex.iter().try_fold(0u32, |unit, &h| {
+            let digit = (h as char).to_digit(16).ok_or(Fallback)?;
+            Ok(unit << 4 | digit)
+        })
+    }
+
+    /// At `-` or a digit: moves past a number and tells whether it is an integer literal.
+    /// Accepts only what is certainly inside the double range, whatever parser the tape
+    /// uses: at most 32 characters before the exponent (sign and point included, so at least
+    /// 30 digits) and at most 2 exponent digits.
+    #[inline(always)]
+    fn number(&mut self) -> R<bool> {
+        let b = self.bytes;
+        let start = self.pos;
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                i += 1;
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            _ => return Err(Fallback),
+        }
+        let mut integer = true;
+        if b.get(i) == Some(&b'.') {
+            integer = false;
+            i += 1;
+            let digits = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == digits {
+                return Err(Fallback);
+            }
+        }
+        if i - start > 32 {
+            return Err(Fallback);
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            integer = false;
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let digits = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == digits || i - digits > 2 {
+                return Err(Fallback);
+            }
+        }
+        self.pos = i;
+        Ok(integer)
+    }
+
+    /// Moves past one value of any kind, checking it. Scalars are handled inline; containers
+    /// go to an out-of-line loop, so that this stays cheap to inline at every member.
+    #[inline(always)]
+    pub(super) fn skip_value(&mut self) -> R<()> {
+        match self.peek()? {
+            b'{' | b'[' => self.skip_container(self.depth + 1),
+            c => self.skip_scalar(c),
+        }
+    }
+
+    /// At a value that is not a container, whose first byte is `c`: moves past it, checking it.
+    #[inline(always)]
+    fn skip_scalar(&mut self, c: u8) -> R<()> {
+        match c {
+            b'"' => self.skip_string(),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number().map(drop),
+            _ => Err(Fallback),
+        }
+    }
+
+    /// At `{` or `[`, which opens nesting level `level`: moves past the whole container,
+    /// checking every token. Iterative, with the open containers' kinds in a bit stack.
+    #[inline(never)]
+    fn skip_container(&mut self, level: usize) -> R<()> {
+        let mut is_object = [0u64; MAX_SKIP_DEPTH / 64];
+        let kind_at =
+            |bits: &[u64; MAX_SKIP_DEPTH / 64], i: usize| bits[i / 64] & (1 << (i % 64)) != 0;
+        let mut depth = 0usize; // containers open inside this call
+        let mut object = false; // the kind of the innermost open container
+        let mut c = self.bytes[self.pos];
+        'value: loop {
+            // A value starts at `self.pos` with byte `c`.
+            if c == b'{' || c == b'[' {
+                if level + depth > MAX_SKIP_DEPTH - 1 {
+                    return Err(Fallback);
+                }
+                object = c == b'{';
+                let bit = 1 << (depth % 64);
+                if object {
+                    is_object[depth / 64] |= bit;
+                } else {
+                    is_object[depth / 64] &= !bit;
+                }
+                depth += 1;
+                self.pos += 1;
+                c = self.peek()?;
+                if c != if object { b'}' } else { b']' } {
+                    if object {
+                        self.key_then_colon(c)?;
+                        c = self.peek()?;
+                    }
+                    continue 'value;
+                }
+                self.pos += 1;
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(());
+                }
+                object = kind_at(&is_object, depth - 1);
+            } else {
+                self.skip_scalar(c)?;
+            }
+            // After a value inside the innermost container: a comma, or closing brackets.
+            loop {
+                match self.next()? {
+                    b',' => {
+                        c = self.peek()?;
+                        if object {
+                            self.key_then_colon(c)?;
+                            c = self.peek()?;
+                        }
+                        continue 'value;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return Err(Fallback),
+                }
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(());
+                }
+                object = kind_at(&is_object, depth - 1);
+            }
+        }
+    }
+
+    /// At a member's key (first byte `c`): moves past the key and its colon.
+    #[inline(always)]
+    fn key_then_colon(&mut self, c: u8) -> R<()> {
+        if c != b'"' {
+            return Err(Fallback);
+        }
+        self.skip_string()?;
+        if self.next()? != b':' {
+            return Err(Fallback);
+        }
+        Ok(())
+    }
+
+    // ---- values analyze reads -------------------------------------------------------------
+
+    /// A string value, `None` for `null`.
+    #[inline]
+    pub(super) fn string(&mut self) -> R<Option<&'a str>> {
+        match self.peek()? {
+            b'"' => self.plain_string().map(Some),
+            b'n' => self.literal(b"null").map(|()| None),
+            _ => Err(Fallback),
+        }
+    }
+
+    /// `Edm.Single`/`Edm.Double`. Integers convert as the tape's `I64`/`U64` do (`as f64`).
+    #[inline]
+    pub(super) fn single(&mut self) -> R<Option<f64>> {
+        match self.peek()? {
+            b'-' | b'0'..=b'9' => {
+                let start = self.pos;
+                let integer = self.number()?;
+                let literal = &self.text[start..self.pos];
+                if integer {
+                    integer_literal(literal).map(|x| Some(x as f64))
+                } else {
+                    literal.parse().map(Some).map_err(|_| Fallback)
+                }
+            }
+            b'n' => self.literal(b"null").map(|()| None),
+            b'"' => match self.plain_string()? {
+                "NaN" => Ok(Some(f64::NAN)),
+                "INF" => Ok(Some(f64::INFINITY)),
+                "-INF" => Ok(Some(f64::NEG_INFINITY)),
+                _ => Err(Fallback),
+            },
+            _ => Err(Fallback),
+        }
+    }
+
+    /// `Edm.Int64`: an integer literal, or a decimal string.
+    #[inline]
+    pub(super) fn int64(&mut self) -> R<Option<i64>> {
+        match self.peek()? {
+            b'-' | b'0'..=b'9' => {
+                let start = self.pos;
+                if !self.number()? {
+                    return Err(Fallback);
+                }
+                integer_literal(&self.text[start..self.pos]).map(Some)
+            }
+            b'n' => self.literal(b"null").map(|()| None),
+            b'"' => parse_int64_string(self.plain_string()?)
+                .map(Some)
+                .ok_or(Fallback),
+            _ => Err(Fallback),
+        }
+    }
+
+    #[inline]
+    pub(super) fn duration(&mut self) -> R<Option<Duration>> {
+        match self.string()? {
+            Some(s) => Duration::parse(s).map(Some).map_err(|_| Fallback),
+            None => Ok(None),
+        }
+    }
+
+    #[inline]
+    pub(super) fn datetime(&mut self) -> R<Option<DateTimeOffset>> {
+        match self.string()? {
+            Some(s) => DateTimeOffset::parse(s).map(Some).map_err(|_| Fallback),
+            None => Ok(None),
+        }
+    }
+
+    #[inline]
+    pub(super) fn enumeration<E>(&mut self, from_wire: fn(&'a str) -> E) -> R<Option<E>> {
+        Ok(self.string()?.map(from_wire))
+    }
+
+    /// An `@odata.*` annotation: kept when it is a string, otherwise skipped.
+    #[inline]
+    pub(super) fn annotation(&mut self) -> R<Option<&'a str>> {
+        if self.peek()? == b'"' {
+            self.plain_string().map(Some)
+        } else {
+            self.skip_value().map(|()| None)
+        }
+    }
+}
+
+/// An integer literal the grammar has accepted, as the tape's `I64`/`U64` would hold it.
+/// `-0` and anything beyond `i64` go to the tape.
+#[inline]
+fn integer_literal(literal: &str) -> R<i64> {
+    if literal.len() > 18 || literal == "-0" {
+        return Err(Fallback);
+    }
+    literal.parse().map_err(|_| Fallback)
+}

@@ -1,0 +1,331 @@
+//! The schema-directed walk: which members `analyze` reads, from the property table
+//! (`crate::properties`), and the document's structure (objects, arrays, the root's shapes).
+
+use super::{Cursor, Fallback, R};
+use crate::model::*;
+use crate::properties::{self, split_by_reading};
+
+impl<'a> Cursor<'a> {
+    // ---- structure ------------------------------------------------------------------------
+
+    /// `None` for `null`, else `read`'s value: `null` and an absent property are the same.
+    #[inline(always)]
+    fn or_null<T>(&mut self, read: impl FnOnce(&mut Self) -> R<T>) -> R<Option<T>> {
+        if self.peek()? == b'n' {
+            self.literal(b"null").map(|()| None)
+        } else {
+            read(self).map(Some)
+        }
+    }
+
+    /// An object (or `null`, then `None`): see [`Self::object_into`].
+    #[inline]
+    fn object<T: Default>(
+        &mut self,
+        member: impl FnMut(&mut Self, &mut T, &'a str) -> R<()>,
+    ) -> R<Option<T>> {
+        self.or_null(|c| {
+            let mut value = T::default();
+            c.object_into(&mut value, member)?;
+            Ok(value)
+        })
+    }
+
+    /// An object (or `null`, then `None`) read straight into the arena, for the large
+    /// sub-objects the model holds by reference.
+    #[inline]
+    fn boxed_object<T: Default>(
+        &mut self,
+        member: impl FnMut(&mut Self, &mut T, &'a str) -> R<()>,
+    ) -> R<Option<&'a T>> {
+        self.or_null(|c| {
+            let value = c.bump.alloc(T::default());
+            c.object_into(value, member)?;
+            Ok(&*value)
+        })
+    }
+
+    /// An object, read into `value`: `member` is called at each member's value with its key
+    /// and must consume the value. Repeated keys simply assign again, so the last one wins; an
+    /// error anywhere falls back, so validity needs no bookkeeping.
+    #[inline]
+    fn object_into<T>(
+        &mut self,
+        value: &mut T,
+        mut member: impl FnMut(&mut Self, &mut T, &'a str) -> R<()>,
+    ) -> R<()> {
+        if self.peek()? != b'{' {
+            return Err(Fallback);
+        }
+        self.pos += 1;
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Ok(());
+        }
+        self.depth += 1;
+        loop {
+            if self.peek()? != b'"' {
+                return Err(Fallback);
+            }
+            // A key with an escape could spell a known name: the tape unescapes it.
+            let key = self.plain_string()?;
+            if self.next()? != b':' {
+                return Err(Fallback);
+            }
+            self.peek()?;
+            member(self, value, key)?;
+            match self.next()? {
+                b',' => {}
+                b'}' => {
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Fallback),
+            }
+        }
+    }
+
+    /// An array of objects (or `null`, then empty) with its `null` elements skipped; each
+    /// element is read in place by `element` into a slot of the cursor's scratch vector for
+    /// `T`, and the finished elements are copied into the arena at once.
+    #[inline]
+    fn array<T: Element<'a>>(
+        &mut self,
+        mut element: impl FnMut(&mut Self, &mut T) -> R<()>,
+    ) -> R<&'a [T]> {
+        match self.peek()? {
+            b'[' => self.pos += 1,
+            b'n' => return self.literal(b"null").map(|()| &[][..]),
+            _ => return Err(Fallback),
+        }
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Ok(&[]);
+        }
+        // Taken out while the elements are read (they use the other scratch vectors); an
+        // element type never nests inside itself, and if it did this would still be right.
+        let mut items = std::mem::take(T::scratch(&mut self.scratch));
+        items.clear();
+        self.depth += 1;
+        loop {
+            if self.peek()? == b'n' {
+                self.literal(b"null")?;
+            } else {
+                items.push(T::default());
+                element(self, items.last_mut().expect("just pushed"))?;
+            }
+            match self.next()? {
+                b',' => {}
+                b']' => break,
+                _ => return Err(Fallback),
+            }
+        }
+        self.depth -= 1;
+        let slice = self.bump.alloc_slice_copy(&items);
+        *T::scratch(&mut self.scratch) = items;
+        Ok(slice)
+    }
+
+    // ---- the analyze schema ---------------------------------------------------------------
+
+    /// The root object. Its shape depends on members that may come in any order, so `value`
+    /// is read as a union: each element as a session and, when it has `sessions`, also as a
+    /// callRecord. Any element property that would be a type error under either reading
+    /// falls back, and the tape decides which reading applies.
+    pub(super) fn document(&mut self) -> R<Document<'a>> {
+        #[derive(Default)]
+        struct Root<'a> {
+            sessions: Option<&'a [Session<'a>]>,
+            value: Option<&'a [UnionElement<'a>]>,
+            odata_context: Option<&'a str>,
+            next_link: Option<&'a str>,
+        }
+        if self.peek()? != b'{' {
+            return Err(Fallback);
+        }
+        let mut root = Root::default();
+        self.object_into(&mut root, |c, r, key| {
+            match key {
+                "sessions" => r.sessions = c.or_null(|c| c.array(|c, s| c.session(s)))?,
+                "value" => r.value = c.or_null(|c| c.array(|c, e| c.union_element(e)))?,
+                "@odata.context" => r.odata_context = c.annotation()?,
+                "@odata.nextLink" => r.next_link = c.annotation()?,
+                _ => c.skip_value()?,
+            }
+            Ok(())
+        })?;
+        if let Some(sessions) = root.sessions {
+            return Ok(Document::CallRecord(CallRecord {
+                sessions,
+                ..CallRecord::default()
+            }));
+        }
+        let elements = root.value.ok_or(Fallback)?;
+        if elements.iter().any(|e| e.sessions.is_some()) {
+            let mut records =
+                bumpalo::collections::Vec::with_capacity_in(elements.len(), self.bump);
+            records.extend(elements.iter().map(|e| CallRecord {
+                sessions: e.sessions.unwrap_or_default(),
+                ..CallRecord::default()
+            }));
+            Ok(Document::CallRecordsPage(CallRecordsPage {
+                odata_context: root.odata_context,
+                next_link: root.next_link,
+                records: records.into_bump_slice(),
+            }))
+        } else {
+            let mut sessions =
+                bumpalo::collections::Vec::with_capacity_in(elements.len(), self.bump);
+            sessions.extend(elements.iter().map(|e| e.session));
+            Ok(Document::SessionsPage(SessionsPage {
+                odata_context: root.odata_context,
+                next_link: root.next_link,
+                sessions: sessions.into_bump_slice(),
+            }))
+        }
+    }
+
+    fn union_element(&mut self, e: &mut UnionElement<'a>) -> R<()> {
+        self.object_into(e, |c, e, key| {
+            if key == "sessions" {
+                e.sessions = c.or_null(|c| c.array(|c, s| c.session(s)))?;
+                Ok(())
+            } else {
+                c.session_member(&mut e.session, key)
+            }
+        })
+    }
+
+    fn session(&mut self, s: &mut Session<'a>) -> R<()> {
+        self.object_into(s, |c, s, key| c.session_member(s, key))
+    }
+
+    #[inline]
+    fn session_member(&mut self, s: &mut Session<'a>, key: &str) -> R<()> {
+        properties::session!(split_by_reading! on_demand_members, self, s, key);
+        Ok(())
+    }
+
+    fn segment(&mut self, s: &mut Segment<'a>) -> R<()> {
+        self.object_into(s, |c, s, key| {
+            properties::segment!(split_by_reading! on_demand_members, c, s, key);
+            Ok(())
+        })
+    }
+
+    fn endpoint(&mut self) -> R<Option<&'a Endpoint<'a>>> {
+        self.boxed_object(|c, e: &mut Endpoint<'a>, key| {
+            properties::endpoint!(split_by_reading! on_demand_members, c, e, key);
+            Ok(())
+        })
+    }
+
+    fn user_agent(&mut self) -> R<Option<UserAgent<'a>>> {
+        self.object(|c, u: &mut UserAgent<'a>, key| {
+            properties::user_agent!(split_by_reading! on_demand_members, c, u, key);
+            Ok(())
+        })
+    }
+
+    fn media(&mut self, m: &mut Media<'a>) -> R<()> {
+        self.object_into(m, |c, m, key| {
+            properties::media!(split_by_reading! on_demand_members, c, m, key);
+            Ok(())
+        })
+    }
+
+    fn network(&mut self) -> R<Option<&'a NetworkInfo<'a>>> {
+        self.boxed_object(|c, n: &mut NetworkInfo<'a>, key| {
+            properties::network_info!(split_by_reading! on_demand_members, c, n, key);
+            Ok(())
+        })
+    }
+
+    fn stream(&mut self, s: &mut MediaStream<'a>) -> R<()> {
+        self.object_into(s, |c, s, key| {
+            properties::media_stream!(split_by_reading! on_demand_members, c, s, key);
+            Ok(())
+        })
+    }
+}
+
+/// A table's member arms (see `crate::properties`): the `analyze` properties, read where they
+/// stand; every other member (the `full` ones included) is validated and skipped.
+macro_rules! on_demand_members {
+    (($cursor:ident, $value:ident, $key:ident)
+     [$(($json:literal $field:ident $conv:tt))*]
+     [$($full:tt)*]) => {
+        match $key {
+            $($json => $value.$field = on_demand_read!($cursor, $conv),)*
+            _ => $cursor.skip_value()?,
+        }
+    };
+}
+use on_demand_members;
+
+/// One property's value at the cursor, by the table's conversion. Conversions only `full`
+/// properties use have no on-demand reader yet: marking such a property `analyze` does not
+/// compile until one is added here and in `scan.rs`.
+macro_rules! on_demand_read {
+    ($c:ident, (Single)) => { $c.single()? };
+    ($c:ident, (Double)) => { $c.single()? };
+    ($c:ident, (Duration)) => { $c.duration()? };
+    ($c:ident, (Int64)) => { $c.int64()? };
+    ($c:ident, (String)) => { $c.string()? };
+    ($c:ident, (DateTimeOffset)) => { $c.datetime()? };
+    ($c:ident, (Annotation)) => { $c.annotation()? };
+    ($c:ident, (Enum($e:ident))) => { $c.enumeration($e::from_wire)? };
+    ($c:ident, (With($f:ident))) => { $c.$f()? };
+    ($c:ident, (Boxed($f:ident))) => { $c.$f()? };
+    ($c:ident, (Array($f:ident))) => { $c.array(|c, x| c.$f(x))? };
+    ($c:ident, ($($other:tt)*)) => {
+        compile_error!(concat!(
+            "the on-demand reader has no reader for ",
+            stringify!($($other)*),
+            ": add one before marking the property `analyze`"
+        ))
+    };
+}
+use on_demand_read;
+
+/// Per-line scratch vectors, one per element type of the arrays the schema reads.
+#[derive(Default)]
+pub(super) struct Scratch<'a> {
+    elements: Vec<UnionElement<'a>>,
+    sessions: Vec<Session<'a>>,
+    segments: Vec<Segment<'a>>,
+    media: Vec<Media<'a>>,
+    streams: Vec<MediaStream<'a>>,
+}
+
+/// An array element type: copied into the arena, with a scratch vector of its own.
+trait Element<'a>: Copy + Default {
+    fn scratch<'s>(scratch: &'s mut Scratch<'a>) -> &'s mut Vec<Self>;
+}
+
+macro_rules! element {
+    ($($ty:ident => $field:ident),* $(,)?) => {$(
+        impl<'a> Element<'a> for $ty<'a> {
+            #[inline(always)]
+            fn scratch<'s>(scratch: &'s mut Scratch<'a>) -> &'s mut Vec<Self> {
+                &mut scratch.$field
+            }
+        }
+    )*};
+}
+
+element!(
+    UnionElement => elements,
+    Session => sessions,
+    Segment => segments,
+    Media => media,
+    MediaStream => streams,
+);
+
+/// An element of a root `value` array, read both ways until the shape is known.
+#[derive(Clone, Copy, Default)]
+struct UnionElement<'a> {
+    session: Session<'a>,
+    /// `Some` when the element has a non-null `sessions` (it is then a callRecord).
+    sessions: Option<&'a [Session<'a>]>,
+}

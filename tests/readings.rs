@@ -1,0 +1,47 @@
+//! The property table's `analyze` marks cover what `callq analyze` uses (the contract: "every
+//! property that a dimension or a metric or the classifier uses, whatever `--by` is"). If a
+//! property a dimension, a metric or the classifier uses were marked `full` in
+//! `src/properties.rs`, `Reading::Analyze` would leave it `None` while `Reading::Full` reads it,
+//! and the two reports below would differ.
+
+use callq::analyze::{Analyzer, Dimension};
+use callq::classify::Classifier;
+use callq::document::Reading;
+use callq::r#gen::{GenConfig, Shape, generate};
+use callq::report::analyze_json;
+
+fn corpus(shape: Shape) -> Vec<u8> {
+    let mut out = Vec::new();
+    let config = GenConfig {
+        seed: 11,
+        size: 400_000,
+        shape,
+    };
+    generate(&config, &mut out).expect("generate into memory");
+    out
+}
+
+#[test]
+fn analyze_reads_everything_analyze_uses() {
+    let data = corpus(Shape::Mixed);
+    for classifier in [Classifier::Current, Classifier::Cqd2020] {
+        for name in Dimension::NAMES {
+            let report = |reading| {
+                Analyzer::new()
+                    .group_by(vec![Dimension::parse(name).unwrap()])
+                    .classifier(classifier)
+                    .reading(reading)
+                    .analyze_bytes("mixed.ndjson", &data)
+                    .unwrap()
+            };
+            let (analyzed, full) = (report(Reading::Analyze), report(Reading::Full));
+            assert_eq!(
+                analyze_json(&analyzed),
+                analyze_json(&full),
+                "--by {name}, {classifier:?}"
+            );
+            // The corpus exercises the dimension: more than one value, so more than one group.
+            assert!(full.groups.len() > 1, "--by {name}: one group only");
+        }
+    }
+}
