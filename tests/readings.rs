@@ -7,7 +7,7 @@
 use callq::analyze::{Analyzer, Dimension};
 use callq::classify::Classifier;
 use callq::document::Reading;
-use callq::r#gen::{GenConfig, Shape, generate};
+use callq::generate::{GenConfig, Shape, generate};
 use callq::report::analyze_json;
 
 fn corpus(shape: Shape) -> Vec<u8> {
