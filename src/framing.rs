@@ -193,6 +193,121 @@ impl Iterator for Chunks<'_> {
     }
 }
 
+/// A piece of an input cut by [`Pieces`]: whole lines, or one line longer than the limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Whole lines (the last may lack its newline only at the end of the input).
+    Lines(Range<usize>),
+    /// One line longer than the limit, without its newline: it is to be reported, never read.
+    Overlong {
+        /// Where the line is.
+        range: Range<usize>,
+        /// Whether a newline ended it (false: it ran to the end of the input).
+        newline: bool,
+    },
+}
+
+/// Cuts a whole input held in memory (typically a memory-mapped file) into pieces of about
+/// `block` bytes that end at line ends, like a stream's blocks, and finds every line longer than
+/// `max_line` bytes (that does not fit in a block) while looking for its end. Such a line is
+/// handed out as [`Piece::Overlong`]: the bytes of an over-long line are scanned once for the
+/// newline, in windows reported to the caller so that it can release their pages, and never
+/// held whole.
+///
+/// Pieces depend only on the bytes, `block` and `max_line`.
+///
+/// ```
+/// use callq::framing::{Piece, Pieces};
+///
+/// let data = b"ab\ncd\nxxxxxxxxxxxx\nef";
+/// let mut pieces = Pieces::new(data, 4, 8);
+/// let mut all = Vec::new();
+/// while let Some(p) = pieces.next_piece(|_scanned| {}) {
+///     all.push(p);
+/// }
+/// assert_eq!(all, vec![
+///     Piece::Lines(0..3),
+///     Piece::Lines(3..6),
+///     Piece::Overlong { range: 6..18, newline: true },
+///     Piece::Lines(19..21),
+/// ]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Pieces<'b> {
+    data: &'b [u8],
+    at: usize,
+    block: usize,
+    max_line: usize,
+}
+
+impl<'b> Pieces<'b> {
+    /// Pieces of `data`: `block` is the target piece size, `max_line` the longest line kept.
+    pub fn new(data: &'b [u8], block: usize, max_line: usize) -> Self {
+        Pieces {
+            data,
+            at: 0,
+            block: block.max(1),
+            max_line: max_line.max(1),
+        }
+    }
+
+    /// The next piece, or `None` at the end. `scanned` gets the byte ranges of an over-long
+    /// line as they are searched for its newline (they will not be looked at again).
+    pub fn next_piece(&mut self, mut scanned: impl FnMut(Range<usize>)) -> Option<Piece> {
+        let data = self.data;
+        let len = data.len();
+        let at = self.at;
+        if at >= len {
+            return None;
+        }
+        let window_end = at.saturating_add(self.block).min(len);
+        if window_end == len {
+            self.at = len;
+            return Some(Piece::Lines(at..len));
+        }
+        if let Some(n) = memchr::memrchr(b'\n', &data[at..window_end]) {
+            self.at = at + n + 1;
+            return Some(Piece::Lines(at..self.at));
+        }
+        // One line longer than a block: look for its end up to the limit.
+        let limit = at.saturating_add(self.max_line).saturating_add(1).min(len);
+        match memchr::memchr(b'\n', &data[window_end..limit]) {
+            Some(n) if window_end + n - at <= self.max_line => {
+                self.at = window_end + n + 1;
+                return Some(Piece::Lines(at..self.at));
+            }
+            None if limit == len && len - at <= self.max_line => {
+                self.at = len;
+                return Some(Piece::Lines(at..len));
+            }
+            _ => {}
+        }
+        // Over-long: find its end window by window, handing each window back as it is done.
+        scanned(at..limit);
+        let mut from = limit;
+        loop {
+            if from >= len {
+                self.at = len;
+                return Some(Piece::Overlong {
+                    range: at..len,
+                    newline: false,
+                });
+            }
+            let end = from.saturating_add(self.block).min(len);
+            if let Some(n) = memchr::memchr(b'\n', &data[from..end]) {
+                scanned(from..from + n);
+                self.at = from + n + 1;
+                return Some(Piece::Overlong {
+                    range: at..from + n,
+                    newline: true,
+                });
+            }
+            scanned(from..end);
+            from = end;
+        }
+    }
+}
+
 /// The first offset `>= at` that starts a line (0, or just after a LF).
 #[inline]
 pub fn line_start_at_or_after(data: &[u8], at: usize) -> Option<usize> {
@@ -257,6 +372,74 @@ mod tests {
     fn empty_input_has_no_lines() {
         assert!(collect(b"").is_empty());
         assert_eq!(collect(b"\n").len(), 1);
+    }
+
+    fn pieces(data: &[u8], block: usize, max: usize) -> Vec<Piece> {
+        let mut p = Pieces::new(data, block, max);
+        let mut out = Vec::new();
+        let mut scanned = 0;
+        while let Some(piece) = p.next_piece(|r| scanned += r.len()) {
+            out.push(piece);
+        }
+        assert!(scanned <= data.len());
+        out
+    }
+
+    #[test]
+    fn pieces_end_at_lines_and_isolate_overlong_lines() {
+        use Piece::*;
+        assert_eq!(
+            pieces(b"ab\ncd\nef", 4, 100),
+            vec![Lines(0..3), Lines(3..6), Lines(6..8)]
+        );
+        assert_eq!(
+            pieces(b"abcdefgh\nx\n", 4, 100),
+            vec![Lines(0..9), Lines(9..11)]
+        );
+        assert_eq!(
+            pieces(b"abcdefgh\nx\n", 4, 8),
+            vec![Lines(0..9), Lines(9..11)]
+        );
+        assert_eq!(
+            pieces(b"abcdefghi\nx\n", 4, 8),
+            vec![
+                Overlong {
+                    range: 0..9,
+                    newline: true
+                },
+                Lines(10..12)
+            ]
+        );
+        assert_eq!(pieces(b"abcdefgh", 4, 8), vec![Lines(0..8)]);
+        assert_eq!(
+            pieces(b"abcdefghi", 4, 8),
+            vec![Overlong {
+                range: 0..9,
+                newline: false
+            }]
+        );
+        assert_eq!(pieces(b"", 4, 8), vec![]);
+        // Every piece is covered once, in order, whatever the sizes.
+        let data = b"a\nbbbbbbbbbbbbbbbbbbbbbbbb\n\ncc\nddddddddddddd";
+        for block in 1..30 {
+            for max in 1..30 {
+                let mut next = 0;
+                for p in pieces(data, block, max) {
+                    match p {
+                        Lines(r) => {
+                            assert_eq!(r.start, next);
+                            next = r.end;
+                        }
+                        Overlong { range, newline } => {
+                            assert_eq!(range.start, next);
+                            assert!(range.len() > max && range.len() >= block);
+                            next = range.end + usize::from(newline);
+                        }
+                    }
+                }
+                assert_eq!(next, data.len(), "block {block} max {max}");
+            }
+        }
     }
 
     #[test]
