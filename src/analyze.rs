@@ -46,6 +46,9 @@ pub const MAX_LISTED_ERRORS: usize = 100;
 /// The default longest line read: 64 MiB. A 50 MB page is legal; anything longer is a bad line.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
+/// The default largest number of groups a run may make ([`Analyzer::max_groups`]).
+pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
+
 /// Lines longer than this must take their share of the memory budget
 /// ([`Analyzer::max_memory`]) before they are parsed, and free their parse state afterwards.
 /// Shorter lines are parsed freely, one per thread (a realistic page is 10–500 KB).
@@ -911,11 +914,16 @@ struct InputOutcome {
 
 impl InputOutcome {
     /// `self` followed by `later`, in input order (associative, for an ordered reduce).
-    fn then(mut self, later: InputOutcome) -> InputOutcome {
+    /// Groups beyond `max_groups` make a failure (the number of groups of a merge of
+    /// consecutive inputs only grows, so whether one is seen depends on the inputs only).
+    fn then(mut self, later: InputOutcome, max_groups: usize) -> InputOutcome {
         if self.failure.is_none() {
             self.acc.merge(later.acc);
             self.unreadable.extend(later.unreadable);
             self.failure = later.failure;
+            if self.failure.is_none() && self.acc.groups.stats.len() > max_groups {
+                self.failure = Some(RunError::TooManyGroups { limit: max_groups });
+            }
         }
         self
     }
@@ -949,6 +957,11 @@ pub enum RunError {
     BadLine(BadLine),
     /// An input could not be read (it names the file).
     Input(crate::input::InputError),
+    /// The `--by` dimensions made more groups than [`Analyzer::max_groups`] allows.
+    TooManyGroups {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for RunError {
@@ -956,6 +969,11 @@ impl fmt::Display for RunError {
         match self {
             RunError::BadLine(b) => write!(f, "bad line: {b}"),
             RunError::Input(e) => write!(f, "cannot read {e}"),
+            RunError::TooManyGroups { limit } => write!(
+                f,
+                "more than {limit} groups: the --by dimensions split the streams too finely \
+                 (raise the limit with --max-groups N, or group by fewer dimensions)"
+            ),
         }
     }
 }
@@ -1012,6 +1030,7 @@ pub struct Analyzer {
     keep_going_on_unreadable: bool,
     mmap: bool,
     budget: Arc<MemoryBudget>,
+    max_groups: usize,
 }
 
 impl Default for Analyzer {
@@ -1033,7 +1052,17 @@ impl Analyzer {
             keep_going_on_unreadable: true,
             mmap: true,
             budget: Arc::new(MemoryBudget::new(default_max_memory())),
+            max_groups: DEFAULT_MAX_GROUPS,
         }
+    }
+
+    /// Sets the largest number of groups (default [`DEFAULT_MAX_GROUPS`]): a run that would
+    /// make more stops with [`RunError::TooManyGroups`] rather than fold the rest into an
+    /// "other" group (whose figures would depend on which keys came first) or grow without
+    /// bound (a group costs about 1 KB). Whether a run stops never depends on the threads.
+    pub fn max_groups(mut self, groups: usize) -> Self {
+        self.max_groups = groups.max(1);
+        self
     }
 
     /// Bounds the memory that lines longer than [`HUGE_LINE_BYTES`] may take at once, in
@@ -1148,7 +1177,7 @@ impl Analyzer {
                 }
                 outcome
             })
-            .reduce_with(InputOutcome::then)
+            .reduce_with(|a, b| a.then(b, self.max_groups))
             .unwrap_or_default();
         self.budget.release_idle();
         if let Some(e) = outcome.failure {
@@ -1364,6 +1393,11 @@ impl Analyzer {
             return Err(RunError::BadLine(first.clone()));
         }
         total.merge(acc);
+        if total.groups.stats.len() > self.max_groups {
+            return Err(RunError::TooManyGroups {
+                limit: self.max_groups,
+            });
+        }
         Ok(())
     }
 
