@@ -207,12 +207,16 @@ pub enum Piece {
     },
 }
 
+/// The windows in which an over-long line is searched for its end (and handed back).
+const OVERLONG_SCAN: usize = 4 << 20;
+
 /// Cuts a whole input held in memory (typically a memory-mapped file) into pieces of about
 /// `block` bytes that end at line ends, like a stream's blocks, and finds every line longer than
 /// `max_line` bytes (that does not fit in a block) while looking for its end. Such a line is
 /// handed out as [`Piece::Overlong`]: the bytes of an over-long line are scanned once for the
-/// newline, in windows reported to the caller so that it can release their pages, and never
-/// held whole.
+/// newline, in windows of at most 4 MiB reported to the caller so that it can release their
+/// pages, and never held whole: at most `block` bytes of it are looked at before it is known
+/// to be over-long.
 ///
 /// Pieces depend only on the bytes, `block` and `max_line`.
 ///
@@ -269,22 +273,26 @@ impl<'b> Pieces<'b> {
             self.at = at + n + 1;
             return Some(Piece::Lines(at..self.at));
         }
-        // One line longer than a block: look for its end up to the limit.
+        // One line longer than a block: look for its end up to the limit (when the block is
+        // longer than the limit, the line is already over it).
         let limit = at.saturating_add(self.max_line).saturating_add(1).min(len);
-        match memchr::memchr(b'\n', &data[window_end..limit]) {
-            Some(n) if window_end + n - at <= self.max_line => {
-                self.at = window_end + n + 1;
-                return Some(Piece::Lines(at..self.at));
+        let mut from = window_end;
+        if window_end < limit {
+            match memchr::memchr(b'\n', &data[window_end..limit]) {
+                Some(n) => {
+                    self.at = window_end + n + 1;
+                    return Some(Piece::Lines(at..self.at));
+                }
+                None if limit == len && len - at <= self.max_line => {
+                    self.at = len;
+                    return Some(Piece::Lines(at..len));
+                }
+                None => {}
             }
-            None if limit == len && len - at <= self.max_line => {
-                self.at = len;
-                return Some(Piece::Lines(at..len));
-            }
-            _ => {}
+            from = limit;
         }
         // Over-long: find its end window by window, handing each window back as it is done.
-        scanned(at..limit);
-        let mut from = limit;
+        scanned(at..from);
         loop {
             if from >= len {
                 self.at = len;
@@ -293,7 +301,7 @@ impl<'b> Pieces<'b> {
                     newline: false,
                 });
             }
-            let end = from.saturating_add(self.block).min(len);
+            let end = from.saturating_add(self.block.min(OVERLONG_SCAN)).min(len);
             if let Some(n) = memchr::memchr(b'\n', &data[from..end]) {
                 scanned(from..from + n);
                 self.at = from + n + 1;
@@ -410,6 +418,17 @@ mod tests {
                 Lines(10..12)
             ]
         );
+        // A block longer than the limit: a line filling it is already over-long.
+        assert_eq!(
+            pieces(b"abcdefghijklmnop\nx\n", 8, 4),
+            vec![
+                Overlong {
+                    range: 0..16,
+                    newline: true
+                },
+                Lines(17..19)
+            ]
+        );
         assert_eq!(pieces(b"abcdefgh", 4, 8), vec![Lines(0..8)]);
         assert_eq!(
             pieces(b"abcdefghi", 4, 8),
@@ -421,7 +440,7 @@ mod tests {
         assert_eq!(pieces(b"", 4, 8), vec![]);
         // Every piece is covered once, in order, whatever the sizes.
         let data = b"a\nbbbbbbbbbbbbbbbbbbbbbbbb\n\ncc\nddddddddddddd";
-        for block in 1..30 {
+        for block in 1..40 {
             for max in 1..30 {
                 let mut next = 0;
                 for p in pieces(data, block, max) {
