@@ -362,3 +362,104 @@ fn dev_zero_is_streamed_in_bounded_memory() {
         "{peak_mib} MiB: /dev/zero was read into memory"
     );
 }
+
+/// `lines` pages of one media each, with labels `L0`, `L1`, ... cycling through `labels`.
+fn labelled(lines: usize, labels: usize) -> Vec<u8> {
+    let mut data = Vec::new();
+    for i in 0..lines {
+        writeln!(
+            data,
+            r#"{{"value":[{{"segments":[{{"media":[{{"label":"L{}","streams":[{{}}]}}]}}]}}]}}"#,
+            i % labels
+        )
+        .unwrap();
+    }
+    data
+}
+
+#[test]
+fn more_groups_than_the_limit_stop_the_run_whatever_the_threads() {
+    use callq::analyze::{Dimension, RunError};
+    let by = Dimension::parse_list("label").unwrap();
+    let data = labelled(4000, 1000);
+    for threads in [1, 3] {
+        for chunk in [1 << 10, 1 << 22] {
+            let run = |limit: usize| {
+                in_pool(threads, || {
+                    Analyzer::new()
+                        .group_by(by.clone())
+                        .chunk_size(chunk)
+                        .max_groups(limit)
+                        .analyze_bytes("l.ndjson", &data)
+                })
+            };
+            assert_eq!(run(1000).unwrap().groups.len(), 1000);
+            match run(999) {
+                Err(e @ RunError::TooManyGroups { limit: 999 }) => {
+                    let msg = e.to_string();
+                    assert!(msg.contains("more than 999 groups"), "{msg}");
+                    assert!(msg.contains("--max-groups"), "{msg}");
+                }
+                other => panic!("threads {threads} chunk {chunk}: {other:?}"),
+            }
+        }
+    }
+    // Several files: their groups add up.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = Vec::new();
+    for (i, data) in [labelled(600, 600), labelled(600, 500)].iter().enumerate() {
+        let path = tmp.path().join(format!("{i}.ndjson"));
+        std::fs::write(&path, data).unwrap();
+        args.push(path.to_string_lossy().into_owned());
+    }
+    let run = |limit: usize| {
+        Analyzer::new()
+            .group_by(by.clone())
+            .max_groups(limit)
+            .analyze_paths(&args, &Progress::default())
+    };
+    assert_eq!(run(600).unwrap().groups.len(), 600);
+    assert!(matches!(
+        run(599),
+        Err(RunError::TooManyGroups { limit: 599 })
+    ));
+}
+
+#[test]
+fn the_cli_exits_2_past_max_groups() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("l.ndjson");
+    std::fs::write(&path, labelled(50, 50)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_callq"))
+        .args([
+            "analyze",
+            "--by",
+            "label",
+            "--max-groups",
+            "49",
+            "--no-progress",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("more than 49 groups") && stderr.contains("--max-groups N"),
+        "{stderr}"
+    );
+    let ok = Command::new(env!("CARGO_BIN_EXE_callq"))
+        .args([
+            "analyze",
+            "--by",
+            "label",
+            "--max-groups",
+            "50",
+            "--no-progress",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+}
