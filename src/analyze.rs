@@ -898,11 +898,11 @@ impl Accumulator {
 /// analyzed, the reader's own buffer) stay small.
 const STREAM_BLOCK_CHUNKS: usize = 8;
 
-/// Most chunks per piece of an input held in memory (a mapped file): pieces only exist to find
-/// over-long lines without touching them whole, so they are large (64 MiB by default: no more
-/// than `--max-line-bytes`) and depend on the settings only, like stream blocks, so that chunk
-/// boundaries depend on the input only.
-const MAPPED_PIECE_CHUNKS: usize = 64;
+/// Chunks per piece of an input held in memory (a mapped file): pieces only exist to find
+/// over-long lines without touching them whole, and cost a few short searches each, so they
+/// are large (1 GiB by default: every thread of a large machine busy within one) and fixed,
+/// like stream blocks, so that chunk boundaries depend on the input only.
+const MAPPED_PIECE_CHUNKS: usize = 256;
 
 /// What one input (or a run of them, merged in order) produced.
 #[derive(Default)]
@@ -1365,14 +1365,10 @@ impl Analyzer {
     ) -> Result<(), RunError> {
         // Cut like a stream, so that a line longer than the limit is found while looking for
         // its end (its pages released as that goes) and never parsed nor held whole.
-        // Up to 64 chunks, but no more than the longest line (or a stream's block), which is
-        // what an over-long line may have resident before it is known to be one.
-        let chunk = self.driver.target_chunk_size();
-        let block = chunk.saturating_mul(MAPPED_PIECE_CHUNKS).min(
-            self.max_line_bytes
-                .saturating_add(1)
-                .max(chunk.saturating_mul(STREAM_BLOCK_CHUNKS)),
-        );
+        let block = self
+            .driver
+            .target_chunk_size()
+            .saturating_mul(MAPPED_PIECE_CHUNKS);
         let mut pieces = Pieces::new(data, block, self.max_line_bytes);
         let mut pos = StreamPosition::default();
         while let Some(piece) = pieces.next_piece(&release) {

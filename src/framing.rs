@@ -211,12 +211,19 @@ pub enum Piece {
 const OVERLONG_SCAN: usize = 4 << 20;
 
 /// Cuts a whole input held in memory (typically a memory-mapped file) into pieces of about
-/// `block` bytes that end at line ends, like a stream's blocks, and finds every line longer than
-/// `max_line` bytes (that does not fit in a block) while looking for its end. Such a line is
-/// handed out as [`Piece::Overlong`]: the bytes of an over-long line are scanned once for the
-/// newline, in windows of at most 4 MiB reported to the caller so that it can release their
-/// pages, and never held whole: at most `block` bytes of it are looked at before it is known
-/// to be over-long.
+/// `block` bytes that end at line ends, and finds every line longer than `max_line` bytes
+/// without reading it whole. Such a line is handed out as [`Piece::Overlong`]: its bytes are
+/// scanned once for the newline, in windows of at most 4 MiB reported to the caller so that it
+/// can release their pages, and at most about `max_line` bytes of it are looked at before it
+/// is known to be over-long.
+///
+/// A piece is found without scanning its bytes: the first line's end is looked for (up to
+/// the limit), then one aligned stride of `max_line / 2` bytes after another is probed for a
+/// newline (a line longer than the limit holds a whole stride without one), each probe
+/// stopping at the first newline, so a piece costs a few short searches. A piece ends before
+/// the line of the first stride without a newline, which starts the next piece. Lines inside a
+/// piece are at most about `max_line` bytes (a line just over the limit may be among them; it
+/// is to be checked when read).
 ///
 /// Pieces depend only on the bytes, `block` and `max_line`.
 ///
@@ -264,51 +271,69 @@ impl<'b> Pieces<'b> {
         if at >= len {
             return None;
         }
-        let window_end = at.saturating_add(self.block).min(len);
-        if window_end == len {
+        // The first line's end, looked for up to the limit only.
+        let limit = at.saturating_add(self.max_line).saturating_add(1).min(len);
+        let first_end = match memchr::memchr(b'\n', &data[at..limit]) {
+            Some(n) => at + n,
+            None if limit == len && len - at <= self.max_line => {
+                self.at = len;
+                return Some(Piece::Lines(at..len));
+            }
+            None => return Some(self.overlong(at, limit, &mut scanned)),
+        };
+        // Probe aligned strides up to the target size; a stride without a newline ends the
+        // piece before the line it is in.
+        let stride = (self.max_line / 2).max(1);
+        let target = at.saturating_add(self.block).min(len);
+        let mut probe = (first_end / stride + 1).saturating_mul(stride);
+        let mut end = target;
+        while probe < target {
+            let stride_end = probe.saturating_add(stride).min(len);
+            if memchr::memchr(b'\n', &data[probe..stride_end]).is_none() {
+                end = probe;
+                break;
+            }
+            probe = stride_end;
+        }
+        if end == len {
             self.at = len;
             return Some(Piece::Lines(at..len));
         }
-        if let Some(n) = memchr::memrchr(b'\n', &data[at..window_end]) {
-            self.at = at + n + 1;
-            return Some(Piece::Lines(at..self.at));
-        }
-        // One line longer than a block: look for its end up to the limit (when the block is
-        // longer than the limit, the line is already over it).
-        let limit = at.saturating_add(self.max_line).saturating_add(1).min(len);
-        let mut from = window_end;
-        if window_end < limit {
-            match memchr::memchr(b'\n', &data[window_end..limit]) {
-                Some(n) => {
-                    self.at = window_end + n + 1;
-                    return Some(Piece::Lines(at..self.at));
-                }
-                None if limit == len && len - at <= self.max_line => {
-                    self.at = len;
-                    return Some(Piece::Lines(at..len));
-                }
-                None => {}
-            }
-            from = limit;
-        }
-        // Over-long: find its end window by window, handing each window back as it is done.
+        // The last newline before `end` (the first line's, at least).
+        let end = end.max(first_end + 1);
+        let last = first_end + memchr::memrchr(b'\n', &data[first_end..end]).unwrap_or(0);
+        self.at = last + 1;
+        Some(Piece::Lines(at..self.at))
+    }
+
+    /// An over-long line starting at `at`, known to have no newline before `from`: finds its
+    /// end window by window, handing each window back as it is done.
+    fn overlong(
+        &mut self,
+        at: usize,
+        from: usize,
+        scanned: &mut impl FnMut(Range<usize>),
+    ) -> Piece {
+        let data = self.data;
+        let len = data.len();
         scanned(at..from);
+        let mut from = from;
         loop {
             if from >= len {
                 self.at = len;
-                return Some(Piece::Overlong {
+                return Piece::Overlong {
                     range: at..len,
                     newline: false,
-                });
+                };
             }
-            let end = from.saturating_add(self.block.min(OVERLONG_SCAN)).min(len);
+            let end = from.saturating_add(OVERLONG_SCAN).min(len);
             if let Some(n) = memchr::memchr(b'\n', &data[from..end]) {
                 scanned(from..from + n);
                 self.at = from + n + 1;
-                return Some(Piece::Overlong {
+                return Piece::Overlong {
                     range: at..from + n,
                     newline: true,
-                });
+                };
             }
             scanned(from..end);
             from = end;
@@ -447,17 +472,69 @@ mod tests {
                     match p {
                         Lines(r) => {
                             assert_eq!(r.start, next);
+                            for line in data[r.clone()].split(|&b| b == b'\n') {
+                                assert!(line.len() <= 2 * max + 1, "block {block} max {max}");
+                            }
                             next = r.end;
                         }
                         Overlong { range, newline } => {
                             assert_eq!(range.start, next);
-                            assert!(range.len() > max && range.len() >= block);
+                            assert!(range.len() > max);
                             next = range.end + usize::from(newline);
                         }
                     }
                 }
                 assert_eq!(next, data.len(), "block {block} max {max}");
             }
+        }
+    }
+
+    #[test]
+    fn pieces_of_random_inputs() {
+        // xorshift: lines of random lengths, some far over the limit.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..300 {
+            let mut data = Vec::new();
+            for _ in 0..next() % 30 {
+                let n = if next() % 4 == 0 {
+                    next() % 300
+                } else {
+                    next() % 20
+                };
+                data.extend(std::iter::repeat_n(b'a', n as usize));
+                data.push(b'\n');
+            }
+            if next() % 2 == 0 {
+                data.extend(std::iter::repeat_n(b'z', (next() % 100) as usize));
+            }
+            let (block, max) = (1 + (next() % 200) as usize, 1 + (next() % 60) as usize);
+            let mut at = 0;
+            for p in pieces(&data, block, max) {
+                match p {
+                    Piece::Lines(r) => {
+                        assert_eq!(r.start, at);
+                        assert!(r.end == data.len() || data[r.end - 1] == b'\n');
+                        for line in data[r.clone()].split(|&b| b == b'\n') {
+                            assert!(line.len() <= 2 * max + 1);
+                        }
+                        at = r.end;
+                    }
+                    Piece::Overlong { range, newline } => {
+                        assert_eq!(range.start, at);
+                        assert!(range.len() > max);
+                        assert!(!data[range.clone()].contains(&b'\n'));
+                        assert_eq!(newline, range.end < data.len());
+                        at = range.end + usize::from(newline);
+                    }
+                }
+            }
+            assert_eq!(at, data.len());
         }
     }
 
