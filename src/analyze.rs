@@ -1221,14 +1221,15 @@ impl Analyzer {
             })
         };
         match input {
-            // Only regular files are mapped: a FIFO, a character device (`/dev/zero`) or a
-            // /proc file has no size to map and would be read whole into memory; streamed,
-            // it takes a few blocks whatever its length. (An error from `metadata` is left
-            // to `map_file`, which names it.)
+            // Only regular files with a size are mapped: a FIFO, a character device
+            // (`/dev/zero`) or a /proc file (a regular file of size 0 that is not empty) has
+            // no size to map and would be read whole into memory; streamed, it takes a few
+            // blocks whatever its length. (An error from `metadata` is left to `map_file`,
+            // which names it.)
             InputSource::File { path, .. }
                 if self.mmap
                     && input.compression() == crate::input::Compression::None
-                    && std::fs::metadata(path).map_or(true, |m| m.is_file()) =>
+                    && std::fs::metadata(path).map_or(true, |m| m.is_file() && m.len() > 0) =>
             {
                 let bytes = map_file(path).map_err(input_error)?;
                 self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;
