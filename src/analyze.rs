@@ -27,12 +27,13 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 use rayon::prelude::*;
 
 use crate::classify::{Classifier, Quality, Reasons, classify};
 use crate::document::{DocumentError, LineParser, Reading};
-use crate::framing::{Line, Position};
+use crate::framing::{Line, Piece, Pieces, Position};
 use crate::input::{Block, BlockReader, InputSource, discover, map_file, open_stream_counting};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
 use crate::parallel::{Merge, ParallelLines, StreamPosition};
@@ -43,6 +44,154 @@ pub const MAX_LISTED_ERRORS: usize = 100;
 
 /// The default longest line read: 64 MiB. A 50 MB page is legal; anything longer is a bad line.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
+
+/// The default largest number of groups a run may make ([`Analyzer::max_groups`]).
+pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
+
+/// Lines longer than this must take their share of the memory budget
+/// ([`Analyzer::max_memory`]) before they are parsed, and free their parse state afterwards.
+/// Shorter lines are parsed freely, one per thread (a realistic page is 10–500 KB).
+pub const HUGE_LINE_BYTES: usize = 1 << 20;
+
+/// Parse state per byte of a line, at worst: simd-json's structural index and tape when the
+/// on-demand reader hands the line to it (measured: 16.6 bytes per byte on a line of 30
+/// million `0,`).
+const STATE_PER_BYTE: u64 = 16;
+
+/// Parse state per `{` of a line, at worst: every object may become a model struct, and a
+/// stream costs about 1 KB while the reader collects a media's streams (measured: 965 bytes per
+/// stream on a 61.6 MB page of 700,000 streams, 970 on a 60 MB page of 20 million `{}` streams).
+const STATE_PER_OBJECT: u64 = 1024;
+
+/// An upper estimate of the memory that parsing `line` takes: 16 bytes per byte plus 1 KiB per
+/// `{`. It is what a line longer than [`HUGE_LINE_BYTES`] takes from the budget.
+pub fn line_memory_estimate(line: &[u8]) -> u64 {
+    let objects = memchr::memchr_iter(b'{', line).count() as u64;
+    (line.len() as u64)
+        .saturating_mul(STATE_PER_BYTE)
+        .saturating_add(objects.saturating_mul(STATE_PER_OBJECT))
+}
+
+/// The default memory budget for huge lines in flight: a quarter of the physical memory, at
+/// most 4 GiB (`MemTotal` of `/proc/meminfo`); 2 GiB where that cannot be read.
+pub fn default_max_memory() -> u64 {
+    const CAP: u64 = 4 << 30;
+    const FALLBACK: u64 = 2 << 30;
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib.saturating_mul(1024))
+    });
+    match total {
+        Some(bytes) if bytes > 0 => (bytes / 4).min(CAP),
+        _ => FALLBACK,
+    }
+}
+
+/// The memory budget shared by the lines in flight: a huge line takes its estimate before it
+/// is parsed and gives it back afterwards; a thread waits while the budget is short.
+///
+/// The parsers of huge lines live here too. A parser keeps the buffers it grew to (parsing
+/// into fresh memory costs a page fault every 4 KiB: about 0.4 s per 60 MB line), so a finished
+/// one stays idle here with its share still counted, to be reused by the next huge line, or
+/// freed as soon as a line that needs the memory cannot get it otherwise. Idle parsers belong
+/// to no thread, so a waiting thread can always reclaim them: no deadlock.
+#[derive(Debug)]
+struct MemoryBudget {
+    limit: u64,
+    state: Mutex<BudgetState>,
+    freed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct BudgetState {
+    /// Bytes held by lines in flight and by idle parsers.
+    in_use: u64,
+    /// Parsers of finished huge lines, with the share each still holds (the most recent last).
+    idle: Vec<(LineParser, u64)>,
+}
+
+impl MemoryBudget {
+    fn new(limit: u64) -> Self {
+        MemoryBudget {
+            limit: limit.max(1),
+            state: Mutex::new(BudgetState::default()),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Waits until `bytes` (at most the limit) are free and takes them, with a parser to use.
+    /// A holder parses one line and gives its share back without waiting for anything, and
+    /// idle parsers are freed on demand, so waiting always ends.
+    fn acquire(&self, bytes: u64) -> BudgetShare<'_> {
+        let need = bytes.min(self.limit);
+        let mut state = self.lock();
+        loop {
+            if let Some((parser, held)) = state.idle.pop() {
+                let charge = need.max(held);
+                if state.in_use - held + charge <= self.limit {
+                    state.in_use = state.in_use - held + charge;
+                    return BudgetShare {
+                        budget: self,
+                        parser: Some(parser),
+                        bytes: charge,
+                    };
+                }
+                // Too much together with the lines in flight: free it and try again.
+                state.in_use -= held;
+                drop(parser);
+                continue;
+            }
+            if state.in_use + need <= self.limit {
+                state.in_use += need;
+                return BudgetShare {
+                    budget: self,
+                    parser: Some(LineParser::new()),
+                    bytes: need,
+                };
+            }
+            state = self
+                .freed
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// Frees the idle parsers (at the end of a run: their memory is no longer needed).
+    fn release_idle(&self) {
+        let idle = {
+            let mut state = self.lock();
+            let idle = std::mem::take(&mut state.idle);
+            state.in_use -= idle.iter().map(|(_, held)| held).sum::<u64>();
+            idle
+        };
+        drop(idle);
+        self.freed.notify_all();
+    }
+}
+
+/// A share of the [`MemoryBudget`] and the parser that uses it; both go back (the parser
+/// idle, its share still counted) when dropped.
+struct BudgetShare<'a> {
+    budget: &'a MemoryBudget,
+    parser: Option<LineParser>,
+    bytes: u64,
+}
+
+impl Drop for BudgetShare<'_> {
+    fn drop(&mut self) {
+        if let Some(parser) = self.parser.take() {
+            self.budget.lock().idle.push((parser, self.bytes));
+        }
+        self.budget.freed.notify_all();
+    }
+}
 
 // ---- metrics ------------------------------------------------------------------------------
 
@@ -607,6 +756,12 @@ impl Accumulator {
 /// analyzed, the reader's own buffer) stay small.
 const STREAM_BLOCK_CHUNKS: usize = 8;
 
+/// Chunks per piece of an input held in memory (a mapped file): pieces only exist to find
+/// over-long lines without touching them whole, and cost a few short searches each, so they
+/// are large (1 GiB by default: every thread of a large machine busy within one) and fixed,
+/// like stream blocks, so that chunk boundaries depend on the input only.
+const MAPPED_PIECE_CHUNKS: usize = 256;
+
 /// What one input (or a run of them, merged in order) produced.
 #[derive(Default)]
 struct InputOutcome {
@@ -618,11 +773,16 @@ struct InputOutcome {
 
 impl InputOutcome {
     /// `self` followed by `later`, in input order (associative, for an ordered reduce).
-    fn then(mut self, later: InputOutcome) -> InputOutcome {
+    /// Groups beyond `max_groups` make a failure (the number of groups of a merge of
+    /// consecutive inputs only grows, so whether one is seen depends on the inputs only).
+    fn then(mut self, later: InputOutcome, max_groups: usize) -> InputOutcome {
         if self.failure.is_none() {
             self.acc.merge(later.acc);
             self.unreadable.extend(later.unreadable);
             self.failure = later.failure;
+            if self.failure.is_none() && self.acc.groups.stats.len() > max_groups {
+                self.failure = Some(RunError::TooManyGroups { limit: max_groups });
+            }
         }
         self
     }
@@ -666,6 +826,11 @@ pub enum RunError {
         /// The feature to enable.
         feature: &'static str,
     },
+    /// The `--by` dimensions made more groups than [`Analyzer::max_groups`] allows.
+    TooManyGroups {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for RunError {
@@ -676,6 +841,11 @@ impl fmt::Display for RunError {
             RunError::FeatureMissing { input, feature } => write!(
                 f,
                 "cannot read {input}: callq was built without the `{feature}` feature"
+            ),
+            RunError::TooManyGroups { limit } => write!(
+                f,
+                "more than {limit} groups: the --by dimensions split the streams too finely \
+                 (raise the limit with --max-groups N, or group by fewer dimensions)"
             ),
         }
     }
@@ -736,6 +906,8 @@ pub struct Analyzer {
     keep_going_on_unreadable: bool,
     mmap: bool,
     listed_errors: usize,
+    budget: Arc<MemoryBudget>,
+    max_groups: usize,
 }
 
 impl Default for Analyzer {
@@ -757,7 +929,29 @@ impl Analyzer {
             keep_going_on_unreadable: true,
             mmap: true,
             listed_errors: MAX_LISTED_ERRORS,
+            budget: Arc::new(MemoryBudget::new(default_max_memory())),
+            max_groups: DEFAULT_MAX_GROUPS,
         }
+    }
+
+    /// Sets the largest number of groups (default [`DEFAULT_MAX_GROUPS`]): a run that would
+    /// make more stops with [`RunError::TooManyGroups`] rather than fold the rest into an
+    /// "other" group (whose figures would depend on which keys came first) or grow without
+    /// bound (a group costs about 1 KB). Whether a run stops never depends on the threads.
+    pub fn max_groups(mut self, groups: usize) -> Self {
+        self.max_groups = groups.max(1);
+        self
+    }
+
+    /// Bounds the memory that lines longer than [`HUGE_LINE_BYTES`] may take at once, in
+    /// bytes (default [`default_max_memory`]). Such a line takes [`line_memory_estimate`] of
+    /// it before being parsed (waiting while others hold it), so huge lines are parsed one or a
+    /// few at a time whatever the thread count, while ordinary lines go on in parallel. A line
+    /// whose estimate exceeds the whole budget is a bad line. Clones of an analyzer share
+    /// its budget. Results never depend on it (only the bad lines do, through that limit).
+    pub fn max_memory(mut self, bytes: u64) -> Self {
+        self.budget = Arc::new(MemoryBudget::new(bytes));
+        self
     }
 
     /// Groups streams by these dimensions.
@@ -826,7 +1020,9 @@ impl Analyzer {
     /// Analyzes one in-memory input named `name`.
     pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
         let mut total = self.accumulator();
-        self.run_buffer(name, data, &mut total, &Progress::default(), |_| {})?;
+        let result = self.run_buffer(name, data, &mut total, &Progress::default(), |_| {});
+        self.budget.release_idle();
+        result?;
         total.counts.files += 1;
         total.counts.bytes += data.len() as u64;
         Ok(self.finish(total, Vec::new()))
@@ -880,8 +1076,9 @@ impl Analyzer {
                 }
                 outcome
             })
-            .reduce_with(InputOutcome::then)
+            .reduce_with(|a, b| a.then(b, self.max_groups))
             .unwrap_or_default();
+        self.budget.release_idle();
         if let Some(e) = outcome.failure {
             return Err(e);
         }
@@ -896,6 +1093,10 @@ impl Analyzer {
         match self.run_input(input, &mut acc, progress) {
             Ok(()) => acc.counts.files += 1,
             Err(RunError::Input(e)) if self.keep_going_on_unreadable => {
+                // Nothing of an input that could not be read to its end counts: a .gz whose
+                // checksum fails at the end may have handed over corrupt lines, and a report
+                // that counts part of a file while calling it unreadable contradicts itself.
+                acc = self.accumulator();
                 outcome.unreadable.push(e.to_string())
             }
             Err(e) => outcome.failure = Some(e),
@@ -917,14 +1118,16 @@ impl Analyzer {
                 source,
             })
         };
-        // Only regular files are mapped: a FIFO, a device or a /proc file is streamed (read
-        // whole, it could grow without end).
-        let mappable = |path: &std::path::Path| std::fs::metadata(path).is_ok_and(|m| m.is_file());
         match input {
+            // Only regular files with a size are mapped: a FIFO, a character device
+            // (`/dev/zero`) or a /proc file (a regular file of size 0 that is not empty) has
+            // no size to map and would be read whole into memory; streamed, it takes a few
+            // blocks whatever its length. (An error from `metadata` is left to `map_file`,
+            // which names it.)
             InputSource::File { path, .. }
                 if self.mmap
                     && input.compression() == crate::input::Compression::None
-                    && mappable(path) =>
+                    && std::fs::metadata(path).map_or(true, |m| m.is_file() && m.len() > 0) =>
             {
                 let bytes = map_file(path).map_err(input_error)?;
                 self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;
@@ -983,7 +1186,14 @@ impl Analyzer {
                         Ok(Some(Block::Overlong { len, newline })) => {
                             Ok(Piece::Overlong { len, newline })
                         }
-                        Err(e) => Err(e),
+                        Err(e) => Err(std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "{e} (reading stopped after byte {} of the decompressed \
+                                 data; nothing of this input is counted)",
+                                reader.bytes_read()
+                            ),
+                        )),
                     };
                     let failed = piece.is_err();
                     // A closed channel means the analysis stopped (a bad line under Fail).
@@ -1001,25 +1211,41 @@ impl Analyzer {
                             .map_err(StreamError::Run)?;
                         let _ = empty_tx.send(data);
                     }
-                    Piece::Overlong { len, newline } => {
-                        let mut acc = self.accumulator();
-                        acc.counts.lines += 1;
-                        acc.bad_line(
-                            Position {
-                                file: name.to_owned(),
-                                line: pos.next_line,
-                                byte_offset: pos.base,
-                            },
-                            self.overlong_message(len),
-                        );
-                        self.merge_checked(total, acc).map_err(StreamError::Run)?;
-                        pos.next_line += 1;
-                        pos.base += len + u64::from(newline);
-                    }
+                    Piece::Overlong { len, newline } => self
+                        .overlong(name, len, newline, &mut pos, total, &uncounted)
+                        .map_err(StreamError::Run)?,
                 }
             }
             Ok(reader.join().unwrap_or(0))
         })
+    }
+
+    /// Reports a line longer than the limit, found (and skipped) before parsing.
+    fn overlong(
+        &self,
+        name: &str,
+        len: u64,
+        newline: bool,
+        pos: &mut StreamPosition,
+        total: &mut Accumulator,
+        progress: &Progress,
+    ) -> Result<(), RunError> {
+        let mut acc = self.accumulator();
+        acc.counts.lines += 1;
+        acc.bad_line(
+            Position {
+                file: name.to_owned(),
+                line: pos.next_line,
+                byte_offset: pos.base,
+            },
+            self.overlong_message(len),
+        );
+        pos.next_line += 1;
+        pos.base += len + u64::from(newline);
+        progress
+            .bytes_done
+            .fetch_add(len + u64::from(newline), Ordering::Relaxed);
+        self.merge_checked(total, acc)
     }
 
     fn overlong_message(&self, len: u64) -> String {
@@ -1037,8 +1263,28 @@ impl Analyzer {
         progress: &Progress,
         release: impl Fn(std::ops::Range<usize>),
     ) -> Result<(), RunError> {
+        // Cut like a stream, so that a line longer than the limit is found while looking for
+        // its end (its pages released as that goes) and never parsed nor held whole.
+        let block = self
+            .driver
+            .target_chunk_size()
+            .saturating_mul(MAPPED_PIECE_CHUNKS);
+        let mut pieces = Pieces::new(data, block, self.max_line_bytes);
         let mut pos = StreamPosition::default();
-        self.run_piece(name, data, &mut pos, total, progress, release)
+        while let Some(piece) = pieces.next_piece(&release) {
+            match piece {
+                Piece::Lines(range) => {
+                    let start = range.start;
+                    self.run_piece(name, &data[range], &mut pos, total, progress, |r| {
+                        release(start + r.start..start + r.end)
+                    })?
+                }
+                Piece::Overlong { range, newline } => {
+                    self.overlong(name, range.len() as u64, newline, &mut pos, total, progress)?
+                }
+            }
+        }
+        Ok(())
     }
 
     fn merge_checked(&self, total: &mut Accumulator, acc: Accumulator) -> Result<(), RunError> {
@@ -1048,6 +1294,11 @@ impl Analyzer {
             return Err(RunError::BadLine(first.clone()));
         }
         total.merge(acc);
+        if total.groups.stats.len() > self.max_groups {
+            return Err(RunError::TooManyGroups {
+                limit: self.max_groups,
+            });
+        }
         Ok(())
     }
 
@@ -1102,7 +1353,21 @@ impl Analyzer {
             acc.bad_line(position(), self.overlong_message(line.bytes.len() as u64));
             return;
         }
+        let mut share = None;
+        if line.bytes.len() > HUGE_LINE_BYTES {
+            let need = line_memory_estimate(line.bytes);
+            if need > self.budget.limit {
+                acc.bad_line(position(), self.too_big_message(line.bytes.len(), need));
+                return;
+            }
+            share = Some(self.budget.acquire(need));
+        }
         let Scratch { parser, key, text } = scratch;
+        // A huge line is parsed by the budget's parser, so this thread's stays small.
+        let parser = match share.as_mut().and_then(|s| s.parser.as_mut()) {
+            Some(p) => p,
+            None => parser,
+        };
         let rereads = parser.tape_rereads();
         let result: Result<(), DocumentError> = parser.parse(line.bytes, self.reading, |doc| {
             let doc = doc?;
@@ -1113,6 +1378,15 @@ impl Analyzer {
             Err(e) => acc.bad_line(position(), e.to_string()),
             Ok(()) => acc.counts.tape_rereads += parser.tape_rereads() - rereads,
         }
+    }
+
+    fn too_big_message(&self, len: usize, need: u64) -> String {
+        format!(
+            "line of {len} bytes needs about {} MiB to read, more than --max-memory ({} MiB); \
+             raise the limit to read it",
+            need.div_ceil(1 << 20),
+            self.budget.limit >> 20
+        )
     }
 
     fn aggregate(

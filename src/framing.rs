@@ -193,6 +193,154 @@ impl Iterator for Chunks<'_> {
     }
 }
 
+/// A piece of an input cut by [`Pieces`]: whole lines, or one line longer than the limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Whole lines (the last may lack its newline only at the end of the input).
+    Lines(Range<usize>),
+    /// One line longer than the limit, without its newline: it is to be reported, never read.
+    Overlong {
+        /// Where the line is.
+        range: Range<usize>,
+        /// Whether a newline ended it (false: it ran to the end of the input).
+        newline: bool,
+    },
+}
+
+/// The windows in which an over-long line is searched for its end (and handed back).
+const OVERLONG_SCAN: usize = 4 << 20;
+
+/// Cuts a whole input held in memory (typically a memory-mapped file) into pieces of about
+/// `block` bytes that end at line ends, and finds every line longer than `max_line` bytes
+/// without reading it whole. Such a line is handed out as [`Piece::Overlong`]: its bytes are
+/// scanned once for the newline, in windows of at most 4 MiB reported to the caller so that it
+/// can release their pages, and at most about `max_line` bytes of it are looked at before it
+/// is known to be over-long.
+///
+/// A piece is found without scanning its bytes: the first line's end is looked for (up to
+/// the limit), then one aligned stride of `max_line / 2` bytes after another is probed for a
+/// newline (a line longer than the limit holds a whole stride without one), each probe
+/// stopping at the first newline, so a piece costs a few short searches. A piece ends before
+/// the line of the first stride without a newline, which starts the next piece. Lines inside a
+/// piece are at most about `max_line` bytes (a line just over the limit may be among them; it
+/// is to be checked when read).
+///
+/// Pieces depend only on the bytes, `block` and `max_line`.
+///
+/// ```
+/// use callq::framing::{Piece, Pieces};
+///
+/// let data = b"ab\ncd\nxxxxxxxxxxxx\nef";
+/// let mut pieces = Pieces::new(data, 4, 8);
+/// let mut all = Vec::new();
+/// while let Some(p) = pieces.next_piece(|_scanned| {}) {
+///     all.push(p);
+/// }
+/// assert_eq!(all, vec![
+///     Piece::Lines(0..3),
+///     Piece::Lines(3..6),
+///     Piece::Overlong { range: 6..18, newline: true },
+///     Piece::Lines(19..21),
+/// ]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Pieces<'b> {
+    data: &'b [u8],
+    at: usize,
+    block: usize,
+    max_line: usize,
+}
+
+impl<'b> Pieces<'b> {
+    /// Pieces of `data`: `block` is the target piece size, `max_line` the longest line kept.
+    pub fn new(data: &'b [u8], block: usize, max_line: usize) -> Self {
+        Pieces {
+            data,
+            at: 0,
+            block: block.max(1),
+            max_line: max_line.max(1),
+        }
+    }
+
+    /// The next piece, or `None` at the end. `scanned` gets the byte ranges of an over-long
+    /// line as they are searched for its newline (they will not be looked at again).
+    pub fn next_piece(&mut self, mut scanned: impl FnMut(Range<usize>)) -> Option<Piece> {
+        let data = self.data;
+        let len = data.len();
+        let at = self.at;
+        if at >= len {
+            return None;
+        }
+        // The first line's end, looked for up to the limit only.
+        let limit = at.saturating_add(self.max_line).saturating_add(1).min(len);
+        let first_end = match memchr::memchr(b'\n', &data[at..limit]) {
+            Some(n) => at + n,
+            None if limit == len && len - at <= self.max_line => {
+                self.at = len;
+                return Some(Piece::Lines(at..len));
+            }
+            None => return Some(self.overlong(at, limit, &mut scanned)),
+        };
+        // Probe aligned strides up to the target size; a stride without a newline ends the
+        // piece before the line it is in.
+        let stride = (self.max_line / 2).max(1);
+        let target = at.saturating_add(self.block).min(len);
+        let mut probe = (first_end / stride + 1).saturating_mul(stride);
+        let mut end = target;
+        while probe < target {
+            let stride_end = probe.saturating_add(stride).min(len);
+            if memchr::memchr(b'\n', &data[probe..stride_end]).is_none() {
+                end = probe;
+                break;
+            }
+            probe = stride_end;
+        }
+        if end == len {
+            self.at = len;
+            return Some(Piece::Lines(at..len));
+        }
+        // The last newline before `end` (the first line's, at least).
+        let end = end.max(first_end + 1);
+        let last = first_end + memchr::memrchr(b'\n', &data[first_end..end]).unwrap_or(0);
+        self.at = last + 1;
+        Some(Piece::Lines(at..self.at))
+    }
+
+    /// An over-long line starting at `at`, known to have no newline before `from`: finds its
+    /// end window by window, handing each window back as it is done.
+    fn overlong(
+        &mut self,
+        at: usize,
+        from: usize,
+        scanned: &mut impl FnMut(Range<usize>),
+    ) -> Piece {
+        let data = self.data;
+        let len = data.len();
+        scanned(at..from);
+        let mut from = from;
+        loop {
+            if from >= len {
+                self.at = len;
+                return Piece::Overlong {
+                    range: at..len,
+                    newline: false,
+                };
+            }
+            let end = from.saturating_add(OVERLONG_SCAN).min(len);
+            if let Some(n) = memchr::memchr(b'\n', &data[from..end]) {
+                scanned(from..from + n);
+                self.at = from + n + 1;
+                return Piece::Overlong {
+                    range: at..from + n,
+                    newline: true,
+                };
+            }
+            scanned(from..end);
+            from = end;
+        }
+    }
+}
+
 /// The first offset `>= at` that starts a line (0, or just after a LF).
 #[inline]
 pub fn line_start_at_or_after(data: &[u8], at: usize) -> Option<usize> {
@@ -257,6 +405,137 @@ mod tests {
     fn empty_input_has_no_lines() {
         assert!(collect(b"").is_empty());
         assert_eq!(collect(b"\n").len(), 1);
+    }
+
+    fn pieces(data: &[u8], block: usize, max: usize) -> Vec<Piece> {
+        let mut p = Pieces::new(data, block, max);
+        let mut out = Vec::new();
+        let mut scanned = 0;
+        while let Some(piece) = p.next_piece(|r| scanned += r.len()) {
+            out.push(piece);
+        }
+        assert!(scanned <= data.len());
+        out
+    }
+
+    #[test]
+    fn pieces_end_at_lines_and_isolate_overlong_lines() {
+        use Piece::*;
+        assert_eq!(
+            pieces(b"ab\ncd\nef", 4, 100),
+            vec![Lines(0..3), Lines(3..6), Lines(6..8)]
+        );
+        assert_eq!(
+            pieces(b"abcdefgh\nx\n", 4, 100),
+            vec![Lines(0..9), Lines(9..11)]
+        );
+        assert_eq!(
+            pieces(b"abcdefgh\nx\n", 4, 8),
+            vec![Lines(0..9), Lines(9..11)]
+        );
+        assert_eq!(
+            pieces(b"abcdefghi\nx\n", 4, 8),
+            vec![
+                Overlong {
+                    range: 0..9,
+                    newline: true
+                },
+                Lines(10..12)
+            ]
+        );
+        // A block longer than the limit: a line filling it is already over-long.
+        assert_eq!(
+            pieces(b"abcdefghijklmnop\nx\n", 8, 4),
+            vec![
+                Overlong {
+                    range: 0..16,
+                    newline: true
+                },
+                Lines(17..19)
+            ]
+        );
+        assert_eq!(pieces(b"abcdefgh", 4, 8), vec![Lines(0..8)]);
+        assert_eq!(
+            pieces(b"abcdefghi", 4, 8),
+            vec![Overlong {
+                range: 0..9,
+                newline: false
+            }]
+        );
+        assert_eq!(pieces(b"", 4, 8), vec![]);
+        // Every piece is covered once, in order, whatever the sizes.
+        let data = b"a\nbbbbbbbbbbbbbbbbbbbbbbbb\n\ncc\nddddddddddddd";
+        for block in 1..40 {
+            for max in 1..30 {
+                let mut next = 0;
+                for p in pieces(data, block, max) {
+                    match p {
+                        Lines(r) => {
+                            assert_eq!(r.start, next);
+                            for line in data[r.clone()].split(|&b| b == b'\n') {
+                                assert!(line.len() <= 2 * max + 1, "block {block} max {max}");
+                            }
+                            next = r.end;
+                        }
+                        Overlong { range, newline } => {
+                            assert_eq!(range.start, next);
+                            assert!(range.len() > max);
+                            next = range.end + usize::from(newline);
+                        }
+                    }
+                }
+                assert_eq!(next, data.len(), "block {block} max {max}");
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_of_random_inputs() {
+        // xorshift: lines of random lengths, some far over the limit.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..300 {
+            let mut data = Vec::new();
+            for _ in 0..next() % 30 {
+                let n = if next() % 4 == 0 {
+                    next() % 300
+                } else {
+                    next() % 20
+                };
+                data.extend(std::iter::repeat_n(b'a', n as usize));
+                data.push(b'\n');
+            }
+            if next() % 2 == 0 {
+                data.extend(std::iter::repeat_n(b'z', (next() % 100) as usize));
+            }
+            let (block, max) = (1 + (next() % 200) as usize, 1 + (next() % 60) as usize);
+            let mut at = 0;
+            for p in pieces(&data, block, max) {
+                match p {
+                    Piece::Lines(r) => {
+                        assert_eq!(r.start, at);
+                        assert!(r.end == data.len() || data[r.end - 1] == b'\n');
+                        for line in data[r.clone()].split(|&b| b == b'\n') {
+                            assert!(line.len() <= 2 * max + 1);
+                        }
+                        at = r.end;
+                    }
+                    Piece::Overlong { range, newline } => {
+                        assert_eq!(range.start, at);
+                        assert!(range.len() > max);
+                        assert!(!data[range.clone()].contains(&b'\n'));
+                        assert_eq!(newline, range.end < data.len());
+                        at = range.end + usize::from(newline);
+                    }
+                }
+            }
+            assert_eq!(at, data.len());
+        }
     }
 
     #[test]

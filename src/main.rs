@@ -9,8 +9,8 @@ use std::time::{Duration as StdDuration, Instant};
 
 use anyhow::Context;
 use callq::analyze::{
-    Analyzer, DEFAULT_MAX_LINE_BYTES, Dimension, MAX_LISTED_ERRORS, OnError, Progress, Report,
-    RunError,
+    Analyzer, DEFAULT_MAX_GROUPS, DEFAULT_MAX_LINE_BYTES, Dimension, MAX_LISTED_ERRORS, OnError,
+    Progress, Report, RunError,
 };
 use callq::classify::Classifier;
 use callq::document::Reading;
@@ -103,6 +103,10 @@ struct CommonArgs {
     /// Longest line read, in bytes (units allowed: 64MiB); a longer line is a bad line.
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_line_limit)]
     max_line_bytes: u64,
+    /// Memory that lines over 1 MiB may take at once while parsed (units allowed: 2GiB);
+    /// default: a quarter of the RAM, at most 4 GiB. A line that needs more is a bad line.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    max_memory: Option<u64>,
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
@@ -132,6 +136,9 @@ struct AnalyzeArgs {
     /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
     #[arg(long)]
     csv_raw: bool,
+    /// Most groups a run may make; past it the run stops with an error (exit 2).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GROUPS)]
+    max_groups: usize,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -490,6 +497,10 @@ fn base_analyzer(common: &CommonArgs) -> Analyzer {
         .on_error(common.on_error.into())
         .max_line_bytes(usize::try_from(common.max_line_bytes).unwrap_or(DEFAULT_MAX_LINE_BYTES))
         .mmap(!common.no_mmap);
+    let analyzer = match common.max_memory {
+        Some(bytes) => analyzer.max_memory(bytes),
+        None => analyzer,
+    };
     if common.errors.is_some() {
         analyzer.listed_errors(usize::MAX)
     } else {
@@ -530,6 +541,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let analyzer = base_analyzer(&args.common)
         .group_by(args.by.map(|d| d.0).unwrap_or_default())
         .classifier(classifier)
+        .max_groups(args.max_groups)
         .reading(Reading::Analyze);
     let mut prepared = prepare(&args.common)?;
     let lists_errors = !matches!(args.format, AnalyzeFormat::Csv);
