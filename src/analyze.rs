@@ -658,6 +658,30 @@ impl fmt::Display for BadLine {
     }
 }
 
+/// An input that could not be read, or not to its end: nothing of it is counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableInput {
+    /// The input's name, as reports name files.
+    pub file: String,
+    /// Why, and for an input that failed part-way, where reading stopped.
+    pub message: String,
+}
+
+impl fmt::Display for UnreadableInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.message)
+    }
+}
+
+impl From<&crate::input::InputError> for UnreadableInput {
+    fn from(e: &crate::input::InputError) -> Self {
+        UnreadableInput {
+            file: e.name.clone(),
+            message: e.source.to_string(),
+        }
+    }
+}
+
 /// The accumulator of one chunk (and, merged, of everything).
 #[derive(Debug)]
 struct Accumulator {
@@ -766,7 +790,7 @@ const MAPPED_PIECE_CHUNKS: usize = 256;
 #[derive(Default)]
 struct InputOutcome {
     acc: Accumulator,
-    unreadable: Vec<String>,
+    unreadable: Vec<UnreadableInput>,
     /// The first failure in input order; nothing after it counts.
     failure: Option<RunError>,
 }
@@ -880,8 +904,9 @@ pub struct Report {
     pub group_by: Vec<Dimension>,
     /// The groups, sorted by key (`None` first, then strings in byte order).
     pub groups: Vec<GroupReport>,
-    /// Inputs that could not be read, with the reason (they are not in `input.files`).
-    pub unreadable: Vec<String>,
+    /// Inputs that could not be read, or not to their end, with the reason, in input order
+    /// (nothing of them is counted, and they are not in `input.files`).
+    pub unreadable: Vec<UnreadableInput>,
     /// The classification rules the run applied.
     pub classifier: Classifier,
 }
@@ -1036,7 +1061,7 @@ impl Analyzer {
             if !self.keep_going_on_unreadable {
                 return Err(RunError::Input(e));
             }
-            unreadable.push(e.to_string());
+            unreadable.push(UnreadableInput::from(&e));
         }
         self.analyze_inputs(&found.inputs, progress, unreadable)
     }
@@ -1046,7 +1071,7 @@ impl Analyzer {
         &self,
         inputs: &[InputSource],
         progress: &Progress,
-        mut unreadable: Vec<String>,
+        mut unreadable: Vec<UnreadableInput>,
     ) -> Result<Report, RunError> {
         if !cfg!(feature = "compression")
             && let Some(input) = inputs
@@ -1097,7 +1122,7 @@ impl Analyzer {
                 // checksum fails at the end may have handed over corrupt lines, and a report
                 // that counts part of a file while calling it unreadable contradicts itself.
                 acc = self.accumulator();
-                outcome.unreadable.push(e.to_string())
+                outcome.unreadable.push(UnreadableInput::from(&e))
             }
             Err(e) => outcome.failure = Some(e),
         }
@@ -1420,7 +1445,7 @@ impl Analyzer {
         }
     }
 
-    fn finish(&self, total: Accumulator, unreadable: Vec<String>) -> Report {
+    fn finish(&self, total: Accumulator, unreadable: Vec<UnreadableInput>) -> Report {
         let mut groups: Vec<GroupReport> = total
             .groups
             .stats

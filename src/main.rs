@@ -10,7 +10,7 @@ use std::time::{Duration as StdDuration, Instant};
 use anyhow::Context;
 use callq::analyze::{
     Analyzer, DEFAULT_MAX_GROUPS, DEFAULT_MAX_LINE_BYTES, Dimension, MAX_LISTED_ERRORS, OnError,
-    Progress, Report, RunError,
+    Progress, Report, RunError, UnreadableInput,
 };
 use callq::classify::Classifier;
 use callq::document::Reading;
@@ -266,7 +266,7 @@ fn decimal_bytes(n: u64) -> String {
 /// that a bad output path or an output that is an input fails at once.
 struct Prepared {
     inputs: Vec<InputSource>,
-    unreadable: Vec<String>,
+    unreadable: Vec<UnreadableInput>,
     report: Output,
     errors: Option<(PathBuf, Output)>,
 }
@@ -279,7 +279,7 @@ fn prepare(common: &CommonArgs) -> anyhow::Result<Prepared> {
     for s in &found.skipped {
         eprintln!("callq: skipped {}", terminal_safe(&s.to_string()));
     }
-    let unreadable: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+    let unreadable: Vec<UnreadableInput> = found.errors.iter().map(UnreadableInput::from).collect();
     let dirs: Vec<PathBuf> = common
         .paths
         .iter()
@@ -441,7 +441,10 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
         );
     }
     for u in &report.unreadable {
-        eprintln!("callq: error: cannot read {}", terminal_safe(u));
+        eprintln!(
+            "callq: error: cannot read {}",
+            terminal_safe(&u.to_string())
+        );
     }
     if let Some(first) = report.errors.first() {
         let listed = match &common.errors {

@@ -185,16 +185,16 @@ impl ParallelLines {
             // Runs one chunk whose first line is number `first`; returns its accumulator and
             // how many lines it saw.
             let run_chunk = |range: &Range<usize>, first: u64| -> (A, u64) {
-                let mut slot = states.slot();
-                let state = slot.get_or_insert_with(init_state);
+                let mut state = states.take().unwrap_or_else(init_state);
                 let mut acc = init_acc();
                 let mut seen = 0;
                 let lines =
                     Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
                 for line in lines {
                     seen += 1;
-                    per_line(state, &mut acc, line);
+                    per_line(&mut state, &mut acc, line);
                 }
+                states.put_back(state);
                 (acc, seen)
             };
             // Accumulators merge in input order as a tree, on the pool's threads: a long
@@ -252,6 +252,11 @@ impl ParallelLines {
 /// Scratch state kept per pool thread for a whole run, so buffers that grew to the largest
 /// line stay warm across batches (rayon's `map_init` would build a fresh one per split job,
 /// and fresh memory costs a page fault per 4 KiB).
+///
+/// A chunk takes its thread's state out of the slot and puts it back when done, holding no
+/// lock meanwhile: a `per_line` closure that itself uses rayon may make this thread run another
+/// chunk while waiting (work stealing), and that chunk then finds the slot empty and builds a
+/// state of its own instead of waiting for a lock its own thread holds (a deadlock).
 struct PerThread<S> {
     slots: Vec<Mutex<Option<S>>>,
 }
@@ -272,6 +277,17 @@ impl<S> PerThread<S> {
         self.slots[i]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes this thread's state, if it has one that no chunk on this thread is using.
+    fn take(&self) -> Option<S> {
+        self.slot().take()
+    }
+
+    /// Returns a state for the next chunk on this thread (a nested chunk's state is dropped
+    /// when the outer one comes back: either is as good).
+    fn put_back(&self, state: S) {
+        *self.slot() = Some(state);
     }
 }
 

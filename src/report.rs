@@ -9,7 +9,9 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::analyze::{BadLine, GroupReport, GroupStats, InputCounts, METRICS, Report};
+use crate::analyze::{
+    BadLine, GroupReport, GroupStats, InputCounts, METRICS, Report, UnreadableInput,
+};
 use crate::classify::{Classifier, Reasons};
 use crate::stats::{MetricStats, Number};
 
@@ -243,6 +245,20 @@ fn errors_json(errors: &[BadLine]) -> Json {
     )
 }
 
+fn unreadable_json(unreadable: &[UnreadableInput]) -> Json {
+    Json::Arr(
+        unreadable
+            .iter()
+            .map(|u| {
+                obj(vec![
+                    ("file", u.file.as_str().into()),
+                    ("message", u.message.as_str().into()),
+                ])
+            })
+            .collect(),
+    )
+}
+
 fn metric_json(unit: &str, m: &MetricStats) -> Json {
     obj(vec![
         ("unit", unit.into()),
@@ -367,16 +383,20 @@ pub fn write_analyze_json(
     push_json_string(&mut text, classifier_name(report.classifier));
     text.push_str(",\n  \"generator\": ");
     push_json_string(&mut text, GENERATOR);
+    text.push_str(",\n  \"unreadable\": ");
+    unreadable_json(&report.unreadable).write_pretty(&mut text, 1);
     text.push_str("\n}\n");
     out.write_all(text.as_bytes())
 }
 
-/// The `callq check --format json` report: `schemaVersion`, `input` and `errors`.
+/// The `callq check --format json` report: `schemaVersion`, `input`, `errors`, then
+/// `unreadable` (the inputs that could not be read, with why).
 pub fn check_json(report: &Report) -> String {
     obj(vec![
         ("schemaVersion", SCHEMA_VERSION.into()),
         ("input", input_json(&report.input)),
         ("errors", errors_json(&report.errors)),
+        ("unreadable", unreadable_json(&report.unreadable)),
     ])
     .pretty()
 }

@@ -281,7 +281,7 @@ fn an_unreadable_input_is_named_and_the_rest_still_processed() {
     assert_eq!(report.input.sessions, 1);
     assert_eq!(report.unreadable.len(), 1);
     assert!(
-        report.unreadable[0].contains("missing.ndjson"),
+        report.unreadable[0].file.ends_with("missing.ndjson"),
         "{}",
         report.unreadable[0]
     );

@@ -215,7 +215,7 @@ fn check_exits_1_on_any_bad_line_and_0_on_a_clean_archive() {
     let json: serde_json::Value = serde_json::from_slice(&clean.stdout).unwrap();
     assert_eq!(
         json.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["schemaVersion", "input", "errors"]
+        ["schemaVersion", "input", "errors", "unreadable"]
     );
     let bad = callq_stdin(&["check", "-"], b"{\"value\":[]}\n{}\n");
     assert_eq!(bad.status.code(), Some(1));

@@ -144,5 +144,5 @@ fn a_directory_given_as_a_file_inside_a_list_is_searched_and_a_missing_one_is_na
     assert_eq!(report.input.files, 2);
     assert_eq!(report.input.sessions, 3);
     assert_eq!(report.unreadable.len(), 1);
-    assert!(report.unreadable[0].contains("gone"));
+    assert!(report.unreadable[0].to_string().contains("gone"));
 }

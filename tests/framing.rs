@@ -293,3 +293,50 @@ proptest! {
         }
     }
 }
+
+/// A per-line closure that itself uses rayon does not deadlock the driver (a chunk's scratch
+/// state is not locked while it runs), and the result is the same as a sequential count.
+#[test]
+fn per_line_closures_may_use_rayon_themselves() {
+    use callq::parallel::{Merge, ParallelLines};
+    use rayon::prelude::*;
+    #[derive(Default)]
+    struct Sum(u64);
+    impl Merge for Sum {
+        fn merge(&mut self, later: Self) {
+            self.0 += later.0;
+        }
+    }
+    let data: Vec<u8> = (0..20_000u32)
+        .flat_map(|i| format!("{i} {}\n", "x".repeat((i % 97) as usize)).into_bytes())
+        .collect();
+    let expected: u64 = data
+        .split(|&b| b == b'\n')
+        .map(|l| l.iter().map(|&b| u64::from(b)).sum::<u64>())
+        .sum();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let total = pool.install(|| {
+            ParallelLines::new().chunk_size(4096).run(
+                &data,
+                Vec::<u8>::new,
+                Sum::default,
+                |scratch: &mut Vec<u8>, acc: &mut Sum, line| {
+                    scratch.clear();
+                    scratch.extend_from_slice(line.bytes);
+                    // Nested parallelism: while it waits, this thread may steal another chunk.
+                    acc.0 += scratch.par_iter().map(|&b| u64::from(b)).sum::<u64>();
+                },
+            )
+        });
+        let _ = tx.send(total.0);
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the driver deadlocked with a nested rayon call");
+    assert_eq!(got, expected);
+}

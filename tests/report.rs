@@ -315,7 +315,7 @@ fn csv_neutralises_key_cells_by_default_and_not_when_raw() {
 }
 
 #[test]
-fn the_json_report_ends_with_classifier_and_generator() {
+fn the_json_report_ends_with_classifier_generator_and_unreadable() {
     for (classifier, name) in [
         (Classifier::Current, "current"),
         (Classifier::Cqd2020, "cqd-2020"),
@@ -344,7 +344,8 @@ fn the_json_report_ends_with_classifier_and_generator() {
                 "groupBy",
                 "groups",
                 "classifier",
-                "generator"
+                "generator",
+                "unreadable"
             ]
         );
         assert_eq!(json["classifier"], name);
