@@ -933,6 +933,7 @@ pub struct Analyzer {
     listed_errors: usize,
     budget: Arc<MemoryBudget>,
     max_groups: usize,
+    statistics: bool,
 }
 
 impl Default for Analyzer {
@@ -956,7 +957,16 @@ impl Analyzer {
             listed_errors: MAX_LISTED_ERRORS,
             budget: Arc::new(MemoryBudget::new(default_max_memory())),
             max_groups: DEFAULT_MAX_GROUPS,
+            statistics: true,
         }
+    }
+
+    /// Whether streams are classified and their statistics kept (`true`, the default). With
+    /// `false` a run only validates and counts (what `callq check` does): the report has the
+    /// input counts and bad lines, and one empty group.
+    pub fn statistics(mut self, statistics: bool) -> Self {
+        self.statistics = statistics;
+        self
     }
 
     /// Sets the largest number of groups (default [`DEFAULT_MAX_GROUPS`]): a run that would
@@ -1428,6 +1438,10 @@ impl Analyzer {
                 acc.counts.segments += 1;
                 for media in segment.media {
                     acc.counts.media += 1;
+                    if !self.statistics {
+                        acc.counts.streams += media.streams.len() as u64;
+                        continue;
+                    }
                     for stream in media.streams {
                         acc.counts.streams += 1;
                         let ctx = StreamContext {

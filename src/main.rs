@@ -574,7 +574,10 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let analyzer = base_analyzer(&args.common).reading(Reading::Full);
+    // check validates and counts: no classification, no statistics.
+    let analyzer = base_analyzer(&args.common)
+        .reading(Reading::Full)
+        .statistics(false);
     let mut prepared = prepare(&args.common)?;
     let report = match run_analyzer(&analyzer, &args.common, &mut prepared, true)? {
         Ok(r) => r,
