@@ -307,6 +307,53 @@ pub enum Dimension {
     Endpoint(Side, EndpointField),
 }
 
+/// What is wrong with a dimension name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DimensionErrorKind {
+    /// Not one of [`Dimension::NAMES`].
+    Unknown,
+    /// Named twice in one list.
+    Repeated,
+}
+
+/// A dimension name that [`Dimension::parse`] or [`Dimension::parse_list`] rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DimensionError {
+    kind: DimensionErrorKind,
+    name: String,
+}
+
+impl DimensionError {
+    /// What is wrong.
+    pub fn kind(&self) -> DimensionErrorKind {
+        self.kind
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for DimensionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            DimensionErrorKind::Unknown => write!(
+                f,
+                "unknown dimension `{}` (expected one of: {})",
+                self.name,
+                Dimension::NAMES.join(", ")
+            ),
+            DimensionErrorKind::Repeated => {
+                write!(f, "dimension `{}` is repeated in --by", self.name)
+            }
+        }
+    }
+}
+
+impl std::error::Error for DimensionError {}
+
 impl Dimension {
     /// Every dimension name, in the order `--help` lists them.
     pub const NAMES: [&'static str; 16] = [
@@ -329,7 +376,7 @@ impl Dimension {
     ];
 
     /// Parses an exact dimension name.
-    pub fn parse(name: &str) -> Result<Dimension, String> {
+    pub fn parse(name: &str) -> Result<Dimension, DimensionError> {
         let simple = match name {
             "direction" => Some(Dimension::Direction),
             "label" => Some(Dimension::Label),
@@ -340,11 +387,9 @@ impl Dimension {
         if let Some(d) = simple {
             return Ok(d);
         }
-        let unknown = || {
-            format!(
-                "unknown dimension `{name}` (expected one of: {})",
-                Dimension::NAMES.join(", ")
-            )
+        let unknown = || DimensionError {
+            kind: DimensionErrorKind::Unknown,
+            name: name.to_owned(),
         };
         let (side, field) = name.split_once('.').ok_or_else(unknown)?;
         let side = match side {
@@ -364,12 +409,26 @@ impl Dimension {
     }
 
     /// Parses a comma-separated `--by` list; an unknown or repeated name is an error.
-    pub fn parse_list(list: &str) -> Result<Vec<Dimension>, String> {
+    ///
+    /// ```
+    /// use callq::analyze::{Dimension, DimensionErrorKind};
+    /// assert_eq!(Dimension::parse_list("direction,label").unwrap().len(), 2);
+    /// let e = Dimension::parse_list("label,lable").unwrap_err();
+    /// assert_eq!(e.kind(), DimensionErrorKind::Unknown);
+    /// assert_eq!(e.name(), "lable");
+    /// assert!(e.to_string().starts_with("unknown dimension `lable` (expected one of: direction,"));
+    /// let e = Dimension::parse_list("day,day").unwrap_err();
+    /// assert_eq!(e.to_string(), "dimension `day` is repeated in --by");
+    /// ```
+    pub fn parse_list(list: &str) -> Result<Vec<Dimension>, DimensionError> {
         let mut dims = Vec::new();
         for name in list.split(',') {
             let d = Dimension::parse(name)?;
             if dims.contains(&d) {
-                return Err(format!("dimension `{name}` is repeated in --by"));
+                return Err(DimensionError {
+                    kind: DimensionErrorKind::Repeated,
+                    name: name.to_owned(),
+                });
             }
             dims.push(d);
         }
@@ -875,7 +934,14 @@ impl fmt::Display for RunError {
     }
 }
 
-impl std::error::Error for RunError {}
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Input(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Why a streamed input stopped: its reader failed, or the analysis did.
 enum StreamError {

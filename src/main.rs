@@ -186,7 +186,9 @@ fn parse_line_limit(s: &str) -> Result<u64, String> {
 struct DimensionList(Vec<Dimension>);
 
 fn parse_dims(s: &str) -> Result<DimensionList, String> {
-    Dimension::parse_list(s).map(DimensionList)
+    Dimension::parse_list(s)
+        .map(DimensionList)
+        .map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
