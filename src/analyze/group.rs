@@ -1,0 +1,260 @@
+//! Accumulation: a group's statistics, input counts, bad lines, and the per-chunk accumulator.
+
+use super::*;
+
+/// The statistics of one group of streams.
+#[derive(Clone, Debug)]
+pub struct GroupStats {
+    /// Streams in the group.
+    pub streams: u64,
+    /// Streams classified good.
+    pub good: u64,
+    /// Streams classified poor.
+    pub poor: u64,
+    /// Streams left unclassified.
+    pub unclassified: u64,
+    /// Poor streams breaching each reason, indexed like [`Reasons::ALL`].
+    pub poor_due_to: [u64; 8],
+    /// One accumulator per metric, indexed like [`METRICS`].
+    pub metrics: Vec<MetricStats>,
+}
+
+impl Default for GroupStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GroupStats {
+    /// An empty group.
+    pub fn new() -> Self {
+        GroupStats {
+            streams: 0,
+            good: 0,
+            poor: 0,
+            unclassified: 0,
+            poor_due_to: [0; 8],
+            metrics: METRICS.iter().map(|m| MetricStats::new(m.kind)).collect(),
+        }
+    }
+
+    /// Adds one classified stream.
+    pub fn add(&mut self, stream: &MediaStream<'_>, quality: Quality, reasons: Reasons) {
+        self.streams += 1;
+        match quality {
+            Quality::Good => self.good += 1,
+            Quality::Poor => self.poor += 1,
+            Quality::Unclassified => self.unclassified += 1,
+        }
+        if !reasons.is_empty() {
+            for (i, (r, _)) in Reasons::ALL.iter().enumerate() {
+                if reasons.contains(*r) {
+                    self.poor_due_to[i] += 1;
+                }
+            }
+        }
+        for (metric, stats) in METRICS.iter().zip(self.metrics.iter_mut()) {
+            match (metric.extract)(stream) {
+                MetricValue::Absent => stats.add_null(),
+                MetricValue::Float(v) => stats.add(v),
+                MetricValue::Int(v) => stats.add_int(v),
+            }
+        }
+    }
+
+    /// Folds another group's statistics into this one.
+    pub fn merge(&mut self, other: &GroupStats) {
+        self.streams += other.streams;
+        self.good += other.good;
+        self.poor += other.poor;
+        self.unclassified += other.unclassified;
+        for (a, b) in self.poor_due_to.iter_mut().zip(other.poor_due_to) {
+            *a += b;
+        }
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
+            a.merge(b);
+        }
+    }
+
+    /// poor / (good + poor), or `None` when both are 0.
+    pub fn poor_rate(&self) -> Option<f64> {
+        let classified = self.good + self.poor;
+        (classified > 0).then(|| self.poor as f64 / classified as f64)
+    }
+}
+
+/// What was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputCounts {
+    /// Inputs read.
+    pub files: u64,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// Non-blank lines.
+    pub lines: u64,
+    /// Bad lines.
+    pub bad_lines: u64,
+    /// Lines that were not bad.
+    pub documents: u64,
+    /// Sessions in good lines.
+    pub sessions: u64,
+    /// Segments in good lines.
+    pub segments: u64,
+    /// Media in good lines.
+    pub media: u64,
+    /// Streams in good lines.
+    pub streams: u64,
+    /// Good lines that `analyze`'s on-demand reader handed to simd-json's tape because of a
+    /// rare form (a tab or CR inside the line, an escaped key, ...): read the same, more slowly.
+    pub tape_rereads: u64,
+}
+
+impl InputCounts {
+    pub(super) fn add(&mut self, o: &InputCounts) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.bad_lines += o.bad_lines;
+        self.documents += o.documents;
+        self.sessions += o.sessions;
+        self.segments += o.segments;
+        self.media += o.media;
+        self.streams += o.streams;
+        self.tape_rereads += o.tape_rereads;
+    }
+}
+
+/// A bad line: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine {
+    /// File, line and byte offset of the line's start.
+    pub position: Position,
+    /// Why it is bad; inside a document, prefixed by the JSON path.
+    pub message: String,
+}
+
+impl fmt::Display for BadLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: byte {}: {}",
+            self.position.file, self.position.line, self.position.byte_offset, self.message
+        )
+    }
+}
+
+/// An input that could not be read, or not to its end: nothing of it is counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadableInput {
+    /// The input's name, as reports name files.
+    pub file: String,
+    /// Why, and for an input that failed part-way, where reading stopped.
+    pub message: String,
+}
+
+impl fmt::Display for UnreadableInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.message)
+    }
+}
+
+impl From<&crate::input::InputError> for UnreadableInput {
+    fn from(e: &crate::input::InputError) -> Self {
+        UnreadableInput {
+            file: e.name.clone(),
+            message: e.source.to_string(),
+        }
+    }
+}
+
+/// The accumulator of one chunk (and, merged, of everything).
+#[derive(Debug)]
+pub(super) struct Accumulator {
+    pub(super) counts: InputCounts,
+    pub(super) errors: Vec<BadLine>,
+    /// How many bad lines `errors` keeps (all accumulators of a run share it).
+    pub(super) error_limit: usize,
+    pub(super) groups: Groups,
+}
+
+impl Default for Accumulator {
+    fn default() -> Self {
+        Accumulator::listing(MAX_LISTED_ERRORS)
+    }
+}
+
+/// Groups by encoded key. Consecutive streams mostly share a group (always, without `--by`),
+/// so the last group found is checked before hashing.
+#[derive(Debug, Default)]
+pub(super) struct Groups {
+    pub(super) stats: Vec<(Box<[u8]>, GroupStats)>,
+    pub(super) index: HashMap<Box<[u8]>, usize>,
+    pub(super) last: Option<usize>,
+}
+
+impl Groups {
+    #[inline]
+    pub(super) fn get(&mut self, key: &[u8]) -> &mut GroupStats {
+        let i = match self.last {
+            Some(i) if *self.stats[i].0 == *key => i,
+            _ => {
+                let i = match self.index.get(key) {
+                    Some(&i) => i,
+                    None => {
+                        self.stats.push((key.into(), GroupStats::new()));
+                        self.index.insert(key.into(), self.stats.len() - 1);
+                        self.stats.len() - 1
+                    }
+                };
+                self.last = Some(i);
+                i
+            }
+        };
+        &mut self.stats[i].1
+    }
+
+    pub(super) fn merge(&mut self, later: Groups) {
+        for (key, stats) in later.stats {
+            match self.index.get(&key) {
+                Some(&i) => self.stats[i].1.merge(&stats),
+                None => {
+                    self.index.insert(key.clone(), self.stats.len());
+                    self.stats.push((key, stats));
+                }
+            }
+        }
+    }
+}
+
+impl Merge for Accumulator {
+    fn rebase(&mut self, lines_before: u64) {
+        for e in &mut self.errors {
+            e.position.line += lines_before;
+        }
+    }
+
+    fn merge(&mut self, later: Self) {
+        self.counts.add(&later.counts);
+        let room = self.error_limit.saturating_sub(self.errors.len());
+        self.errors.extend(later.errors.into_iter().take(room));
+        self.groups.merge(later.groups);
+    }
+}
+
+impl Accumulator {
+    pub(super) fn listing(error_limit: usize) -> Self {
+        Accumulator {
+            counts: InputCounts::default(),
+            errors: Vec::new(),
+            error_limit,
+            groups: Groups::default(),
+        }
+    }
+
+    pub(super) fn bad_line(&mut self, position: Position, message: String) {
+        self.counts.bad_lines += 1;
+        if self.errors.len() < self.error_limit {
+            self.errors.push(BadLine { position, message });
+        }
+    }
+}
