@@ -17,7 +17,7 @@ use callq::document::Reading;
 use callq::generate::{GenConfig, Shape, generate, parse_size};
 use callq::input::{InputSource, discover, is_input_name};
 use callq::output::{self, Output};
-use callq::report::{self, Format, terminal_safe};
+use callq::report::{self, Format, counted, decimal_size, grouped, terminal_safe};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Crunch archived Microsoft Graph callRecords (NDJSON pages of sessions) into per-stream
@@ -235,35 +235,6 @@ fn thread_pool(threads: Option<u16>) -> anyhow::Result<rayon::ThreadPool> {
         .context("cannot start worker threads")
 }
 
-/// `12695` → `12,695`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `1 file`, `2 files`, with thousands separators.
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", grouped(n), if n == 1 { one } else { many })
-}
-
-/// Decimal units, as the progress bar shows them: `96.8 kB`, `2.00 GB`.
-fn decimal_bytes(n: u64) -> String {
-    let x = n as f64;
-    match n {
-        0..1_000 => format!("{n} B"),
-        1_000..1_000_000 => format!("{:.1} kB", x / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", x / 1e6),
-        _ => format!("{:.2} GB", x / 1e9),
-    }
-}
-
 /// The inputs found on the command line, and the outputs opened before anything is read, so
 /// that a bad output path or an output that is an input fails at once.
 struct Prepared {
@@ -421,16 +392,16 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
     let c = &report.input;
     eprintln!(
         "callq: {}, {} in {:.2} s ({}/s), {}, {}",
-        count(c.files, "file", "files"),
-        decimal_bytes(c.bytes),
+        counted(c.files, "file", "files"),
+        decimal_size(c.bytes),
         secs,
-        decimal_bytes(if secs > 0.0 {
+        decimal_size(if secs > 0.0 {
             (c.bytes as f64 / secs) as u64
         } else {
             0
         }),
-        count(c.sessions, "session", "sessions"),
-        count(c.bad_lines, "bad line", "bad lines"),
+        counted(c.sessions, "session", "sessions"),
+        counted(c.bad_lines, "bad line", "bad lines"),
     );
     let slow = c.tape_rereads;
     if slow > 0 && slow * 100 >= c.documents {
@@ -458,7 +429,7 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
         };
         eprintln!(
             "callq: skipped {} ({listed}); first: {}",
-            count(c.bad_lines, "bad line", "bad lines"),
+            counted(c.bad_lines, "bad line", "bad lines"),
             terminal_safe(&first.to_string())
         );
     }
@@ -493,7 +464,7 @@ fn nothing_read(report: &Report) -> String {
     };
     format!(
         "every line was bad ({}), nothing was read; {hint}",
-        count(c.bad_lines, "line", "lines")
+        counted(c.bad_lines, "line", "lines")
     )
 }
 
@@ -620,29 +591,11 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "callq gen: {} bytes, {}, {}, {} in {:.2} s ({:.0} MB/s)",
         grouped(summary.bytes),
-        count(summary.lines, "line", "lines"),
-        count(summary.sessions, "session", "sessions"),
-        count(summary.streams, "stream", "streams"),
+        counted(summary.lines, "line", "lines"),
+        counted(summary.sessions, "session", "sessions"),
+        counted(summary.streams, "stream", "streams"),
         secs,
         summary.bytes as f64 / 1e6 / secs.max(1e-9)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_for_people() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(12_695), "12,695");
-        assert_eq!(grouped(1_234_567), "1,234,567");
-        assert_eq!(count(1, "file", "files"), "1 file");
-        assert_eq!(count(2, "file", "files"), "2 files");
-        assert_eq!(decimal_bytes(96_782), "96.8 kB");
-        assert_eq!(decimal_bytes(2_000_000_000), "2.00 GB");
-    }
 }
