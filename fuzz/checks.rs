@@ -1,5 +1,5 @@
 //! The properties the fuzz targets check, shared by `fuzz/fuzz_targets/*.rs` (through
-//! `#[path]`) and by `tests/fuzz_regressions.rs`, which replays the seeds and every input that
+//! `#[path]`) and by `tests/integration/fuzz_regressions.rs`, which replays the seeds and every input that
 //! ever failed through the same functions under plain `cargo test`.
 //!
 //! Each `check_*` function panics (with a message) when a property does not hold.
@@ -331,7 +331,7 @@ pub fn check_duration(data: &[u8]) {
     }
 }
 
-/// A slow, obviously correct parser (from `tests/duration.rs`): splits at the first `T`, reads
+/// A slow, obviously correct parser (from `tests/integration/duration.rs`): splits at the first `T`, reads
 /// each side as a list of (number, designator) tokens, and sums the exact value in `i128`.
 /// `None` for any reject.
 pub fn reference_duration(s: &str) -> Option<i128> {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates fuzz/seeds/ from the bundled corpus and tests/duration.rs (run from anywhere).
+# Regenerates fuzz/seeds/ from the bundled corpus and tests/integration/duration.rs (run from anywhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=fuzz/seeds
@@ -25,10 +25,10 @@ printf '\xEF\xBB\xBF{"value":[]}\r\n \t\r\n\n{"sessions":null}\r\n{}\n{"value":[
 printf '\n\n\r\n' > "$S/reader/blank-only"
 printf '{"value":[' > "$S/reader/truncated"
 
-# duration: every string of the table in tests/duration.rs, plus canonical extremes.
+# duration: every string of the table in tests/integration/duration.rs, plus canonical extremes.
 python3 - "$S/duration" <<'PY'
 import json, re, sys
-src = open("tests/duration.rs", encoding="utf-8").read()
+src = open("tests/integration/duration.rs", encoding="utf-8").read()
 table = src[src.index("const TABLE"):src.index("];", src.index("const TABLE"))]
 for k, m in enumerate(re.finditer(r'\(\s*("(?:[^"\\]|\\.)*")\s*,\s*(?:Ok|Err)', table)):
     s = json.loads(m.group(1))

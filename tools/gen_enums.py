@@ -7,7 +7,7 @@ Usage:
     python3 tools/gen_enums.py SCHEMA     # print the output for another extract
 
 The input is tools/callrecords-schema.json (its provenance: tools/README.md). The output is
-formatted as rustfmt leaves it, so that `cargo fmt` and the staleness test (tests/generated.rs,
+formatted as rustfmt leaves it, so that `cargo fmt` and the staleness test (tests/integration/generated.rs,
 which runs --check) agree.
 """
 import json

@@ -13,7 +13,7 @@
 //! `-0`, nesting beyond [`MAX_SKIP_DEPTH`]) returns `None`, and the caller re-reads the line
 //! with simd-json's tape, which decides and names the error. So its acceptance must never be
 //! wider than the tape's, and its documents must equal the tape walker's: the `line` fuzz
-//! target and `tests/ondemand.rs` compare the two readings value for value.
+//! target and `tests/integration/ondemand.rs` compare the two readings value for value.
 //!
 //! `scan` is the byte scanner (tokens, conversions in place, validation of skipped values);
 //! `walk` is the schema-directed walk over it (objects, arrays, the document's shapes, and

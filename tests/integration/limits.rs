@@ -35,10 +35,19 @@ fn child_report(work: impl FnOnce() -> String) {
 /// Runs test `name` of this binary in a child with `data` as its input; returns the growth of
 /// its peak RSS in MiB and its summary line.
 fn in_child(name: &str, data: &Path, extra: &[(&str, String)]) -> (u64, String) {
+    // The test's full name in this binary: its module path without the crate's name.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let test = format!("{module}::{name}");
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([name, "--exact", "--nocapture", "--test-threads", "1"])
-        .env(CHILD, name)
-        .env(DATA, data);
+    cmd.args([
+        test.as_str(),
+        "--exact",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ])
+    .env(CHILD, name)
+    .env(DATA, data);
     for (k, v) in extra {
         cmd.env(k, v);
     }

@@ -9,8 +9,7 @@ use callq::generate::{Generator, Shape};
 use proptest::prelude::*;
 
 // The fuzz targets' checks: the `line` target makes the same comparison.
-#[path = "../fuzz/checks.rs"]
-mod checks;
+use crate::checks;
 
 use checks::analyze_outcome as outcome;
 

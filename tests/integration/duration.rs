@@ -2,8 +2,7 @@
 //! test against a slow reference parser, and a display round trip.
 
 // The slow, obviously correct reference parser is shared with the fuzz targets.
-#[path = "../fuzz/checks.rs"]
-mod checks;
+use crate::checks;
 
 use callq::duration::{Duration, DurationErrorKind};
 use checks::reference_duration as reference;

@@ -2,8 +2,7 @@
 //! on (`tests/fuzz_regressions/<target>/`) through the same checks the targets run
 //! (`fuzz/checks.rs`), so plain `cargo test` keeps them fixed and exercises the checks.
 
-#[path = "../fuzz/checks.rs"]
-mod checks;
+use crate::checks;
 
 use std::path::Path;
 

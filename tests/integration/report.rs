@@ -2,8 +2,7 @@
 //! neutralisation, the JSON report's `classifier` and `generator`, and the bad-line NDJSON.
 //! Golden files live in `tests/golden/`; regenerate with `CALLQ_UPDATE_GOLDEN=1 cargo test`.
 
-#[path = "../fuzz/checks.rs"]
-mod checks;
+use crate::checks;
 
 use std::borrow::Cow;
 use std::path::Path;
