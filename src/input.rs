@@ -404,9 +404,18 @@ fn unreadable_text(why: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why)
 }
 
-/// Opens a plain (uncompressed) regular file for whole-buffer processing. A file that
-/// [`sniff_unreadable`] rejects (UTF-16, compressed under a plain name) is an error.
-pub fn map_file(path: &Path) -> io::Result<FileBytes> {
+/// Opens a plain (uncompressed) regular file for whole-buffer processing: memory-mapped when it
+/// can be (read into memory when empty or not mappable). A file that [`sniff_unreadable`]
+/// rejects (UTF-16, compressed under a plain name) is an error.
+///
+/// # Safety
+///
+/// The returned bytes are the file's pages: the caller promises that no process modifies or
+/// truncates the file while they are alive. Otherwise the slice may change under a shared
+/// borrow (undefined behaviour in Rust's model) and reads past a truncation raise SIGBUS
+/// (see [`install_sigbus_handler`]). Archives written once and then read, as callq's CLI
+/// documents, keep that promise; for files that may change, read them with [`open_stream`].
+pub unsafe fn map_file(path: &Path) -> io::Result<FileBytes> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
     let bytes = if meta.len() == 0 || !meta.is_file() {

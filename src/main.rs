@@ -471,8 +471,15 @@ fn nothing_read(report: &Report) -> String {
 fn base_analyzer(common: &CommonArgs) -> Analyzer {
     let analyzer = Analyzer::new()
         .on_error(common.on_error.into())
-        .max_line_bytes(usize::try_from(common.max_line_bytes).unwrap_or(DEFAULT_MAX_LINE_BYTES))
-        .mmap(!common.no_mmap);
+        .max_line_bytes(usize::try_from(common.max_line_bytes).unwrap_or(DEFAULT_MAX_LINE_BYTES));
+    let analyzer = if common.no_mmap {
+        analyzer
+    } else {
+        // SAFETY: callq's documented contract is that archives are not modified while it
+        // reads them (README, "Files changed while mapped"); a file truncated anyway raises
+        // SIGBUS, which the handler installed in main turns into an error naming the file.
+        unsafe { analyzer.memory_map() }
+    };
     let analyzer = match common.max_memory {
         Some(bytes) => analyzer.max_memory(bytes),
         None => analyzer,

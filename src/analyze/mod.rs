@@ -247,7 +247,7 @@ impl Analyzer {
             driver: ParallelLines::new().chunk_relative_lines(true),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_going_on_unreadable: true,
-            mmap: true,
+            mmap: false,
             listed_errors: MAX_LISTED_ERRORS,
             budget: Arc::new(MemoryBudget::new(default_max_memory())),
             max_groups: DEFAULT_MAX_GROUPS,
@@ -338,11 +338,16 @@ impl Analyzer {
         self
     }
 
-    /// Whether plain files are memory-mapped (`true`, the default) or streamed with `read`.
-    /// Streaming is for files that may change while being read: a mapped file truncated by
-    /// another process raises SIGBUS on Linux, a streamed one just ends early.
-    pub fn mmap(mut self, mmap: bool) -> Self {
-        self.mmap = mmap;
+    /// Memory-maps plain files instead of streaming them with `read` (the default), as the
+    /// `callq` command does unless `--no-mmap`: no copy, and no reader thread.
+    ///
+    /// # Safety
+    ///
+    /// The caller promises that no input file is modified or truncated while the analyzer
+    /// reads it (see [`map_file`]). Streaming, the default, needs no
+    /// such promise: a file that shrinks just ends early.
+    pub unsafe fn memory_map(mut self) -> Self {
+        self.mmap = true;
         self
     }
 
@@ -458,7 +463,9 @@ impl Analyzer {
                     && input.compression() == crate::input::Compression::None
                     && std::fs::metadata(path).map_or(true, |m| m.is_file() && m.len() > 0) =>
             {
-                let bytes = map_file(path).map_err(input_error)?;
+                // SAFETY: `self.mmap` is set only by `memory_map`, whose caller promised that
+                // the inputs do not change while read.
+                let bytes = unsafe { map_file(path) }.map_err(input_error)?;
                 self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;
                 total.counts.bytes += bytes.len() as u64;
                 Ok(())

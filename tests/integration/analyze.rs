@@ -498,6 +498,10 @@ fn many_small_files_run_in_parallel_and_merge_in_input_order() {
     assert_eq!(one.input.files, 40);
     assert_eq!(one.input.bad_lines, 3);
     assert_eq!(analyze_json(&one), analyze_json(&two));
+    // Mapped (as the CLI reads) or streamed (the library's default), the same report.
+    // SAFETY: the test's own files, not modified while read.
+    let mapped = run(2, unsafe { analyzer().memory_map() }).unwrap();
+    assert_eq!(analyze_json(&one), analyze_json(&mapped));
     let files: Vec<&str> = one.errors.iter().map(|e| &*e.position.file).collect();
     assert!(files[0].ends_with("05.ndjson") && files[1].ends_with("06.ndjson"));
     assert!(files[2].ends_with("31.ndjson"), "{files:?}");

@@ -115,7 +115,8 @@ fn huge_lines_take_turns_within_the_memory_budget() {
             .parse()
             .unwrap();
         let args = [data.to_string_lossy().into_owned()];
-        let analyzer = Analyzer::new().max_memory(budget);
+        // SAFETY: the test's own file, not modified while read (mapped, as the CLI does).
+        let analyzer = unsafe { Analyzer::new().memory_map() }.max_memory(budget);
         child_report(|| {
             let report =
                 in_pool(4, || analyzer.analyze_paths(&args, &Progress::default())).unwrap();
@@ -193,7 +194,8 @@ fn an_overlong_line_in_a_mapped_file_is_never_held_whole() {
     if is_child(name) {
         let data = std::env::var(DATA).unwrap();
         child_report(|| {
-            let report = Analyzer::new()
+            // SAFETY: the test's own file, not modified while read.
+            let report = unsafe { Analyzer::new().memory_map() }
                 .max_line_bytes(1 << 20)
                 .analyze_paths(&[data], &Progress::default())
                 .unwrap();
