@@ -1,10 +1,11 @@
 //! `Analyzer` end to end: determinism across threads and chunk sizes, the seed's classification,
 //! every input kind, and golden JSON snapshots of the bundled corpus.
 
+use crate::util::{dims, gzip, in_pool};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use callq::analyze::{Analyzer, Dimension, OnError, Progress, Report, RunError};
+use callq::analyze::{Analyzer, OnError, Progress, Report, RunError};
 use callq::classify::Classifier;
 use callq::generate::{GenConfig, Shape, generate};
 use callq::input::InputSource;
@@ -28,18 +29,6 @@ fn generated(size: u64, shape: Shape) -> Vec<u8> {
     )
     .unwrap();
     out
-}
-
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
-}
-
-fn dims(list: &str) -> Vec<Dimension> {
-    Dimension::parse_list(list).unwrap()
 }
 
 #[test]
@@ -213,12 +202,6 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     }
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 #[test]

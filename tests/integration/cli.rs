@@ -1,5 +1,6 @@
 //! The `callq` binary: arguments, exit statuses, inputs and outputs.
 
+use crate::util::text;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -23,10 +24,6 @@ fn callq_stdin(args: &[&str], input: &[u8]) -> Output {
         .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn golden(name: &str) -> String {

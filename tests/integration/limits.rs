@@ -2,6 +2,7 @@
 //! real, as the peak RSS (`VmHWM`) of a child process: either this test binary run again on
 //! one test (`CALLQ_LIMITS_CHILD` names it) or the `callq` command itself.
 
+use crate::util::in_pool;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -74,14 +75,6 @@ fn in_child(name: &str, data: &Path, extra: &[(&str, String)]) -> (u64, String) 
 
 fn is_child(name: &str) -> bool {
     std::env::var(CHILD).as_deref() == Ok(name)
-}
-
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
 }
 
 const HEAD: &[u8] = br#"{"value":[{"id":"s","startDateTime":"2020-02-25T18:52:21Z","segments":[{"media":[{"label":"main-audio","streams":["#;

@@ -26,4 +26,5 @@ mod readings;
 mod report;
 mod report_schema;
 mod stats;
+mod util;
 mod values;

@@ -3,11 +3,12 @@
 //! Golden files live in `tests/golden/`; regenerate with `CALLQ_UPDATE_GOLDEN=1 cargo test`.
 
 use crate::checks;
+use crate::util::{dims, sample};
 
 use std::borrow::Cow;
 use std::path::Path;
 
-use callq::analyze::{Analyzer, BadLine, Dimension, Report};
+use callq::analyze::{Analyzer, BadLine, Report};
 use callq::classify::Classifier;
 use callq::framing::Position;
 use callq::report::{
@@ -15,14 +16,6 @@ use callq::report::{
     spreadsheet_safe, terminal_safe, write_analyze_csv, write_analyze_csv_with,
     write_errors_ndjson,
 };
-
-fn dims(list: &str) -> Vec<Dimension> {
-    Dimension::parse_list(list).unwrap()
-}
-
-fn sample() -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sample.ndjson")).unwrap()
-}
 
 /// Compares `got` with `tests/golden/NAME` byte for byte (rewrites it under
 /// `CALLQ_UPDATE_GOLDEN=1`, as the other golden tests do).
