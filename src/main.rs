@@ -203,6 +203,11 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // A bad line under --on-error fail: status 1, as the contract says; no report.
+        Err(e) if matches!(e.downcast_ref(), Some(RunError::BadLine(_))) => {
+            eprintln!("callq: {}", terminal_safe(&format!("{e:#}")));
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("callq: error: {}", terminal_safe(&format!("{e:#}")));
             ExitCode::from(2)
@@ -310,7 +315,7 @@ fn run_analyzer(
     common: &CommonArgs,
     prepared: &mut Prepared,
     report_lists_errors: bool,
-) -> anyhow::Result<Result<Report, RunError>> {
+) -> anyhow::Result<Report> {
     let pool = thread_pool(common.threads)?;
     let inputs = &prepared.inputs;
     // The bar's total is what the inputs hold as stored (compressed files by their compressed
@@ -368,10 +373,7 @@ fn run_analyzer(
     if let Some(t) = bar_thread {
         let _ = t.join();
     }
-    let Ok(report) = result else {
-        return Ok(result);
-    };
-    let mut report = report;
+    let mut report = result?;
     let errors_file = prepared.errors.take();
     if let Some((path, out)) = errors_file {
         out.write_with(|w| report::write_errors_ndjson(&report.errors, w))
@@ -385,7 +387,7 @@ fn run_analyzer(
         common,
         report_lists_errors,
     );
-    Ok(Ok(report))
+    Ok(report)
 }
 
 fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_errors: bool) {
@@ -503,19 +505,6 @@ fn finish(report: &Report, bad_is_failure: bool) -> ExitCode {
     }
 }
 
-fn failed(e: RunError) -> ExitCode {
-    match e {
-        RunError::BadLine(b) => {
-            eprintln!("callq: bad line: {}", terminal_safe(&b.to_string()));
-            ExitCode::from(1)
-        }
-        other => {
-            eprintln!("callq: error: {}", terminal_safe(&other.to_string()));
-            ExitCode::from(2)
-        }
-    }
-}
-
 fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let classifier = match args.classifier {
         ClassifierArg::Current => Classifier::Current,
@@ -528,10 +517,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .reading(Reading::Analyze);
     let mut prepared = prepare(&args.common)?;
     let lists_errors = !matches!(args.format, AnalyzeFormat::Csv);
-    let report = match run_analyzer(&analyzer, &args.common, &mut prepared, lists_errors)? {
-        Ok(r) => r,
-        Err(e) => return Ok(failed(e)),
-    };
+    let report = run_analyzer(&analyzer, &args.common, &mut prepared, lists_errors)?;
     let format = match args.format {
         AnalyzeFormat::Table => Format::Table,
         AnalyzeFormat::Json => Format::Json,
@@ -559,10 +545,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .reading(Reading::Full)
         .statistics(false);
     let mut prepared = prepare(&args.common)?;
-    let report = match run_analyzer(&analyzer, &args.common, &mut prepared, true)? {
-        Ok(r) => r,
-        Err(e) => return Ok(failed(e)),
-    };
+    let report = run_analyzer(&analyzer, &args.common, &mut prepared, true)?;
     let text = match args.format {
         CheckFormat::Table => report::check_table(&report),
         CheckFormat::Json => report::check_json(&report),
