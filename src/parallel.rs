@@ -308,3 +308,357 @@ impl Default for StreamPosition {
         }
     }
 }
+
+// ---- whole inputs: files, directories' files, stdin, .gz and .zst ---------------------------
+
+/// Chunks per block read from a stream. Fixed: chunks never cross a block boundary, so a
+/// block size that followed the thread count would make a stream's chunk boundaries depend on
+/// it. Eight keep two to eight threads busy while the blocks in circulation (reading, queued,
+/// analyzed, the reader's own buffer) stay small.
+const STREAM_BLOCK_CHUNKS: usize = 8;
+
+/// Chunks per piece of an input held in memory (a mapped file): pieces only exist to find
+/// over-long lines without touching them whole, and cost a few short searches each, so they
+/// are large (1 GiB by default: every thread of a large machine busy within one) and fixed,
+/// like stream blocks, so that chunk boundaries depend on the input only.
+const MAPPED_PIECE_CHUNKS: usize = 256;
+
+/// How [`ParallelLines::run_input`] reads an input.
+#[derive(Clone, Copy, Debug)]
+pub struct InputOptions {
+    max_line_bytes: usize,
+    mmap: bool,
+}
+
+impl InputOptions {
+    /// Lines longer than `max_line_bytes` are skipped without being held, and reported to the
+    /// caller's `overlong` closure. Files are streamed with `read`.
+    pub fn new(max_line_bytes: usize) -> Self {
+        InputOptions {
+            max_line_bytes: max_line_bytes.max(1),
+            mmap: false,
+        }
+    }
+
+    /// Memory-maps plain regular files instead of streaming them.
+    ///
+    /// # Safety
+    ///
+    /// The caller promises that no input file is modified or truncated while it is read (see
+    /// [`map_file`](crate::input::map_file)).
+    pub unsafe fn memory_map(mut self) -> Self {
+        self.mmap = true;
+        self
+    }
+
+    /// The longest line read.
+    pub fn max_line_bytes(&self) -> usize {
+        self.max_line_bytes
+    }
+}
+
+/// A line longer than [`InputOptions::max_line_bytes`], skipped before anything read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OverlongLine {
+    /// Its 1-based line number.
+    pub number: u64,
+    /// The byte offset of its start in the (decompressed) input.
+    pub offset: u64,
+    /// Its length in bytes, without the newline.
+    pub len: u64,
+}
+
+/// Why [`ParallelLines::run_input`] stopped before the end of its input.
+#[derive(Debug)]
+pub enum InputStop<E> {
+    /// The input could not be opened or read to its end (what was merged before is partial).
+    Io(std::io::Error),
+    /// `on_batch` returned this error.
+    Stopped(E),
+}
+
+impl ParallelLines {
+    /// Runs `per_line` over every line of one input, whatever it is: a plain file (mapped
+    /// under [`InputOptions::memory_map`], else streamed), a FIFO or device (streamed), a
+    /// `.gz` or `.zst` file (decompressed as it is read), or standard input. Streams are read
+    /// on a thread of their own in line-aligned blocks, so reading overlaps with parsing.
+    /// Lines longer than the limit are skipped without being held and handed to `overlong`,
+    /// which makes their accumulator. Accumulators reach `on_batch` in input order; an error
+    /// from it stops the run. `stored_bytes` grows by the input's bytes as stored (compressed
+    /// bytes for a compressed input) as they are read. Returns the bytes read (decompressed).
+    ///
+    /// ```
+    /// use callq::input::InputSource;
+    /// use callq::parallel::{InputOptions, ParallelLines};
+    /// use std::sync::atomic::AtomicU64;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("callq-doc-run-input-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("a.ndjson");
+    /// std::fs::write(&path, "{}\n{}\n\n{}\n").unwrap();
+    /// let input = InputSource::File { name: "a.ndjson".into(), path };
+    /// let mut lines = 0u64;
+    /// let bytes = ParallelLines::new()
+    ///     .run_input(
+    ///         &input,
+    ///         InputOptions::new(1 << 20),
+    ///         &AtomicU64::new(0),
+    ///         &|| (),
+    ///         &|| 0u64,
+    ///         &|_: &mut (), n: &mut u64, line| *n += u64::from(!line.is_blank()),
+    ///         &|_| 0,
+    ///         |n| -> Result<(), ()> { lines += n; Ok(()) },
+    ///     )
+    ///     .unwrap();
+    /// assert_eq!((lines, bytes), (3, 10));
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_input<A, S, E>(
+        &self,
+        input: &crate::input::InputSource,
+        options: InputOptions,
+        stored_bytes: &std::sync::atomic::AtomicU64,
+        init_state: &(impl Fn() -> S + Sync + Send),
+        init_acc: &(impl Fn() -> A + Sync + Send),
+        per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        overlong: &impl Fn(OverlongLine) -> A,
+        mut on_batch: impl FnMut(A) -> Result<(), E>,
+    ) -> Result<u64, InputStop<E>>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        use crate::input::{Compression, InputSource};
+        // Only regular files with a size are mapped: a FIFO, a character device (`/dev/zero`)
+        // or a /proc file (a regular file of size 0 that is not empty) has no size to map and
+        // would be read whole into memory; streamed, it takes a few blocks whatever its
+        // length. (An error from `metadata` is left to `map_file`, which names it.)
+        if let InputSource::File { path, .. } = input
+            && options.mmap
+            && input.compression() == Compression::None
+            && std::fs::metadata(path).map_or(true, |m| m.is_file() && m.len() > 0)
+        {
+            // SAFETY: `options.mmap` is set only by `InputOptions::memory_map`, whose caller
+            // promised that the inputs do not change while read.
+            let bytes = unsafe { crate::input::map_file(path) }.map_err(InputStop::Io)?;
+            self.run_buffer(
+                &bytes,
+                options,
+                stored_bytes,
+                |range| bytes.release(range),
+                (init_state, init_acc, per_line, overlong),
+                &mut on_batch,
+            )
+            .map_err(InputStop::Stopped)?;
+            return Ok(bytes.len() as u64);
+        }
+        let stream =
+            crate::input::open_stream_counting(input, Some(stored_bytes)).map_err(InputStop::Io)?;
+        self.run_stream(
+            stream,
+            options,
+            (init_state, init_acc, per_line, overlong),
+            &mut on_batch,
+        )
+    }
+
+    /// [`run_input`](Self::run_input) over one input already in memory: over-long lines are
+    /// found while looking for their end and handed to `overlong`, never to `per_line`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_bytes<A, S, E>(
+        &self,
+        data: &[u8],
+        options: InputOptions,
+        init_state: &(impl Fn() -> S + Sync + Send),
+        init_acc: &(impl Fn() -> A + Sync + Send),
+        per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        overlong: &impl Fn(OverlongLine) -> A,
+        mut on_batch: impl FnMut(A) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        self.run_buffer(
+            data,
+            options,
+            &std::sync::atomic::AtomicU64::new(0),
+            |_| {},
+            (init_state, init_acc, per_line, overlong),
+            &mut on_batch,
+        )
+    }
+
+    /// [`run_bytes`](Self::run_bytes), counting progress and telling `release` which ranges
+    /// are done with (a mapping's pages).
+    #[allow(clippy::type_complexity)]
+    fn run_buffer<A, S, E>(
+        &self,
+        data: &[u8],
+        options: InputOptions,
+        progress: &std::sync::atomic::AtomicU64,
+        release: impl Fn(Range<usize>),
+        (init_state, init_acc, per_line, overlong): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(OverlongLine) -> A,
+        ),
+        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        use std::sync::atomic::Ordering;
+        let block = self.target_chunk_size().saturating_mul(MAPPED_PIECE_CHUNKS);
+        let mut pieces = crate::framing::Pieces::new(data, block, options.max_line_bytes);
+        let mut pos = StreamPosition::default();
+        while let Some(piece) = pieces.next_piece(&release) {
+            match piece {
+                crate::framing::Piece::Lines(range) => {
+                    let start = range.start;
+                    let mut failed = None;
+                    self.run_batches(
+                        &data[range],
+                        &mut pos,
+                        init_state,
+                        init_acc,
+                        per_line,
+                        |r, acc| {
+                            progress.fetch_add((r.end - r.start) as u64, Ordering::Relaxed);
+                            release(start + r.start..start + r.end);
+                            if failed.is_none()
+                                && let Err(e) = on_batch(acc)
+                            {
+                                failed = Some(e);
+                            }
+                        },
+                    );
+                    if let Some(e) = failed {
+                        return Err(e);
+                    }
+                }
+                crate::framing::Piece::Overlong { range, newline } => {
+                    let len = range.len() as u64;
+                    progress.fetch_add(len + u64::from(newline), Ordering::Relaxed);
+                    on_batch(skip_overlong(&mut pos, len, newline, overlong))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`run_input`](Self::run_input) over a stream, read on a thread of its own in
+    /// line-aligned blocks whose buffers are recycled.
+    #[allow(clippy::type_complexity)]
+    fn run_stream<A, S, E>(
+        &self,
+        stream: Box<dyn std::io::Read + Send + '_>,
+        options: InputOptions,
+        (init_state, init_acc, per_line, overlong): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(OverlongLine) -> A,
+        ),
+        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+    ) -> Result<u64, InputStop<E>>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        use crate::input::{Block, BlockReader};
+        enum Piece {
+            Lines(Vec<u8>),
+            Overlong { len: u64, newline: bool },
+        }
+        let block = self.target_chunk_size().saturating_mul(STREAM_BLOCK_CHUNKS);
+        let max_line = options.max_line_bytes;
+        std::thread::scope(|scope| {
+            // One block in flight while one is analyzed; spent buffers come back for reuse.
+            let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Piece>>(1);
+            let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            let reader = scope.spawn(move || {
+                let mut reader = BlockReader::new(stream, block, max_line);
+                loop {
+                    let piece = match reader.next_block() {
+                        Ok(None) => break,
+                        Ok(Some(Block::Lines(data))) => {
+                            let mut owned = empty_rx.try_recv().unwrap_or_default();
+                            owned.clear();
+                            owned.extend_from_slice(data);
+                            Ok(Piece::Lines(owned))
+                        }
+                        Ok(Some(Block::Overlong { len, newline })) => {
+                            Ok(Piece::Overlong { len, newline })
+                        }
+                        Err(e) => Err(std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "{e} (reading stopped after byte {} of the decompressed \
+                                 data; nothing of this input is counted)",
+                                reader.bytes_read()
+                            ),
+                        )),
+                    };
+                    let failed = piece.is_err();
+                    // A closed channel means the caller stopped (its `on_batch` failed).
+                    if full_tx.send(piece).is_err() || failed {
+                        break;
+                    }
+                }
+                reader.bytes_read()
+            });
+            let mut pos = StreamPosition::default();
+            for piece in full_rx {
+                match piece.map_err(InputStop::Io)? {
+                    Piece::Lines(data) => {
+                        let mut failed = None;
+                        self.run_batches(
+                            &data,
+                            &mut pos,
+                            init_state,
+                            init_acc,
+                            per_line,
+                            |_, acc| {
+                                if failed.is_none()
+                                    && let Err(e) = on_batch(acc)
+                                {
+                                    failed = Some(e);
+                                }
+                            },
+                        );
+                        if let Some(e) = failed {
+                            return Err(InputStop::Stopped(e));
+                        }
+                        let _ = empty_tx.send(data);
+                    }
+                    Piece::Overlong { len, newline } => {
+                        on_batch(skip_overlong(&mut pos, len, newline, overlong))
+                            .map_err(InputStop::Stopped)?;
+                    }
+                }
+            }
+            Ok(reader.join().unwrap_or(0))
+        })
+    }
+}
+
+/// The accumulator of an over-long line at `pos`, and `pos` moved past it.
+fn skip_overlong<A>(
+    pos: &mut StreamPosition,
+    len: u64,
+    newline: bool,
+    overlong: &impl Fn(OverlongLine) -> A,
+) -> A {
+    let acc = overlong(OverlongLine {
+        number: pos.next_line,
+        offset: pos.base,
+        len,
+    });
+    pos.next_line += 1;
+    pos.base += len + u64::from(newline);
+    acc
+}

@@ -33,10 +33,10 @@ use rayon::prelude::*;
 
 use crate::classify::{Classifier, Quality, Reasons, classify};
 use crate::document::{DocumentError, LineParser, Reading};
-use crate::framing::{Line, Piece, Pieces, Position};
-use crate::input::{Block, BlockReader, InputSource, discover, map_file, open_stream_counting};
+use crate::framing::{Line, Position};
+use crate::input::{InputSource, discover};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
-use crate::parallel::{Merge, ParallelLines, StreamPosition};
+use crate::parallel::{InputOptions, InputStop, Merge, OverlongLine, ParallelLines};
 use crate::stats::{MetricStats, ValueKind};
 
 mod budget;
@@ -60,18 +60,6 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
 /// The default largest number of groups a run may make ([`Analyzer::max_groups`]).
 pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
-
-/// Chunks per block read from a stream. Fixed: chunks never cross a block boundary, so a
-/// block size that followed the thread count would make a stream's chunk boundaries depend on
-/// it. Eight keep two to eight threads busy while the blocks in circulation (reading, queued,
-/// analyzed, the reader's own buffer) stay small.
-const STREAM_BLOCK_CHUNKS: usize = 8;
-
-/// Chunks per piece of an input held in memory (a mapped file): pieces only exist to find
-/// over-long lines without touching them whole, and cost a few short searches each, so they
-/// are large (1 GiB by default: every thread of a large machine busy within one) and fixed,
-/// like stream blocks, so that chunk boundaries depend on the input only.
-const MAPPED_PIECE_CHUNKS: usize = 256;
 
 /// What one input (or a run of them, merged in order) produced.
 #[derive(Default)]
@@ -169,12 +157,6 @@ impl std::error::Error for RunError {
             _ => None,
         }
     }
-}
-
-/// Why a streamed input stopped: its reader failed, or the analysis did.
-enum StreamError {
-    Io(std::io::Error),
-    Run(RunError),
 }
 
 /// A group's key and statistics, ready to report.
@@ -344,7 +326,7 @@ impl Analyzer {
     /// # Safety
     ///
     /// The caller promises that no input file is modified or truncated while the analyzer
-    /// reads it (see [`map_file`]). Streaming, the default, needs no
+    /// reads it (see [`map_file`](crate::input::map_file)). Streaming, the default, needs no
     /// such promise: a file that shrinks just ends early.
     pub unsafe fn memory_map(mut self) -> Self {
         self.mmap = true;
@@ -354,7 +336,17 @@ impl Analyzer {
     /// Analyzes one in-memory input named `name`.
     pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
         let mut total = self.accumulator();
-        let result = self.run_buffer(name, data, &mut total, &Progress::default(), |_| {});
+        let result = self.driver.run_bytes(
+            data,
+            self.input_options(),
+            &Scratch::default,
+            &|| self.accumulator(),
+            &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+                self.line(name, scratch, acc, line)
+            },
+            &|o| self.overlong(name, o),
+            |acc| self.merge_checked(&mut total, acc),
+        );
         self.budget.release_idle();
         result?;
         total.counts.files += 1;
@@ -446,142 +438,55 @@ impl Analyzer {
         progress: &Progress,
     ) -> Result<(), RunError> {
         let name = input.name();
-        let input_error = |source| {
-            RunError::Input(crate::input::InputError {
-                name: name.to_owned(),
-                source,
-            })
-        };
-        match input {
-            // Only regular files with a size are mapped: a FIFO, a character device
-            // (`/dev/zero`) or a /proc file (a regular file of size 0 that is not empty) has
-            // no size to map and would be read whole into memory; streamed, it takes a few
-            // blocks whatever its length. (An error from `metadata` is left to `map_file`,
-            // which names it.)
-            InputSource::File { path, .. }
-                if self.mmap
-                    && input.compression() == crate::input::Compression::None
-                    && std::fs::metadata(path).map_or(true, |m| m.is_file() && m.len() > 0) =>
-            {
-                // SAFETY: `self.mmap` is set only by `memory_map`, whose caller promised that
-                // the inputs do not change while read.
-                let bytes = unsafe { map_file(path) }.map_err(input_error)?;
-                self.run_buffer(name, &bytes, total, progress, |range| bytes.release(range))?;
-                total.counts.bytes += bytes.len() as u64;
-                Ok(())
-            }
-            _ => {
-                // Progress counts a stream's bytes as stored (compressed, for .gz and .zst),
-                // as they are read, so the position matches the files' sizes.
-                let stream =
-                    open_stream_counting(input, Some(&progress.bytes_done)).map_err(input_error)?;
-                let bytes = self.run_stream(name, stream, total).map_err(|e| match e {
-                    StreamError::Io(source) => input_error(source),
-                    StreamError::Run(e) => e,
-                })?;
-                total.counts.bytes += bytes;
-                Ok(())
-            }
-        }
-    }
-
-    /// Reads a stream on a thread of its own (so decompression and pipe reads overlap with
-    /// parsing) in line-aligned blocks, and analyzes each block as it arrives, in order.
-    /// Returns the bytes read.
-    fn run_stream(
-        &self,
-        name: &str,
-        stream: Box<dyn std::io::Read + Send + '_>,
-        total: &mut Accumulator,
-    ) -> Result<u64, StreamError> {
-        let uncounted = Progress::default();
-        enum Piece {
-            Lines(Vec<u8>),
-            Overlong { len: u64, newline: bool },
-        }
-        let block = self
+        let bytes = self
             .driver
-            .target_chunk_size()
-            .saturating_mul(STREAM_BLOCK_CHUNKS);
-        let max_line = self.max_line_bytes;
-        std::thread::scope(|scope| {
-            // One block in flight while one is analyzed; spent buffers come back for reuse.
-            let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Piece>>(1);
-            let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-            let reader = scope.spawn(move || {
-                let mut reader = BlockReader::new(stream, block, max_line);
-                loop {
-                    let piece = match reader.next_block() {
-                        Ok(None) => break,
-                        Ok(Some(Block::Lines(data))) => {
-                            let mut owned = empty_rx.try_recv().unwrap_or_default();
-                            owned.clear();
-                            owned.extend_from_slice(data);
-                            Ok(Piece::Lines(owned))
-                        }
-                        Ok(Some(Block::Overlong { len, newline })) => {
-                            Ok(Piece::Overlong { len, newline })
-                        }
-                        Err(e) => Err(std::io::Error::new(
-                            e.kind(),
-                            format!(
-                                "{e} (reading stopped after byte {} of the decompressed \
-                                 data; nothing of this input is counted)",
-                                reader.bytes_read()
-                            ),
-                        )),
-                    };
-                    let failed = piece.is_err();
-                    // A closed channel means the analysis stopped (a bad line under Fail).
-                    if full_tx.send(piece).is_err() || failed {
-                        break;
-                    }
-                }
-                reader.bytes_read()
-            });
-            let mut pos = StreamPosition::default();
-            for piece in full_rx {
-                match piece.map_err(StreamError::Io)? {
-                    Piece::Lines(data) => {
-                        self.run_piece(name, &data, &mut pos, total, &uncounted, |_| {})
-                            .map_err(StreamError::Run)?;
-                        let _ = empty_tx.send(data);
-                    }
-                    Piece::Overlong { len, newline } => self
-                        .overlong(name, len, newline, &mut pos, total, &uncounted)
-                        .map_err(StreamError::Run)?,
-                }
-            }
-            Ok(reader.join().unwrap_or(0))
-        })
+            .run_input(
+                input,
+                self.input_options(),
+                &progress.bytes_done,
+                &Scratch::default,
+                &|| self.accumulator(),
+                &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+                    self.line(name, scratch, acc, line)
+                },
+                &|o| self.overlong(name, o),
+                |acc| self.merge_checked(total, acc),
+            )
+            .map_err(|stop| match stop {
+                InputStop::Io(source) => RunError::Input(crate::input::InputError {
+                    name: name.to_owned(),
+                    source,
+                }),
+                InputStop::Stopped(e) => e,
+            })?;
+        total.counts.bytes += bytes;
+        Ok(())
     }
 
-    /// Reports a line longer than the limit, found (and skipped) before parsing.
-    fn overlong(
-        &self,
-        name: &str,
-        len: u64,
-        newline: bool,
-        pos: &mut StreamPosition,
-        total: &mut Accumulator,
-        progress: &Progress,
-    ) -> Result<(), RunError> {
+    fn input_options(&self) -> InputOptions {
+        let options = InputOptions::new(self.max_line_bytes);
+        if self.mmap {
+            // SAFETY: `self.mmap` is set only by `memory_map`, whose caller promised that the
+            // inputs do not change while read.
+            unsafe { options.memory_map() }
+        } else {
+            options
+        }
+    }
+
+    /// The accumulator of a line longer than the limit, found (and skipped) before parsing.
+    fn overlong(&self, name: &str, line: OverlongLine) -> Accumulator {
         let mut acc = self.accumulator();
         acc.counts.lines += 1;
         acc.bad_line(
             Position {
                 file: name.to_owned(),
-                line: pos.next_line,
-                byte_offset: pos.base,
+                line: line.number,
+                byte_offset: line.offset,
             },
-            self.overlong_message(len),
+            self.overlong_message(line.len),
         );
-        pos.next_line += 1;
-        pos.base += len + u64::from(newline);
-        progress
-            .bytes_done
-            .fetch_add(len + u64::from(newline), Ordering::Relaxed);
-        self.merge_checked(total, acc)
+        acc
     }
 
     fn overlong_message(&self, len: u64) -> String {
@@ -589,38 +494,6 @@ impl Analyzer {
             "line of {len} bytes is longer than --max-line-bytes ({}); raise the limit to read it",
             self.max_line_bytes
         )
-    }
-
-    fn run_buffer(
-        &self,
-        name: &str,
-        data: &[u8],
-        total: &mut Accumulator,
-        progress: &Progress,
-        release: impl Fn(std::ops::Range<usize>),
-    ) -> Result<(), RunError> {
-        // Cut like a stream, so that a line longer than the limit is found while looking for
-        // its end (its pages released as that goes) and never parsed nor held whole.
-        let block = self
-            .driver
-            .target_chunk_size()
-            .saturating_mul(MAPPED_PIECE_CHUNKS);
-        let mut pieces = Pieces::new(data, block, self.max_line_bytes);
-        let mut pos = StreamPosition::default();
-        while let Some(piece) = pieces.next_piece(&release) {
-            match piece {
-                Piece::Lines(range) => {
-                    let start = range.start;
-                    self.run_piece(name, &data[range], &mut pos, total, progress, |r| {
-                        release(start + r.start..start + r.end)
-                    })?
-                }
-                Piece::Overlong { range, newline } => {
-                    self.overlong(name, range.len() as u64, newline, &mut pos, total, progress)?
-                }
-            }
-        }
-        Ok(())
     }
 
     fn merge_checked(&self, total: &mut Accumulator, acc: Accumulator) -> Result<(), RunError> {
@@ -636,43 +509,6 @@ impl Analyzer {
             });
         }
         Ok(())
-    }
-
-    fn run_piece(
-        &self,
-        name: &str,
-        data: &[u8],
-        pos: &mut StreamPosition,
-        total: &mut Accumulator,
-        progress: &Progress,
-        release: impl Fn(std::ops::Range<usize>),
-    ) -> Result<(), RunError> {
-        let mut failed = None;
-        let per_line = |scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
-            self.line(name, scratch, acc, line);
-        };
-        self.driver.run_batches(
-            data,
-            pos,
-            &Scratch::default,
-            &|| self.accumulator(),
-            &per_line,
-            |range, acc| {
-                progress
-                    .bytes_done
-                    .fetch_add((range.end - range.start) as u64, Ordering::Relaxed);
-                release(range);
-                if failed.is_none()
-                    && let Err(e) = self.merge_checked(total, acc)
-                {
-                    failed = Some(e);
-                }
-            },
-        );
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
     }
 
     fn line(&self, name: &str, scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>) {
