@@ -1,7 +1,7 @@
 //! A custom aggregation over call records: minutes of poor streams per user.
 //!
-//! It reuses callq's layers: the I/O shell maps the file, the parallel driver runs a
-//! `LineParser` per task, the CQD classifier judges each stream, and a user-defined `Merge`
+//! It reuses callq's layers: the parallel driver reads each input (mapped, or decompressed as
+//! it streams) and runs a `LineParser` per task, the CQD classifier judges each stream, and a user-defined `Merge`
 //! accumulator sums the session minutes of every poor stream under its sender's display name.
 //!
 //! `cargo run --release --example poor_minutes_per_user -- [PATH...]` (default:
@@ -14,11 +14,10 @@ use std::collections::BTreeMap;
 use callq::classify::{Classifier, Quality, classify};
 use callq::document::{LineParser, Reading};
 use callq::framing::Line;
-use callq::input::{
-    Block, BlockReader, Compression, InputError, InputSource, discover, map_file, open_stream,
-};
+use callq::input::{InputError, InputSource, discover};
 use callq::model::{Endpoint, Session};
-use callq::parallel::{Merge, ParallelLines, StreamPosition};
+use callq::parallel::{InputOptions, InputStop, Merge, ParallelLines};
+use std::sync::atomic::AtomicU64;
 
 /// Poor-stream time per user name, in nanoseconds: integer sums merge exactly, so the result
 /// is the same for any number of threads (float sums could differ in the last bits, as the
@@ -84,38 +83,36 @@ fn per_line(parser: &mut LineParser, acc: &mut PoorMinutes, line: Line<'_>) {
     });
 }
 
-/// Runs `per_line` over one input: a plain file is memory-mapped and cut into chunks; a
-/// compressed file or standard input is read in line-aligned blocks, each cut into chunks.
+/// Runs `per_line` over one input, whatever it is (a plain file, a `.gz` or `.zst` file, a
+/// FIFO, standard input): the driver reads it; lines over 64 MiB are counted as bad.
 fn run_input(driver: &ParallelLines, input: &InputSource) -> Result<PoorMinutes, InputError> {
-    let named = |source| InputError {
-        name: input.name().to_owned(),
-        source,
-    };
-    if let (InputSource::File { path, .. }, Compression::None) = (input, input.compression()) {
-        // SAFETY: like the callq command, this example reads archives nobody is writing.
-        let bytes = unsafe { map_file(path) }.map_err(named)?;
-        return Ok(driver.run(&bytes, LineParser::new, PoorMinutes::default, per_line));
-    }
     let mut total = PoorMinutes::default();
-    let mut pos = StreamPosition::default();
-    let mut blocks = BlockReader::new(open_stream(input).map_err(named)?, 32 << 20, 64 << 20);
-    while let Some(block) = blocks.next_block().map_err(named)? {
-        match block {
-            Block::Lines(lines) => driver.run_batches(
-                lines,
-                &mut pos,
-                &LineParser::new,
-                &PoorMinutes::default,
-                &per_line,
-                |_, acc| total.merge(acc),
-            ),
-            Block::Overlong { len, newline } => {
-                total.bad_lines += 1;
-                pos.next_line += 1;
-                pos.base += len + u64::from(newline);
-            }
-        }
-    }
+    // SAFETY: like the callq command, this example reads archives nobody is writing.
+    let options = unsafe { InputOptions::new(64 << 20).memory_map() };
+    driver
+        .run_input(
+            input,
+            options,
+            &AtomicU64::new(0),
+            &LineParser::new,
+            &PoorMinutes::default,
+            &per_line,
+            &|_overlong| PoorMinutes {
+                bad_lines: 1,
+                ..PoorMinutes::default()
+            },
+            |acc| -> Result<(), std::convert::Infallible> {
+                total.merge(acc);
+                Ok(())
+            },
+        )
+        .map_err(|stop| match stop {
+            InputStop::Io(source) => InputError {
+                name: input.name().to_owned(),
+                source,
+            },
+            InputStop::Stopped(never) => match never {},
+        })?;
     Ok(total)
 }
 
