@@ -18,7 +18,7 @@
 //! ```
 
 use crate::duration::Duration;
-use crate::model::MediaStream;
+use crate::model::{MediaStream, VideoCodec};
 
 /// Which published rules to apply.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -250,7 +250,7 @@ pub fn classify(
             if legacy {
                 return video_chain(s, 2.0);
             }
-            let h264s = s.video_codec.is_some_and(|c| c.as_str() == "h264s");
+            let h264s = matches!(s.video_codec, Some(VideoCodec::H264s));
             if !h264s && let Some(loss) = finite(s.average_video_frame_loss_percentage) {
                 return decide(loss > 50.0, Reasons::FRAME_LOSS);
             }

@@ -1,6 +1,7 @@
 //! Grouping dimensions (`--by`) and the encoded group keys built from them.
 
 use super::*;
+use crate::model::MediaStreamDirection;
 
 /// Which endpoint a dimension reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -293,10 +294,9 @@ pub(super) fn build_key(
                     Side::Caller => Some(true),
                     Side::Callee => Some(false),
                     Side::Sender | Side::Receiver => {
-                        let dir = ctx.stream.stream_direction.map(|d| d.as_str());
-                        let from_caller = match dir {
-                            Some("callerToCallee") => Some(true),
-                            Some("calleeToCaller") => Some(false),
+                        let from_caller = match ctx.stream.stream_direction {
+                            Some(MediaStreamDirection::CallerToCallee) => Some(true),
+                            Some(MediaStreamDirection::CalleeToCaller) => Some(false),
                             _ => None,
                         };
                         from_caller.map(|c| if *side == Side::Sender { c } else { !c })
