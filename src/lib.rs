@@ -46,7 +46,9 @@
 //! assert_eq!(jitter.max().unwrap().as_f64(), 45.0);
 //! ```
 //!
-//! For whole runs, [`analyze::Analyzer`] does all of this in parallel over files and streams.
+//! For whole runs, [`analyze::Analyzer`] does all of this in parallel over files and streams;
+//! a closure of your own gets the same inputs (mapped files, `.gz`/`.zst`, stdin) through
+//! [`parallel::ParallelLines::run_input`].
 //!
 //! # Features
 //!
