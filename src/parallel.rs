@@ -519,26 +519,16 @@ impl ParallelLines {
             match piece {
                 crate::framing::Piece::Lines(range) => {
                     let start = range.start;
-                    let mut failed = None;
-                    self.run_batches(
+                    self.run_batches_until(
                         &data[range],
                         &mut pos,
-                        init_state,
-                        init_acc,
-                        per_line,
-                        |r, acc| {
+                        (init_state, init_acc, per_line),
+                        |r| {
                             progress.fetch_add((r.end - r.start) as u64, Ordering::Relaxed);
                             release(start + r.start..start + r.end);
-                            if failed.is_none()
-                                && let Err(e) = on_batch(acc)
-                            {
-                                failed = Some(e);
-                            }
                         },
-                    );
-                    if let Some(e) = failed {
-                        return Err(e);
-                    }
+                        on_batch,
+                    )?;
                 }
                 crate::framing::Piece::Overlong { range, newline } => {
                     let len = range.len() as u64;
@@ -615,24 +605,14 @@ impl ParallelLines {
             for piece in full_rx {
                 match piece.map_err(InputStop::Io)? {
                     Piece::Lines(data) => {
-                        let mut failed = None;
-                        self.run_batches(
+                        self.run_batches_until(
                             &data,
                             &mut pos,
-                            init_state,
-                            init_acc,
-                            per_line,
-                            |_, acc| {
-                                if failed.is_none()
-                                    && let Err(e) = on_batch(acc)
-                                {
-                                    failed = Some(e);
-                                }
-                            },
-                        );
-                        if let Some(e) = failed {
-                            return Err(InputStop::Stopped(e));
-                        }
+                            (init_state, init_acc, per_line),
+                            |_| {},
+                            on_batch,
+                        )
+                        .map_err(InputStop::Stopped)?;
                         let _ = empty_tx.send(data);
                     }
                     Piece::Overlong { len, newline } => {
@@ -643,6 +623,40 @@ impl ParallelLines {
             }
             Ok(reader.join().unwrap_or(0))
         })
+    }
+}
+
+impl ParallelLines {
+    /// [`run_batches`](Self::run_batches), handing each batch's accumulator to `on_batch` (after
+    /// `done` hears of its byte range) until `on_batch` fails. The batches of `data` still run
+    /// to its end; their accumulators are dropped, and the first error is returned.
+    #[allow(clippy::type_complexity)]
+    fn run_batches_until<A, S, E>(
+        &self,
+        data: &[u8],
+        pos: &mut StreamPosition,
+        (init_state, init_acc, per_line): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        ),
+        mut done: impl FnMut(Range<usize>),
+        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        let mut failed = None;
+        self.run_batches(data, pos, init_state, init_acc, per_line, |range, acc| {
+            done(range);
+            if failed.is_none()
+                && let Err(e) = on_batch(acc)
+            {
+                failed = Some(e);
+            }
+        });
+        failed.map_or(Ok(()), Err)
     }
 }
 
