@@ -244,20 +244,27 @@ pub(super) fn write_duration(b: &mut Vec<u8>, ticks: i64) {
         }
         if s > 0 || f > 0 || rest == 0 {
             write_u64(b, s as u64);
-            if f > 0 {
-                let mut f = f;
-                let mut width = 7;
-                while f.is_multiple_of(10) {
-                    f /= 10;
-                    width -= 1;
-                }
-                b.push(b'.');
-                write_padded(b, f, width);
-            }
+            write_trimmed_fraction(b, f);
             b.push(b'S');
         }
     }
     b.push(b'"');
+}
+
+/// Writes `.` and a 7-digit fraction of ticks without its trailing zeros (nothing for 0), as
+/// .NET writes both durations and trimmed timestamps.
+fn write_trimmed_fraction(b: &mut Vec<u8>, ticks: u64) {
+    if ticks == 0 {
+        return;
+    }
+    let mut f = ticks;
+    let mut width = 7;
+    while f.is_multiple_of(10) {
+        f /= 10;
+        width -= 1;
+    }
+    b.push(b'.');
+    write_padded(b, f, width);
 }
 
 /// Days since 1970-01-01 to (year, month, day) (H. Hinnant's algorithm).
@@ -301,17 +308,9 @@ pub(super) fn write_ts(b: &mut Vec<u8>, ticks: i64, st: TsStyle) {
     write_padded(b, (rest % TICKS_PER_HOUR / TICKS_PER_MIN) as u64, 2);
     b.push(b':');
     write_padded(b, (rest % TICKS_PER_MIN / TICKS_PER_SEC) as u64, 2);
-    let mut f = (rest % TICKS_PER_SEC) as u64;
+    let f = (rest % TICKS_PER_SEC) as u64;
     if st.trim {
-        if f != 0 {
-            let mut width = 7;
-            while f.is_multiple_of(10) {
-                f /= 10;
-                width -= 1;
-            }
-            b.push(b'.');
-            write_padded(b, f, width);
-        }
+        write_trimmed_fraction(b, f);
     } else {
         b.push(b'.');
         write_padded(b, f, 7);
