@@ -298,20 +298,10 @@ fn walk_dir(dir: &Path, files: &mut Vec<PathBuf>, found: &mut Discovered) {
 /// True when the file starts as a callq JSON report does (`{` then `"schemaVersion"`), which
 /// no call-records document does: such a file written into an archive is not read back.
 pub fn is_callq_report(path: &Path) -> bool {
-    let mut head = [0u8; 64];
-    let Ok(mut file) = File::open(path) else {
-        return false;
-    };
-    let mut len = 0;
-    while len < head.len() {
-        match file.read(&mut head[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
-        }
-    }
-    starts_like_callq_report(&head[..len])
+    let mut head = Vec::with_capacity(64);
+    File::open(path).is_ok_and(|file| {
+        file.take(64).read_to_end(&mut head).is_ok() && starts_like_callq_report(&head)
+    })
 }
 
 /// True when `head` starts like a callq JSON report: `{`, whitespace, `"schemaVersion"`.

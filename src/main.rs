@@ -319,24 +319,19 @@ fn run_analyzer(
     let pool = thread_pool(common.threads)?;
     let inputs = &prepared.inputs;
     // The bar's total is what the inputs hold as stored (compressed files by their compressed
-    // size, which is what the position counts for them too); a stream has no known size.
-    let streamed = inputs.iter().any(|i| match i {
-        InputSource::File { path, .. } => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
-        InputSource::Stdin => true,
-    });
-    let total_bytes: u64 = if streamed {
-        0
-    } else {
-        inputs
-            .iter()
-            .map(|i| match i {
-                InputSource::File { path, .. } => {
-                    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-                }
-                InputSource::Stdin => 0,
-            })
-            .sum()
-    };
+    // size, which is what the position counts for them too); a stream (standard input, a
+    // FIFO) has no known size, and then the bar is a counter.
+    let total_bytes: u64 = inputs
+        .iter()
+        .map(|i| match i {
+            InputSource::File { path, .. } => std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
+            InputSource::Stdin => None,
+        })
+        .sum::<Option<u64>>()
+        .unwrap_or(0);
     let progress = Arc::new(Progress::default());
     let done = Arc::new(AtomicBool::new(false));
     let show = !common.no_progress && std::io::stderr().is_terminal();
@@ -367,7 +362,7 @@ fn run_analyzer(
         })
     });
     let started = Instant::now();
-    let unreadable = prepared.unreadable.clone();
+    let unreadable = std::mem::take(&mut prepared.unreadable);
     let result = pool.install(|| analyzer.analyze_inputs(inputs, &progress, unreadable));
     done.store(true, Ordering::Relaxed);
     if let Some(t) = bar_thread {
