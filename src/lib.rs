@@ -75,4 +75,5 @@ pub mod output;
 pub mod parallel;
 mod properties;
 pub mod report;
+pub mod sequence;
 pub mod stats;
