@@ -55,6 +55,18 @@ impl InputSource {
         }
     }
 
+    /// True when it is read as a JSON text sequence (pretty-printed documents, arrays, NDJSON
+    /// too): standard input and `*.json` (also `.gz`/`.zst`). `*.ndjson` and `*.jsonl` files,
+    /// and files of any other name, are strictly one document per line.
+    pub fn is_sequence(&self) -> bool {
+        match self {
+            InputSource::File { path, .. } => {
+                crate::sequence::is_sequence_name(&path.to_string_lossy())
+            }
+            InputSource::Stdin => true,
+        }
+    }
+
     /// The compression its path's name implies.
     pub fn compression(&self) -> Compression {
         match self {

@@ -357,15 +357,30 @@ impl InputOptions {
     }
 }
 
-/// A line longer than [`InputOptions::max_line_bytes`], skipped before anything read it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OverlongLine {
-    /// Its 1-based line number.
+/// A line or document that reached no parser: longer than
+/// [`InputOptions::max_line_bytes`] (skipped before anything read it), or a structural problem
+/// the [sequence splitter](crate::sequence) found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedUnit {
+    /// The 1-based line number of its start.
     pub number: u64,
     /// The byte offset of its start in the (decompressed) input.
     pub offset: u64,
-    /// Its length in bytes, without the newline.
+    /// Its length in bytes, without a line's newline.
     pub len: u64,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+}
+
+/// Why a [`SkippedUnit`] was skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// Longer than [`InputOptions::max_line_bytes`].
+    TooLong,
+    /// A structural problem of a JSON text sequence (an array never closed, a missing `,`
+    /// between elements); the message says what.
+    Problem(String),
 }
 
 /// Why [`ParallelLines::run_input`] stopped before the end of its input.
@@ -422,7 +437,7 @@ impl ParallelLines {
         init_state: &(impl Fn() -> S + Sync + Send),
         init_acc: &(impl Fn() -> A + Sync + Send),
         per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
-        overlong: &impl Fn(OverlongLine) -> A,
+        overlong: &impl Fn(SkippedUnit) -> A,
         mut on_batch: impl FnMut(A) -> Result<(), E>,
     ) -> Result<u64, InputStop<E>>
     where
@@ -434,6 +449,7 @@ impl ParallelLines {
         // or a /proc file (a regular file of size 0 that is not empty) has no size to map and
         // would be read whole into memory; streamed, it takes a few blocks whatever its
         // length. (An error from `metadata` is left to `map_file`, which names it.)
+        let sequence = input.is_sequence();
         if let InputSource::File { path, .. } = input
             && options.mmap
             && input.compression() == Compression::None
@@ -442,6 +458,21 @@ impl ParallelLines {
             // SAFETY: `options.mmap` is set only by `InputOptions::memory_map`, whose caller
             // promised that the inputs do not change while read.
             let bytes = unsafe { crate::input::map_file(path) }.map_err(InputStop::Io)?;
+            if sequence {
+                self.run_sequence_buffer(
+                    &bytes,
+                    options,
+                    stored_bytes,
+                    |range| bytes.release(range),
+                    (init_state, init_acc, per_line, overlong),
+                    &mut on_batch,
+                )
+                .map_err(InputStop::Stopped)?;
+                return Ok(bytes.len() as u64);
+            }
+            if let Some(line) = crate::sequence::looks_pretty_printed(&bytes[..bytes.len().min(4096)]) {
+                return Err(InputStop::Io(pretty_printed_ndjson(line)));
+            }
             self.run_buffer(
                 &bytes,
                 options,
@@ -455,6 +486,14 @@ impl ParallelLines {
         }
         let stream =
             crate::input::open_stream_counting(input, Some(stored_bytes)).map_err(InputStop::Io)?;
+        if sequence {
+            return self.run_sequence_stream(
+                stream,
+                options,
+                (init_state, init_acc, per_line, overlong),
+                &mut on_batch,
+            );
+        }
         self.run_stream(
             stream,
             options,
@@ -473,7 +512,7 @@ impl ParallelLines {
         init_state: &(impl Fn() -> S + Sync + Send),
         init_acc: &(impl Fn() -> A + Sync + Send),
         per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
-        overlong: &impl Fn(OverlongLine) -> A,
+        overlong: &impl Fn(SkippedUnit) -> A,
         mut on_batch: impl FnMut(A) -> Result<(), E>,
     ) -> Result<(), E>
     where
@@ -503,7 +542,7 @@ impl ParallelLines {
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
-            &impl Fn(OverlongLine) -> A,
+            &impl Fn(SkippedUnit) -> A,
         ),
         on_batch: &mut impl FnMut(A) -> Result<(), E>,
     ) -> Result<(), E>
@@ -551,7 +590,7 @@ impl ParallelLines {
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
-            &impl Fn(OverlongLine) -> A,
+            &impl Fn(SkippedUnit) -> A,
         ),
         on_batch: &mut impl FnMut(A) -> Result<(), E>,
     ) -> Result<u64, InputStop<E>>
@@ -572,9 +611,16 @@ impl ParallelLines {
             let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
             let reader = scope.spawn(move || {
                 let mut reader = BlockReader::new(stream, block, max_line);
+                let mut first = true;
                 loop {
-                    let piece = match reader.next_block() {
+                    let next = reader.next_block();
+                    let piece = match next {
                         Ok(None) => break,
+                        Ok(Some(Block::Lines(data))) if first && let Some(line) =
+                            crate::sequence::looks_pretty_printed(&data[..data.len().min(4096)]) =>
+                        {
+                            Err(pretty_printed_ndjson(line))
+                        }
                         Ok(Some(Block::Lines(data))) => {
                             let mut owned = empty_rx.try_recv().unwrap_or_default();
                             owned.clear();
@@ -593,6 +639,7 @@ impl ParallelLines {
                             ),
                         )),
                     };
+                    first = false;
                     let failed = piece.is_err();
                     // A closed channel means the caller stopped (its `on_batch` failed).
                     if full_tx.send(piece).is_err() || failed {
@@ -665,14 +712,287 @@ fn skip_overlong<A>(
     pos: &mut StreamPosition,
     len: u64,
     newline: bool,
-    overlong: &impl Fn(OverlongLine) -> A,
+    overlong: &impl Fn(SkippedUnit) -> A,
 ) -> A {
-    let acc = overlong(OverlongLine {
+    let acc = overlong(SkippedUnit {
         number: pos.next_line,
         offset: pos.base,
         len,
+        reason: SkipReason::TooLong,
     });
     pos.next_line += 1;
     pos.base += len + u64::from(newline);
     acc
+}
+
+/// The error for a `.ndjson`/`.jsonl` input that starts like pretty-printed JSON: one clear
+/// message instead of a bad line for every line of every document.
+fn pretty_printed_ndjson(line: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "looks like pretty-printed JSON, not NDJSON (line {line} is a lone `{{` or `[`): \
+             .ndjson and .jsonl files hold one document per line; name it .json (or pipe it \
+             to `callq analyze -`) to read it as a JSON text sequence, which takes \
+             pretty-printed documents and arrays"
+        ),
+    )
+}
+
+// ---- JSON text sequences: `.json` files and standard input ----------------------------------
+
+/// Units per batch handed from the splitter to the parsing pool at most (besides the byte
+/// bound): bounds the memory of a batch of tiny documents.
+const SEQUENCE_BATCH_UNITS: usize = 1 << 16;
+
+impl ParallelLines {
+    /// [`run_input`](Self::run_input) over a JSON text sequence held in memory: a thread of
+    /// its own splits it into documents (the [`sequence`](crate::sequence) splitter) while
+    /// the pool parses the documents split before, a batch at a time.
+    #[allow(clippy::type_complexity)]
+    fn run_sequence_buffer<A, S, E>(
+        &self,
+        data: &[u8],
+        options: InputOptions,
+        progress: &std::sync::atomic::AtomicU64,
+        release: impl Fn(Range<usize>),
+        closures: (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(SkippedUnit) -> A,
+        ),
+        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        use std::sync::atomic::Ordering;
+        let step = self.target_chunk_size().saturating_mul(STREAM_BLOCK_CHUNKS);
+        let states = PerThread::new();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<crate::sequence::Unit>, u64)>(1);
+            scope.spawn(move || {
+                let mut splitter = crate::sequence::Splitter::new(options.max_line_bytes);
+                let mut keep = 0u64;
+                let mut end = 0usize;
+                while end < data.len() {
+                    end = end.saturating_add(step).min(data.len());
+                    let mut units = Vec::new();
+                    keep = splitter.feed(&data[keep as usize..end], keep, end == data.len(), &mut units);
+                    for batch in units.chunks(SEQUENCE_BATCH_UNITS) {
+                        if tx.send((batch.to_vec(), keep.min(end as u64))).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+            let mut released = 0u64;
+            for (units, done_before) in rx {
+                let acc = self.run_units(data, 0, &units, &states, closures);
+                let next = units.last().map_or(done_before, |u| u.end.max(done_before));
+                progress.fetch_add(next.saturating_sub(released), Ordering::Relaxed);
+                release(released as usize..next as usize);
+                released = released.max(next);
+                if let Some(acc) = acc {
+                    on_batch(acc)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// [`run_input`](Self::run_input) over a JSON text sequence read from a stream: a thread
+    /// reads blocks and splits them; a document cut by a block's end is carried into the next
+    /// block (unless it outgrows the limit, when its bytes are dropped as they come).
+    #[allow(clippy::type_complexity)]
+    fn run_sequence_stream<A, S, E>(
+        &self,
+        mut stream: Box<dyn std::io::Read + Send + '_>,
+        options: InputOptions,
+        closures: (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(SkippedUnit) -> A,
+        ),
+        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+    ) -> Result<u64, InputStop<E>>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        struct Block {
+            bytes: Vec<u8>,
+            base: u64,
+            units: Vec<crate::sequence::Unit>,
+        }
+        let step = self.target_chunk_size().saturating_mul(STREAM_BLOCK_CHUNKS);
+        let states = PerThread::new();
+        std::thread::scope(|scope| {
+            let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Block>>(1);
+            let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            let reader = scope.spawn(move || -> u64 {
+                let mut splitter = crate::sequence::Splitter::new(options.max_line_bytes);
+                // The bytes not yet handed over (a document cut by the block's end), from
+                // absolute offset `base`.
+                let mut carry: Vec<u8> = Vec::new();
+                let mut base = 0u64;
+                let mut total = 0u64;
+                loop {
+                    let mut buf = empty_rx.try_recv().unwrap_or_default();
+                    buf.clear();
+                    buf.extend_from_slice(&carry);
+                    let fresh = buf.len();
+                    buf.resize(fresh + step, 0);
+                    let mut got = 0;
+                    let mut eof = false;
+                    while got < step {
+                        match stream.read(&mut buf[fresh + got..]) {
+                            Ok(0) => {
+                                eof = true;
+                                break;
+                            }
+                            Ok(n) => got += n,
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(e) => {
+                                let e = std::io::Error::new(
+                                    e.kind(),
+                                    format!(
+                                        "{e} (reading stopped after byte {} of the \
+                                         decompressed data; nothing of this input is counted)",
+                                        total + got as u64
+                                    ),
+                                );
+                                let _ = full_tx.send(Err(e));
+                                return total + got as u64;
+                            }
+                        }
+                    }
+                    total += got as u64;
+                    buf.truncate(fresh + got);
+                    let mut units = Vec::new();
+                    let keep = splitter.feed(&buf, base, eof, &mut units);
+                    carry.clear();
+                    carry.extend_from_slice(&buf[(keep - base) as usize..]);
+                    let block = Block {
+                        bytes: buf,
+                        base,
+                        units,
+                    };
+                    base = keep;
+                    if full_tx.send(Ok(block)).is_err() || eof {
+                        return total;
+                    }
+                }
+            });
+            for block in full_rx {
+                let block = block.map_err(InputStop::Io)?;
+                for units in block.units.chunks(SEQUENCE_BATCH_UNITS) {
+                    if let Some(acc) = self.run_units(&block.bytes, block.base, units, &states, closures) {
+                        on_batch(acc).map_err(InputStop::Stopped)?;
+                    }
+                }
+                let _ = empty_tx.send(block.bytes);
+            }
+            Ok(reader.join().unwrap_or(0))
+        })
+    }
+
+    /// Parses `units` (whose bytes are in `data`, which starts at absolute offset `base`) in
+    /// parallel, in groups of about a chunk's bytes, and merges their accumulators in input
+    /// order. `None` when there are no units.
+    #[allow(clippy::type_complexity)]
+    fn run_units<A, S>(
+        &self,
+        data: &[u8],
+        base: u64,
+        units: &[crate::sequence::Unit],
+        states: &PerThread<S>,
+        (init_state, init_acc, per_line, skipped): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(SkippedUnit) -> A,
+        ),
+    ) -> Option<A>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        use crate::sequence::UnitKind;
+        // Groups end where a chunk's worth of bytes is reached: they depend on the input
+        // only, never on the thread count.
+        let mut groups: Vec<Range<usize>> = Vec::new();
+        let mut start = 0;
+        let mut bytes = 0u64;
+        for (k, u) in units.iter().enumerate() {
+            bytes += u.end - u.start;
+            if bytes >= self.target_chunk_size() as u64 || k + 1 == units.len() {
+                groups.push(start..k + 1);
+                start = k + 1;
+                bytes = 0;
+            }
+        }
+        // Skipped units make their accumulator on the calling thread (`skipped` need not be
+        // `Sync`), in order, before the groups run.
+        let skips: Vec<Option<A>> = units
+            .iter()
+            .map(|u| match &u.kind {
+                UnitKind::Document | UnitKind::Malformed => None,
+                UnitKind::TooLong | UnitKind::Problem(_) => Some(skipped(SkippedUnit {
+                    number: u.line,
+                    offset: u.start,
+                    len: u.end - u.start,
+                    reason: match &u.kind {
+                        UnitKind::Problem(m) => SkipReason::Problem(m.clone()),
+                        _ => SkipReason::TooLong,
+                    },
+                })),
+            })
+            .collect();
+        let skips: Vec<Mutex<Option<A>>> = skips.into_iter().map(Mutex::new).collect();
+        groups
+            .par_iter()
+            .map(|range| {
+                let mut state = states.take().unwrap_or_else(init_state);
+                let mut acc = init_acc();
+                for k in range.clone() {
+                    let u = &units[k];
+                    let taken = skips[k]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take();
+                    match taken {
+                        Some(skip) => acc.merge(skip),
+                        None => {
+                            let mut bytes =
+                                &data[(u.start - base) as usize..(u.end - base) as usize];
+                            if u.kind == UnitKind::Malformed {
+                                // Its diagnosis is the parser's, as for an NDJSON line.
+                                while let [rest @ .., b' ' | b'\t' | b'\r' | b'\n'] = bytes {
+                                    bytes = rest;
+                                }
+                            }
+                            per_line(
+                                &mut state,
+                                &mut acc,
+                                Line {
+                                    bytes,
+                                    number: u.line,
+                                    offset: u.start,
+                                },
+                            )
+                        }
+                    }
+                }
+                states.put_back(state);
+                acc
+            })
+            .reduce_with(|mut earlier, later| {
+                earlier.merge(later);
+                earlier
+            })
+    }
 }

@@ -52,8 +52,10 @@ pub enum UnitKind {
     /// A region that is not a well-formed value: from a document's start (or a stray byte) to
     /// where reading resumed. Parsing it fails with the parser's own diagnosis.
     Malformed,
-    /// A problem without bytes worth parsing (an array never closed, a document longer than
-    /// the limit): the message says what.
+    /// Longer than the splitter's limit: its bytes were not kept.
+    TooLong,
+    /// A problem without bytes worth parsing (an array never closed, a missing `,` between
+    /// elements): the message says what.
     Problem(String),
 }
 
@@ -167,6 +169,9 @@ impl Splitter {
         }
         loop {
             self.scan(data, base, out);
+            if self.outgrown(data, base, out) {
+                continue;
+            }
             if !eof {
                 break;
             }
@@ -201,32 +206,12 @@ impl Splitter {
                     // An unclosed document: it is bad up to the first line inside it that
                     // starts like a document; reading resumes there, so the documents after a
                     // truncated one are not lost.
-                    let from = (self.unit_start + 1).max(base);
-                    let resync = if self.too_long {
-                        None
-                    } else {
-                        next_document_line(data, (from - base) as usize).map(|i| base + i as u64)
-                    };
-                    match resync {
-                        Some(at) if at - self.unit_start <= self.rescan_budget => {
-                            self.rescan_budget -= at - self.unit_start;
-                            let line = self.unit_line
-                                + crate::framing::count_newlines(
-                                    &data[(self.unit_start - base) as usize..(at - base) as usize],
-                                );
-                            self.pos = at;
-                            self.emit_bad(out);
-                            self.line = line;
-                            self.reset_to_top();
-                            self.at_line_start = true;
-                            continue;
-                        }
-                        _ => {
-                            self.pos = base + data.len() as u64;
-                            self.emit_bad(out);
-                            self.reset_to_top();
-                        }
+                    if self.resync_inside(data, base, out) {
+                        continue;
                     }
+                    self.pos = data_end;
+                    self.emit_bad(out);
+                    self.reset_to_top();
                 }
             }
         }
@@ -238,6 +223,52 @@ impl Splitter {
                 Mode::Value | Mode::Scalar | Mode::Recovering => self.unit_start,
             }
         }
+    }
+
+    /// The current value is bad (the input ended inside it, or it outgrew the limit): when a
+    /// line inside it starts like a document, the value is a bad region up to there and
+    /// reading resumes at that line. False when there is no such line (or the rescan budget
+    /// is spent).
+    fn resync_inside(&mut self, data: &[u8], base: u64, out: &mut Vec<Unit>) -> bool {
+        if self.too_long {
+            return false;
+        }
+        let from = (self.unit_start + 1 - base) as usize;
+        let Some(at) = next_document_line(data, from).map(|i| base + i as u64) else {
+            return false;
+        };
+        let rescan = self.pos.saturating_sub(at);
+        if rescan > self.rescan_budget {
+            return false;
+        }
+        self.rescan_budget -= rescan;
+        let line = self.unit_line
+            + crate::framing::count_newlines(
+                &data[(self.unit_start - base) as usize..(at - base) as usize],
+            );
+        self.pos = at;
+        self.emit_bad(out);
+        self.line = line;
+        self.reset_to_top();
+        self.at_line_start = true;
+        true
+    }
+
+    /// After a scan: a value or bad region longer than the limit either resyncs inside (a
+    /// truncated NDJSON line in a stream loses only itself) or becomes too long, its bytes no
+    /// longer kept. True when reading resumed at an earlier offset.
+    fn outgrown(&mut self, data: &[u8], base: u64, out: &mut Vec<Unit>) -> bool {
+        if self.too_long
+            || !matches!(self.mode, Mode::Value | Mode::Scalar | Mode::Recovering)
+            || self.pos - self.unit_start <= self.max_unit
+        {
+            return false;
+        }
+        if self.mode == Mode::Value && self.resync_inside(data, base, out) {
+            return true;
+        }
+        self.too_long = true;
+        false
     }
 
     fn reset_to_top(&mut self) {
@@ -252,12 +283,7 @@ impl Splitter {
     /// A unit from `unit_start` to `pos`.
     fn emit(&mut self, out: &mut Vec<Unit>, kind: UnitKind) {
         let kind = if self.too_long || self.pos - self.unit_start > self.max_unit {
-            UnitKind::Problem(format!(
-                "document of {} bytes is longer than --max-line-bytes ({}); raise the limit to \
-                 read it",
-                self.pos - self.unit_start,
-                self.max_unit
-            ))
+            UnitKind::TooLong
         } else {
             kind
         };
@@ -423,7 +449,6 @@ impl Splitter {
             }
         }
         self.pos = base + end as u64;
-        self.check_length(base);
     }
 
     /// Inside a value: strings, escapes and brackets until the value closes.
@@ -487,15 +512,6 @@ impl Splitter {
             }
         }
         end
-    }
-
-    /// Marks the current unit too long once it outgrows the limit.
-    fn check_length(&mut self, _base: u64) {
-        if matches!(self.mode, Mode::Value | Mode::Scalar | Mode::Recovering)
-            && self.pos - self.unit_start > self.max_unit
-        {
-            self.too_long = true;
-        }
     }
 }
 
@@ -571,6 +587,7 @@ mod tests {
                     UnitKind::Document => 'd',
                     UnitKind::Malformed => 'm',
                     UnitKind::Problem(_) => 'p',
+                    UnitKind::TooLong => 't',
                 };
                 (
                     u.line,
@@ -684,9 +701,22 @@ mod tests {
         let data = b"{\"a\":\"0123456789\"}\n{}\n";
         let mut out = Vec::new();
         Splitter::new(8).feed(data, 0, true, &mut out);
-        assert!(matches!(&out[0].kind, UnitKind::Problem(m) if m.contains("longer")));
+        assert_eq!(out[0].kind, UnitKind::TooLong);
         assert_eq!(out[1].kind, UnitKind::Document);
         assert_eq!(out[1].line, 2);
+        // A truncated line in a long stream of NDJSON loses only itself once it outgrows the
+        // limit, even before the end of the input.
+        let mut data = b"{\"a\":\n".to_vec();
+        for _ in 0..100 {
+            data.extend(b"{\"value\":[]}\n");
+        }
+        let mut s = Splitter::new(64);
+        let mut out = Vec::new();
+        let keep = s.feed(&data[..200], 0, false, &mut out);
+        assert_eq!(out[0].kind, UnitKind::Malformed);
+        assert_eq!((out[0].start, out[0].end), (0, 6));
+        assert!(out[1..].iter().all(|u| u.kind == UnitKind::Document));
+        assert!(keep > 6);
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::document::{DocumentError, LineParser, Reading};
 use crate::framing::{Line, Position};
 use crate::input::{InputSource, discover};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
-use crate::parallel::{InputOptions, InputStop, Merge, OverlongLine, ParallelLines};
+use crate::parallel::{InputOptions, InputStop, Merge, ParallelLines, SkipReason, SkippedUnit};
 use crate::stats::{MetricStats, ValueKind};
 
 mod budget;
@@ -344,7 +344,7 @@ impl Analyzer {
             &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
                 self.line(name, scratch, acc, line)
             },
-            &|o| self.overlong(name, o),
+            &|o| self.skipped(name, o),
             |acc| self.merge_checked(&mut total, acc),
         );
         self.budget.release_idle();
@@ -449,7 +449,7 @@ impl Analyzer {
                 &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
                     self.line(name, scratch, acc, line)
                 },
-                &|o| self.overlong(name, o),
+                &|o| self.skipped(name, o),
                 |acc| self.merge_checked(total, acc),
             )
             .map_err(|stop| match stop {
@@ -474,17 +474,22 @@ impl Analyzer {
         }
     }
 
-    /// The accumulator of a line longer than the limit, found (and skipped) before parsing.
-    fn overlong(&self, name: &str, line: OverlongLine) -> Accumulator {
+    /// The accumulator of a line or document skipped before parsing: longer than the limit,
+    /// or a structural problem of a JSON text sequence.
+    fn skipped(&self, name: &str, unit: SkippedUnit) -> Accumulator {
         let mut acc = self.accumulator();
         acc.counts.lines += 1;
+        let message = match unit.reason {
+            SkipReason::TooLong => self.overlong_message(unit.len),
+            SkipReason::Problem(message) => message,
+        };
         acc.bad_line(
             Position {
                 file: name.to_owned(),
-                line: line.number,
-                byte_offset: line.offset,
+                line: unit.number,
+                byte_offset: unit.offset,
             },
-            self.overlong_message(line.len),
+            message,
         );
         acc
     }
