@@ -12,7 +12,7 @@
 //!   reads and validates it.
 //! - *Conversion*: the Graph type and how it becomes the model's value: `Single`, `Double`,
 //!   `Duration`, `Int64`, `Int32`, `Boolean`, `String`, `DateTimeOffset` (the `Edm.*` types),
-//!   `Enum(RustEnum)`, `EnumArray(RustEnum)`, `Annotation` (an `@odata.type` kept when it is
+//!   `Enum(RustEnum)`, `EnumArray(RustEnum)`, `Annotation` (an `@odata.*` annotation kept when it is
 //!   a string, else ignored), or a nested type read by the readers' function of that name:
 //!   `With(f)` (by value), `Boxed(f)` (in the arena), `Array(f)` (its elements).
 //! - *Unit*: present on exactly the `mediaStream` properties that are metrics; their table
@@ -177,6 +177,7 @@ macro_rules! user_agent {
 macro_rules! call_record {
     ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
         analyze "sessions"             sessions: Array(session);
+        analyze "sessions@odata.nextLink" sessions_next_link: Annotation;
         full    "id"                   id: String;
         full    "version"              version: Int64;
         full    "type"                 call_type: Enum(CallType);
@@ -289,9 +290,76 @@ macro_rules! identity {
     } };
 }
 
+/// `microsoft.graph.callRecords.pstnCallLogRow` (a row of `getPstnCalls`), with the beta
+/// `callLogRow` base's properties. Read by `check` only: these documents hold no sessions.
+macro_rules! pstn_call_log_row {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "callDurationSource"      call_duration_source: Enum(PstnCallDurationSource);
+        full "calleeNumber"            callee_number: String;
+        full "callerNumber"            caller_number: String;
+        full "callId"                  call_id: String;
+        full "callType"                call_type: String;
+        full "charge"                  charge: Decimal;
+        full "conferenceId"            conference_id: String;
+        full "connectionCharge"        connection_charge: Decimal;
+        full "currency"                currency: String;
+        full "destinationContext"      destination_context: String;
+        full "destinationName"         destination_name: String;
+        full "duration"                duration: Int32;
+        full "endDateTime"             end_date_time: DateTimeOffset;
+        full "id"                      id: String;
+        full "inventoryType"           inventory_type: String;
+        full "licenseCapability"       license_capability: String;
+        full "operator"                operator: String;
+        full "startDateTime"           start_date_time: DateTimeOffset;
+        full "tenantCountryCode"       tenant_country_code: String;
+        full "usageCountryCode"        usage_country_code: String;
+        full "userDisplayName"         user_display_name: String;
+        full "userId"                  user_id: String;
+        full "userPrincipalName"       user_principal_name: String;
+        full "clientLocalIpV4Address"  client_local_ip_v4_address: String;
+        full "clientLocalIpV6Address"  client_local_ip_v6_address: String;
+        full "clientPublicIpV4Address" client_public_ip_v4_address: String;
+        full "clientPublicIpV6Address" client_public_ip_v6_address: String;
+        full "otherPartyCountryCode"   other_party_country_code: String;
+    } };
+}
+
+/// `microsoft.graph.callRecords.directRoutingLogRow` (a row of `getDirectRoutingCalls`), with
+/// the beta `callLogRow` base's properties. Read by `check` only.
+macro_rules! direct_routing_log_row {
+    ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
+        full "calleeNumber"                  callee_number: String;
+        full "callEndSubReason"              call_end_sub_reason: Int32;
+        full "callerNumber"                  caller_number: String;
+        full "callType"                      call_type: String;
+        full "correlationId"                 correlation_id: String;
+        full "duration"                      duration: Int32;
+        full "endDateTime"                   end_date_time: DateTimeOffset;
+        full "failureDateTime"               failure_date_time: DateTimeOffset;
+        full "finalSipCode"                  final_sip_code: Int32;
+        full "finalSipCodePhrase"            final_sip_code_phrase: String;
+        full "id"                            id: String;
+        full "inviteDateTime"                invite_date_time: DateTimeOffset;
+        full "mediaBypassEnabled"            media_bypass_enabled: Boolean;
+        full "mediaPathLocation"             media_path_location: String;
+        full "signalingLocation"             signaling_location: String;
+        full "startDateTime"                 start_date_time: DateTimeOffset;
+        full "successfulCall"                successful_call: Boolean;
+        full "trunkFullyQualifiedDomainName" trunk_fully_qualified_domain_name: String;
+        full "userDisplayName"               user_display_name: String;
+        full "userId"                        user_id: String;
+        full "userPrincipalName"             user_principal_name: String;
+        full "transferorCorrelationId"       transferor_correlation_id: String;
+        full "userCountryCode"               user_country_code: String;
+        full "otherPartyCountryCode"         other_party_country_code: String;
+    } };
+}
+
 pub(crate) use {
-    call_record, device_info, endpoint, failure_info, identity, identity_set, media, media_stream,
-    network_info, participant, segment, session, trace_route_hop, user_agent, user_feedback,
+    call_record, device_info, direct_routing_log_row, endpoint, failure_info, identity,
+    identity_set, media, media_stream, network_info, participant, pstn_call_log_row, segment,
+    session, trace_route_hop, user_agent, user_feedback,
 };
 
 // ---- consumers --------------------------------------------------------------------------------
@@ -343,6 +411,7 @@ macro_rules! model_struct {
 macro_rules! field_type {
     (Single) => { Option<f64> };
     (Double) => { Option<f64> };
+    (Decimal) => { Option<f64> };
     (Duration) => { Option<$crate::duration::Duration> };
     (Int64) => { Option<i64> };
     (Int32) => { Option<i32> };
@@ -506,7 +575,12 @@ mod tests {
             "graph.communicationsGuestIdentity",
             "graph.communicationsUserIdentity",
         ];
-        let tables: [(&[&str], &[Property]); 15] = [
+        let tables: [(&[&str], &[Property]); 17] = [
+            (&["pstnCallLogRow", "callLogRow"], pstn_call_log_row!(property_list!)),
+            (
+                &["directRoutingLogRow", "callLogRow"],
+                direct_routing_log_row!(property_list!),
+            ),
             (&["mediaStream"], media_stream!(property_list!)),
             (&["media"], media!(property_list!)),
             (&["networkInfo"], network_info!(property_list!)),
@@ -538,7 +612,7 @@ mod tests {
                 .flat_map(|t| declared(&schema, t))
                 .collect();
             for p in properties {
-                if p.json == "@odata.type" {
+                if p.json.contains("@odata.") {
                     continue;
                 }
                 let (_, ty) = declared

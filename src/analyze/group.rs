@@ -90,11 +90,12 @@ pub struct InputCounts {
     pub files: u64,
     /// Bytes read (after decompression).
     pub bytes: u64,
-    /// Non-blank lines.
+    /// Units read: non-blank NDJSON lines; in a JSON text sequence, each document (each
+    /// element of a top-level array); in a `$batch` reply, each entry instead of the reply.
     pub lines: u64,
-    /// Bad lines.
+    /// Bad lines (units).
     pub bad_lines: u64,
-    /// Lines that were not bad.
+    /// Lines (units) that were not bad.
     pub documents: u64,
     /// Sessions in good lines.
     pub sessions: u64,
@@ -107,9 +108,20 @@ pub struct InputCounts {
     /// Good lines that `analyze`'s on-demand reader handed to simd-json's tape because of a
     /// rare form (a tab or CR inside the line, an escaped key, ...): read the same, more slowly.
     pub tape_rereads: u64,
+    /// Good documents that hold no sessions, by kind (indexed like
+    /// [`OtherKind::ALL`](crate::model::OtherKind::ALL)).
+    pub other_documents: [u64; 6],
+    /// callRecords that hold only the first page of their sessions
+    /// (`sessions@odata.nextLink`).
+    pub truncated_records: u64,
 }
 
 impl InputCounts {
+    /// The count of good documents of `kind`.
+    pub fn other(&self, kind: crate::model::OtherKind) -> u64 {
+        self.other_documents[kind as usize]
+    }
+
     pub(super) fn add(&mut self, o: &InputCounts) {
         self.files += o.files;
         self.bytes += o.bytes;
@@ -121,6 +133,10 @@ impl InputCounts {
         self.media += o.media;
         self.streams += o.streams;
         self.tape_rereads += o.tape_rereads;
+        for (a, b) in self.other_documents.iter_mut().zip(o.other_documents) {
+            *a += b;
+        }
+        self.truncated_records += o.truncated_records;
     }
 }
 

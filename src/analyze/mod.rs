@@ -32,7 +32,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use rayon::prelude::*;
 
 use crate::classify::{Classifier, Quality, Reasons, classify};
-use crate::document::{DocumentError, LineParser, Reading};
+use crate::document::{LineParser, Reading};
 use crate::framing::{Line, Position};
 use crate::input::{InputSource, discover};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
@@ -520,13 +520,13 @@ impl Analyzer {
         if line.is_blank() {
             return;
         }
-        acc.counts.lines += 1;
         let position = || Position {
             file: name.to_owned(),
             line: line.number,
             byte_offset: line.offset,
         };
         if line.bytes.len() > self.max_line_bytes {
+            acc.counts.lines += 1;
             acc.bad_line(position(), self.overlong_message(line.bytes.len() as u64));
             return;
         }
@@ -534,6 +534,7 @@ impl Analyzer {
         if line.bytes.len() > HUGE_LINE_BYTES {
             let need = line_memory_estimate(line.bytes);
             if need > self.budget.limit {
+                acc.counts.lines += 1;
                 acc.bad_line(position(), self.too_big_message(line.bytes.len(), need));
                 return;
             }
@@ -546,14 +547,20 @@ impl Analyzer {
             None => parser,
         };
         let rereads = parser.tape_rereads();
-        let result: Result<(), DocumentError> = parser.parse(line.bytes, self.reading, |doc| {
-            let doc = doc?;
-            self.aggregate(&doc, acc, key, text);
-            Ok(())
+        // One line is one document, except a `$batch` reply: one per entry.
+        let mut bad = false;
+        parser.parse_each(line.bytes, self.reading, |doc| {
+            acc.counts.lines += 1;
+            match doc {
+                Ok(doc) => self.aggregate(&doc, acc, key, text),
+                Err(e) => {
+                    bad = true;
+                    acc.bad_line(position(), e.to_string())
+                }
+            }
         });
-        match result {
-            Err(e) => acc.bad_line(position(), e.to_string()),
-            Ok(()) => acc.counts.tape_rereads += parser.tape_rereads() - rereads,
+        if !bad {
+            acc.counts.tape_rereads += parser.tape_rereads() - rereads;
         }
     }
 
@@ -574,6 +581,10 @@ impl Analyzer {
         text: &mut String,
     ) {
         acc.counts.documents += 1;
+        if let Document::Other(other) = doc {
+            acc.counts.other_documents[other.kind as usize] += 1;
+        }
+        acc.counts.truncated_records += doc.truncated_records() as u64;
         for session in doc.sessions() {
             acc.counts.sessions += 1;
             for segment in session.segments {

@@ -22,6 +22,8 @@ pub enum DocumentErrorKind {
     Shape,
     /// A property the reading uses has a value of the wrong type or an invalid value.
     Value,
+    /// An entry of a Graph `$batch` reply that did not succeed (its status is not 2xx).
+    Response,
 }
 
 /// A bad line's reason: a stable message and, inside a document, the JSON path of the first

@@ -125,34 +125,86 @@ impl LineParser {
         reading: Reading,
         f: impl for<'a> FnOnce(Result<Document<'a>, DocumentError>) -> R,
     ) -> R {
+        let mut f = Some(f);
+        let mut out = None;
+        self.tape_documents(line, reading, true, &mut |doc| {
+            if let Some(f) = f.take() {
+                out = Some(f(doc));
+            }
+        });
+        out.expect("one document")
+    }
+
+    /// Parses one line or document that may hold several documents (a Graph `$batch` reply:
+    /// each entry's body is one; an entry whose status is not 2xx is an error), and hands each
+    /// to `f` in order. For anything else it calls `f` once, as [`parse`](Self::parse) does.
+    ///
+    /// ```
+    /// use callq::document::{LineParser, Reading};
+    ///
+    /// let reply = br#"{"responses":[
+    ///     {"id":"1","status":200,"body":{"value":[{"id":"s1"},{"id":"s2"}]}},
+    ///     {"id":"2","status":429,"body":{"error":{"code":"TooManyRequests"}}}]}"#;
+    /// let mut seen = Vec::new();
+    /// LineParser::new().parse_each(reply, Reading::Analyze, |doc| {
+    ///     seen.push(doc.map(|d| d.sessions().count()).map_err(|e| e.to_string()));
+    /// });
+    /// assert_eq!(seen, vec![Ok(2), Err("responses[1]: status 429 (TooManyRequests)".into())]);
+    /// ```
+    pub fn parse_each(
+        &mut self,
+        line: &[u8],
+        reading: Reading,
+        mut f: impl for<'a> FnMut(Result<Document<'a>, DocumentError>),
+    ) {
+        if reading == Reading::Analyze {
+            self.bump.reset();
+            if let Some(document) = ondemand::analyze_document(line, &self.bump) {
+                return f(Ok(document));
+            }
+            self.tape_rereads += 1;
+        }
+        self.tape_documents(line, reading, false, &mut f)
+    }
+
+    /// The tape reading of `line`: its document, or (unless `single`) each document of a
+    /// `$batch` reply.
+    fn tape_documents(
+        &mut self,
+        line: &[u8],
+        reading: Reading,
+        single: bool,
+        f: &mut dyn for<'a> FnMut(Result<Document<'a>, DocumentError>),
+    ) {
         self.bump.reset();
         self.buf.clear();
         self.buf.extend_from_slice(line);
         self.buf.resize(line.len() + simd_json::INPUT_PADDING, b' ');
         let mut tape = self.tape.take().unwrap_or_else(Tape::null).reset();
-        let result = match simd_json::fill_tape_padded(
-            &mut self.buf,
-            line.len(),
-            &mut self.buffers,
-            &mut tape,
-        ) {
-            Err(e) => Err(DocumentError::syntax(&e, line)),
-            Ok(()) => match reading {
-                Reading::Full => Walker::<true> {
-                    nodes: &tape.0,
-                    bump: &self.bump,
+        match simd_json::fill_tape_padded(&mut self.buf, line.len(), &mut self.buffers, &mut tape)
+        {
+            Err(e) => f(Err(DocumentError::syntax(&e, line))),
+            Ok(()) => {
+                macro_rules! walk {
+                    ($full:literal) => {{
+                        let walker = Walker::<$full> {
+                            nodes: &tape.0,
+                            bump: &self.bump,
+                        };
+                        if single {
+                            f(walker.single_document())
+                        } else {
+                            walker.documents(f)
+                        }
+                    }};
                 }
-                .document(),
-                Reading::Analyze => Walker::<false> {
-                    nodes: &tape.0,
-                    bump: &self.bump,
+                match reading {
+                    Reading::Full => walk!(true),
+                    Reading::Analyze => walk!(false),
                 }
-                .document(),
-            },
-        };
-        let out = f(result);
+            }
+        }
         self.tape = Some(tape.reset());
-        out
     }
 
     /// How many [`Reading::Analyze`] lines the on-demand reader handed to the tape so far
@@ -161,6 +213,50 @@ impl LineParser {
     pub fn tape_rereads(&self) -> u64 {
         self.tape_rereads
     }
+}
+
+/// What a document is, before it is read (the contract's "Document kinds").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Sessions,
+    CallRecords,
+    CallRecord,
+    Other(crate::model::OtherKind),
+}
+
+/// Members only a callRecord has (a session has none of them): they tell a callRecord
+/// fetched without its sessions from a session. Older beta records have no `version`.
+const CALL_RECORD_ONLY: [&str; 8] = [
+    "version",
+    "type",
+    "organizer",
+    "organizer_v2",
+    "participants",
+    "participants_v2",
+    "lastModifiedDateTime",
+    "joinWebUrl",
+];
+
+/// A document's kind by its `@odata.context`, when the context names one.
+fn kind_from_context(context: &str) -> Option<Kind> {
+    use crate::model::OtherKind;
+    Some(if context.contains("pstnCallLogRow") {
+        Kind::Other(OtherKind::PstnCallLogRows)
+    } else if context.contains("directRoutingLogRow") {
+        Kind::Other(OtherKind::DirectRoutingLogRows)
+    } else if context.contains("/participants") {
+        Kind::Other(OtherKind::Participants)
+    } else if context.contains("/sessions") {
+        Kind::Sessions
+    } else if context.contains("#communications/callRecords") {
+        if context.contains("/$entity") {
+            Kind::CallRecord
+        } else {
+            Kind::CallRecords
+        }
+    } else {
+        return None;
+    })
 }
 
 /// `Edm.Int64` as a string: exactly `-?(0|[1-9][0-9]*)`, in range.

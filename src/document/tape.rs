@@ -164,6 +164,18 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
 
     /// `Edm.Single` / `Edm.Double`: any JSON number, or `"NaN"`, `"INF"`, `"-INF"`.
     #[inline]
+    /// `Edm.Decimal`: a JSON number, or (under `IEEE754Compatible=true`) a decimal string.
+    fn decimal(&self, i: usize) -> Res<Option<f64>> {
+        match self.nodes[i] {
+            Node::String(s) if is_decimal_string(s) => Ok(s.parse().ok()),
+            Node::Static(StaticNode::F64(x)) => Ok(Some(x)),
+            Node::Static(StaticNode::I64(x)) => Ok(Some(x as f64)),
+            Node::Static(StaticNode::U64(x)) => Ok(Some(x as f64)),
+            Node::Static(StaticNode::Null) => Ok(None),
+            ref other => Err(type_error("a decimal number", other)),
+        }
+    }
+
     fn single(&self, i: usize) -> Res<Option<f64>> {
         match self.nodes[i] {
             Node::Static(StaticNode::F64(x)) => Ok(Some(x)),
@@ -286,66 +298,251 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         last.filter(|&v| !self.is_null(v))
     }
 
-    pub(super) fn document(&self) -> Res<Document<'a>> {
-        if !matches!(self.nodes.first(), Some(Node::Object { .. })) {
-            let what = self
-                .nodes
-                .first()
-                .map(found)
-                .unwrap_or_else(|| "nothing".into());
+    /// The root document (tape index 0), or for a `$batch` reply each entry's body: `each`
+    /// gets every document of the line, in order.
+    pub(super) fn documents(&self, each: &mut dyn FnMut(Res<Document<'a>>)) {
+        if let Some(responses) = self.batch_responses(0) {
+            return self.batch(responses, each);
+        }
+        each(self.document_at(0));
+    }
+
+    /// The root document alone: a `$batch` reply is an error here.
+    pub(super) fn single_document(&self) -> Res<Document<'a>> {
+        if self.batch_responses(0).is_some() {
             return Err(DocumentError::new(
                 DocumentErrorKind::Shape,
-                format!("not a callRecords document: expected a JSON object, found {what}"),
+                "a Graph $batch reply holds several documents: read it with \
+                 LineParser::parse_each"
+                    .into(),
             ));
         }
-        if self.member(0, "sessions").is_some() {
-            return Ok(Document::CallRecord(
-                self.call_record(0)?.unwrap_or_default(),
+        self.document_at(0)
+    }
+
+    /// The `responses` of a Graph `$batch` reply at `i`: an object with `responses` and
+    /// neither `value` nor `sessions`.
+    fn batch_responses(&self, i: usize) -> Option<usize> {
+        let responses = self.member(i, "responses")?;
+        (self.member(i, "value").is_none() && self.member(i, "sessions").is_none())
+            .then_some(responses)
+    }
+
+    fn batch(&self, responses: usize, each: &mut dyn FnMut(Res<Document<'a>>)) {
+        let in_entry = |e: DocumentError, k: usize| e.in_index(k).in_key("responses");
+        let Node::Array { len, .. } = self.nodes[responses] else {
+            return each(Err(type_error("an array", &self.nodes[responses]).in_key("responses")));
+        };
+        let mut at = responses + 1;
+        for k in 0..len {
+            let entry = at;
+            at = self.skip(at);
+            if !matches!(self.nodes[entry], Node::Object { .. }) {
+                each(Err(in_entry(type_error("an object", &self.nodes[entry]), k)));
+                continue;
+            }
+            let status = match self.member(entry, "status").map(|v| (v, self.int32(v))) {
+                Some((_, Ok(Some(status)))) => status,
+                Some((_, Err(e))) => {
+                    each(Err(in_entry(e.in_key("status"), k)));
+                    continue;
+                }
+                _ => {
+                    each(Err(in_entry(
+                        DocumentError::new(
+                            DocumentErrorKind::Response,
+                            "a $batch response without a status".into(),
+                        ),
+                        k,
+                    )));
+                    continue;
+                }
+            };
+            let body = self.member(entry, "body");
+            if !(200..300).contains(&status) {
+                let code = body
+                    .and_then(|b| self.member(b, "error"))
+                    .and_then(|e| self.member(e, "code"))
+                    .and_then(|c| self.annotation(c));
+                let message = match code {
+                    Some(code) => format!("status {status} ({code})"),
+                    None => format!("status {status}"),
+                };
+                each(Err(in_entry(
+                    DocumentError::new(DocumentErrorKind::Response, message),
+                    k,
+                )));
+                continue;
+            }
+            match body {
+                Some(body) => each(self.document_at(body).map_err(|e| in_entry(e.in_key("body"), k))),
+                None => each(Err(in_entry(
+                    DocumentError::new(
+                        DocumentErrorKind::Response,
+                        format!("status {status} but no body"),
+                    ),
+                    k,
+                ))),
+            }
+        }
+    }
+
+    /// The document at tape index `i`, classified by its `@odata.context`, else by its
+    /// members (the contract's "Document kinds").
+    pub(super) fn document_at(&self, i: usize) -> Res<Document<'a>> {
+        if !matches!(self.nodes[i], Node::Object { .. }) {
+            return Err(DocumentError::new(
+                DocumentErrorKind::Shape,
+                format!(
+                    "not a callRecords document: expected a JSON object, found {}",
+                    found(&self.nodes[i])
+                ),
             ));
         }
-        let Some(value) = self.member(0, "value") else {
+        let context = self
+            .member(i, "@odata.context")
+            .and_then(|c| self.annotation(c));
+        let kind = match context.and_then(super::kind_from_context) {
+            Some(kind) => kind,
+            None => self.kind_from_members(i)?,
+        };
+        let value = self.member(i, "value");
+        let rows = |what| -> Res<usize> {
+            match value {
+                Some(v) => match self.nodes[v] {
+                    Node::Array { .. } => Ok(v),
+                    ref other => Err(type_error("an array", other).in_key("value")),
+                },
+                None => Err(DocumentError::new(
+                    DocumentErrorKind::Shape,
+                    format!("not a callRecords document: a page of {what} without `value`"),
+                )),
+            }
+        };
+        use super::Kind;
+        let other = |kind| Document::Other(OtherDocument::new(kind));
+        Ok(match kind {
+            Kind::Sessions => {
+                let page = self.object(i, |p: &mut SessionsPage<'a>, key, v| {
+                    match key {
+                        "value" => p.sessions = self.array(v, |j| self.session(j))?,
+                        "@odata.context" => p.odata_context = self.annotation(v),
+                        "@odata.nextLink" => p.next_link = self.annotation(v),
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+                Document::SessionsPage(page.unwrap_or_default())
+            }
+            Kind::CallRecords => {
+                let page = self
+                    .object(i, |p: &mut CallRecordsPage<'a>, key, v| {
+                        match key {
+                            "value" => p.records = self.array(v, |j| self.call_record(j))?,
+                            "@odata.context" => p.odata_context = self.annotation(v),
+                            "@odata.nextLink" => p.next_link = self.annotation(v),
+                            _ => {}
+                        }
+                        Ok(())
+                    })?
+                    .unwrap_or_default();
+                let expanded = value.is_some_and(|v| {
+                    self.elements(v).any(|j| self.member(j, "sessions").is_some())
+                });
+                if expanded {
+                    Document::CallRecordsPage(page)
+                } else {
+                    Document::Other(OtherDocument {
+                        records: page.records,
+                        ..OtherDocument::new(OtherKind::CallRecords)
+                    })
+                }
+            }
+            Kind::CallRecord => {
+                let record = self.call_record(i)?.unwrap_or_default();
+                if self.member(i, "sessions").is_some() {
+                    Document::CallRecord(record)
+                } else {
+                    Document::Other(OtherDocument {
+                        records: self.bump.alloc_slice_copy(&[record]),
+                        ..OtherDocument::new(OtherKind::CallRecord)
+                    })
+                }
+            }
+            Kind::Other(OtherKind::PstnCallLogRows) => Document::Other(OtherDocument {
+                pstn_call_log_rows: self
+                    .array(rows("pstnCallLogRow")?, |j| self.pstn_row(j))
+                    .map_err(|e| e.in_key("value"))?,
+                ..OtherDocument::new(OtherKind::PstnCallLogRows)
+            }),
+            Kind::Other(OtherKind::DirectRoutingLogRows) => Document::Other(OtherDocument {
+                direct_routing_log_rows: self
+                    .array(rows("directRoutingLogRow")?, |j| self.direct_routing_row(j))
+                    .map_err(|e| e.in_key("value"))?,
+                ..OtherDocument::new(OtherKind::DirectRoutingLogRows)
+            }),
+            Kind::Other(OtherKind::Participants) => Document::Other(OtherDocument {
+                participants: self
+                    .array(rows("participants")?, |j| self.participant(j))
+                    .map_err(|e| e.in_key("value"))?,
+                ..OtherDocument::new(OtherKind::Participants)
+            }),
+            Kind::Other(OtherKind::Notifications) => {
+                let notifications: &[()] = self
+                    .array(rows("notifications")?, |j| self.object(j, |_: &mut (), _, _| Ok(())))
+                    .map_err(|e| e.in_key("value"))?;
+                Document::Other(OtherDocument {
+                    notifications: notifications.len(),
+                    ..OtherDocument::new(OtherKind::Notifications)
+                })
+            }
+            Kind::Other(kind) => other(kind),
+        })
+    }
+
+    /// The tape indices of the elements of the array at `v`.
+    fn elements(&self, v: usize) -> impl Iterator<Item = usize> + '_ {
+        let len = match self.nodes[v] {
+            Node::Array { len, .. } => len,
+            _ => 0,
+        };
+        let mut at = v + 1;
+        (0..len).map(move |_| {
+            let j = at;
+            at = self.skip(at);
+            j
+        })
+    }
+
+    /// A document's kind by its members, for a document without a known `@odata.context`.
+    fn kind_from_members(&self, i: usize) -> Res<super::Kind> {
+        use super::Kind;
+        let has = |j: usize, key: &str| self.member(j, key).is_some();
+        if has(i, "sessions") || super::CALL_RECORD_ONLY.iter().any(|k| has(i, k)) {
+            return Ok(Kind::CallRecord);
+        }
+        let Some(value) = self.member(i, "value") else {
             return Err(DocumentError::new(
                 DocumentErrorKind::Shape,
                 "not a callRecords document: the object has neither `value` nor `sessions` \
-                 (an error body, or a callRecord fetched without $expand=sessions?)"
+                 (an error body?)"
                     .into(),
             ));
         };
-        let is_records_page = match self.nodes[value] {
-            Node::Array { len, .. } => {
-                let mut at = value + 1;
-                let mut any = false;
-                for _ in 0..len {
-                    any |= self.member(at, "sessions").is_some();
-                    at = self.skip(at);
-                }
-                any
-            }
-            _ => false,
-        };
-        if is_records_page {
-            let page = self.object(0, |p: &mut CallRecordsPage<'a>, key, v| {
-                match key {
-                    "value" => p.records = self.array(v, |j| self.call_record(j))?,
-                    "@odata.context" => p.odata_context = self.annotation(v),
-                    "@odata.nextLink" => p.next_link = self.annotation(v),
-                    _ => {}
-                }
-                Ok(())
-            })?;
-            Ok(Document::CallRecordsPage(page.unwrap_or_default()))
-        } else {
-            let page = self.object(0, |p: &mut SessionsPage<'a>, key, v| {
-                match key {
-                    "value" => p.sessions = self.array(v, |j| self.session(j))?,
-                    "@odata.context" => p.odata_context = self.annotation(v),
-                    "@odata.nextLink" => p.next_link = self.annotation(v),
-                    _ => {}
-                }
-                Ok(())
-            })?;
-            Ok(Document::SessionsPage(page.unwrap_or_default()))
-        }
+        let any = |test: &dyn Fn(usize) -> bool| self.elements(value).any(test);
+        Ok(
+            if any(&|j| has(j, "sessions") || super::CALL_RECORD_ONLY.iter().any(|k| has(j, k))) {
+                Kind::CallRecords
+            } else if any(&|j| has(j, "callType") && has(j, "charge")) {
+                Kind::Other(OtherKind::PstnCallLogRows)
+            } else if any(&|j| has(j, "trunkFullyQualifiedDomainName")) {
+                Kind::Other(OtherKind::DirectRoutingLogRows)
+            } else if any(&|j| has(j, "subscriptionId") && has(j, "resourceData")) {
+                Kind::Other(OtherKind::Notifications)
+            } else {
+                Kind::Sessions
+            },
+        )
     }
 
     // ---- types --------------------------------------------------------------------------
@@ -510,6 +707,20 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
         })
     }
 
+    fn pstn_row(&self, i: usize) -> Res<Option<PstnCallLogRow<'a>>> {
+        self.object(i, |r: &mut PstnCallLogRow<'a>, key, v| {
+            properties::pstn_call_log_row!(split_by_reading! tape_members, self, r, key, v);
+            Ok(())
+        })
+    }
+
+    fn direct_routing_row(&self, i: usize) -> Res<Option<DirectRoutingLogRow<'a>>> {
+        self.object(i, |r: &mut DirectRoutingLogRow<'a>, key, v| {
+            properties::direct_routing_log_row!(split_by_reading! tape_members, self, r, key, v);
+            Ok(())
+        })
+    }
+
     fn stream(&self, i: usize) -> Res<Option<MediaStream<'a>>> {
         self.object(i, |s: &mut MediaStream<'a>, key, v| {
             properties::media_stream!(split_by_reading! tape_members, self, s, key, v);
@@ -542,6 +753,9 @@ macro_rules! tape_read {
     };
     ($w:ident, $v:ident, (Double)) => {
         $w.single($v)?
+    };
+    ($w:ident, $v:ident, (Decimal)) => {
+        $w.decimal($v)?
     };
     ($w:ident, $v:ident, (Duration)) => {
         $w.duration($v)?
@@ -581,3 +795,16 @@ macro_rules! tape_read {
     };
 }
 use tape_read;
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: a decimal as a string.
+fn is_decimal_string(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int)
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(all_digits)
+}

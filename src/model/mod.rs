@@ -19,7 +19,8 @@ use crate::datetime::DateTimeOffset;
 use crate::duration::Duration;
 use crate::properties::model_struct;
 
-/// One parsed line: one of the three document shapes callq accepts.
+/// One parsed document: one of the three shapes that hold sessions, or a Graph document of
+/// another kind (counted, validated by `check`, holding no sessions).
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)] // lives for one line, on the stack
@@ -30,6 +31,9 @@ pub enum Document<'a> {
     CallRecord(CallRecord<'a>),
     /// The body of `GET /communications/callRecords`, sessions expanded: records under `value`.
     CallRecordsPage(CallRecordsPage<'a>),
+    /// A document that holds no sessions: PSTN or direct-routing log rows, participants,
+    /// change notifications, or callRecords fetched without their sessions.
+    Other(OtherDocument<'a>),
 }
 
 impl<'a> Document<'a> {
@@ -39,10 +43,25 @@ impl<'a> Document<'a> {
             Document::SessionsPage(p) => (p.sessions, &[]),
             Document::CallRecord(r) => (r.sessions, &[]),
             Document::CallRecordsPage(p) => (&[], p.records),
+            Document::Other(_) => (&[], &[]),
         };
         direct
             .iter()
             .chain(records.iter().flat_map(|r| r.sessions.iter()))
+    }
+
+    /// The callRecords of the document that hold only the first page of their sessions
+    /// (their `sessions` carry `sessions@odata.nextLink`).
+    pub fn truncated_records(&self) -> usize {
+        match self {
+            Document::CallRecord(r) => usize::from(r.sessions_next_link.is_some()),
+            Document::CallRecordsPage(p) => p
+                .records
+                .iter()
+                .filter(|r| r.sessions_next_link.is_some())
+                .count(),
+            _ => 0,
+        }
     }
 
     /// The shape's name as reports spell it.
@@ -51,6 +70,95 @@ impl<'a> Document<'a> {
             Document::SessionsPage(_) => "page of sessions",
             Document::CallRecord(_) => "callRecord",
             Document::CallRecordsPage(_) => "page of callRecords",
+            Document::Other(o) => o.kind.description(),
+        }
+    }
+}
+
+/// A document of a kind that holds no sessions (see [`OtherKind`]). Under
+/// [`Reading::Full`](crate::document::Reading::Full) its rows are read and validated; under
+/// `Analyze` only its structure is.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct OtherDocument<'a> {
+    /// What it is.
+    pub kind: OtherKind,
+    /// `callRecord` / `callRecords`: the records, fetched without their sessions.
+    pub records: &'a [CallRecord<'a>],
+    /// `participants`: the participants.
+    pub participants: &'a [Participant<'a>],
+    /// `pstnCallLogRows`: the rows.
+    pub pstn_call_log_rows: &'a [PstnCallLogRow<'a>],
+    /// `directRoutingLogRows`: the rows.
+    pub direct_routing_log_rows: &'a [DirectRoutingLogRow<'a>],
+    /// `notifications`: how many notifications the batch holds.
+    pub notifications: usize,
+}
+
+impl<'a> OtherDocument<'a> {
+    /// An empty document of `kind`.
+    pub fn new(kind: OtherKind) -> Self {
+        OtherDocument {
+            kind,
+            records: &[],
+            participants: &[],
+            pstn_call_log_rows: &[],
+            direct_routing_log_rows: &[],
+            notifications: 0,
+        }
+    }
+}
+
+/// The kinds of documents that hold no sessions, in the order (and with the names) of the
+/// report's `input.otherDocuments`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OtherKind {
+    /// One callRecord fetched without `$expand=sessions`.
+    CallRecord,
+    /// A page of callRecords without expanded sessions.
+    CallRecords,
+    /// A page of `getDirectRoutingCalls` rows.
+    DirectRoutingLogRows,
+    /// A batch of change notifications (`{"value":[{"subscriptionId":…,"resourceData":…}]}`).
+    Notifications,
+    /// A page of a callRecord's `participants_v2` (or `participants`).
+    Participants,
+    /// A page of `getPstnCalls` rows.
+    PstnCallLogRows,
+}
+
+impl OtherKind {
+    /// Every kind, in report order.
+    pub const ALL: [OtherKind; 6] = [
+        OtherKind::CallRecord,
+        OtherKind::CallRecords,
+        OtherKind::DirectRoutingLogRows,
+        OtherKind::Notifications,
+        OtherKind::Participants,
+        OtherKind::PstnCallLogRows,
+    ];
+
+    /// What the kind is, in words.
+    pub fn description(self) -> &'static str {
+        match self {
+            OtherKind::CallRecord => "callRecord without sessions",
+            OtherKind::CallRecords => "page of callRecords without sessions",
+            OtherKind::DirectRoutingLogRows => "page of direct routing log rows",
+            OtherKind::Notifications => "batch of change notifications",
+            OtherKind::Participants => "page of participants",
+            OtherKind::PstnCallLogRows => "page of PSTN call log rows",
+        }
+    }
+
+    /// The report's name for the kind (`pstnCallLogRows`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OtherKind::CallRecord => "callRecord",
+            OtherKind::CallRecords => "callRecords",
+            OtherKind::DirectRoutingLogRows => "directRoutingLogRows",
+            OtherKind::Notifications => "notifications",
+            OtherKind::Participants => "participants",
+            OtherKind::PstnCallLogRows => "pstnCallLogRows",
         }
     }
 }
@@ -119,6 +227,8 @@ pub struct CallRecord<'a> {
     pub participants_v2: &'a [Participant<'a>],
     /// `sessions`.
     pub sessions: &'a [Session<'a>],
+    /// `sessions@odata.nextLink`: present when `sessions` holds only its first page.
+    pub sessions_next_link: Option<&'a str>,
 }
 
 /// `microsoft.graph.callRecords.participant` / `organizer` (both `participantBase`).
@@ -434,4 +544,20 @@ crate::properties::media_stream!(model_struct!
     #[derive(Clone, Copy, Debug, Default)]
     #[non_exhaustive]
     MediaStream
+);
+
+crate::properties::pstn_call_log_row!(model_struct!
+    /// `microsoft.graph.callRecords.pstnCallLogRow`: one row of a `getPstnCalls` page. Such
+    /// pages hold no sessions; `callq check` validates them.
+    #[derive(Clone, Copy, Debug, Default)]
+    #[non_exhaustive]
+    PstnCallLogRow
+);
+
+crate::properties::direct_routing_log_row!(model_struct!
+    /// `microsoft.graph.callRecords.directRoutingLogRow`: one row of a `getDirectRoutingCalls`
+    /// page. Such pages hold no sessions; `callq check` validates them.
+    #[derive(Clone, Copy, Debug, Default)]
+    #[non_exhaustive]
+    DirectRoutingLogRow
 );

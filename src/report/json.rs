@@ -139,6 +139,15 @@ pub(super) fn input_json(c: &InputCounts) -> Json {
         ("segments", c.segments.into()),
         ("media", c.media.into()),
         ("streams", c.streams.into()),
+        (
+            "otherDocuments",
+            obj(crate::model::OtherKind::ALL
+                .iter()
+                .filter(|&&k| c.other(k) > 0)
+                .map(|&k| (k.name(), c.other(k).into()))
+                .collect()),
+        ),
+        ("truncatedRecords", c.truncated_records.into()),
     ])
 }
 

@@ -2,6 +2,7 @@
 //! (`crate::properties`), and the document's structure (objects, arrays, the root's shapes).
 
 use super::{Cursor, Fallback, R};
+use crate::document::{CALL_RECORD_ONLY, Kind, kind_from_context};
 use crate::model::*;
 use crate::properties::{self, split_by_reading};
 
@@ -136,9 +137,11 @@ impl<'a> Cursor<'a> {
         #[derive(Default)]
         struct Root<'a> {
             sessions: Option<&'a [Session<'a>]>,
+            sessions_next_link: Option<&'a str>,
             value: Option<&'a [UnionElement<'a>]>,
             odata_context: Option<&'a str>,
             next_link: Option<&'a str>,
+            record_only: bool,
         }
         if self.peek()? != b'{' {
             return Err(Fallback);
@@ -150,47 +153,79 @@ impl<'a> Cursor<'a> {
                 "value" => r.value = c.or_null(|c| c.array(|c, e| c.union_element(e)))?,
                 "@odata.context" => r.odata_context = c.annotation()?,
                 "@odata.nextLink" => r.next_link = c.annotation()?,
-                _ => c.skip_value()?,
+                "sessions@odata.nextLink" => r.sessions_next_link = c.annotation()?,
+                // A `$batch` reply, or a document of another kind: the tape reads those.
+                "responses" => return Err(Fallback),
+                _ => {
+                    r.record_only |= CALL_RECORD_ONLY.contains(&key);
+                    c.skip_value()?
+                }
             }
             Ok(())
         })?;
-        if let Some(sessions) = root.sessions {
-            return Ok(Document::CallRecord(CallRecord {
-                sessions,
+        let elements = root.value.unwrap_or_default();
+        let kind = match root.odata_context.and_then(kind_from_context) {
+            Some(kind) => kind,
+            None if root.sessions.is_some() || root.record_only => Kind::CallRecord,
+            None if root.value.is_none() => return Err(Fallback),
+            None if elements.iter().any(|e| e.sessions.is_some() || e.record_only) => {
+                Kind::CallRecords
+            }
+            // Rows of other kinds (PSTN, direct routing, notifications): the tape tells them.
+            None if elements.iter().any(|e| e.foreign) => return Err(Fallback),
+            None => Kind::Sessions,
+        };
+        match kind {
+            Kind::CallRecord => Ok(Document::CallRecord(CallRecord {
+                // Without its sessions it is a document of another kind: the tape reads it.
+                sessions: root.sessions.ok_or(Fallback)?,
+                sessions_next_link: root.sessions_next_link,
                 ..CallRecord::default()
-            }));
-        }
-        let elements = root.value.ok_or(Fallback)?;
-        if elements.iter().any(|e| e.sessions.is_some()) {
-            let mut records =
-                bumpalo::collections::Vec::with_capacity_in(elements.len(), self.bump);
-            records.extend(elements.iter().map(|e| CallRecord {
-                sessions: e.sessions.unwrap_or_default(),
-                ..CallRecord::default()
-            }));
-            Ok(Document::CallRecordsPage(CallRecordsPage {
-                odata_context: root.odata_context,
-                next_link: root.next_link,
-                records: records.into_bump_slice(),
-            }))
-        } else {
-            let mut sessions =
-                bumpalo::collections::Vec::with_capacity_in(elements.len(), self.bump);
-            sessions.extend(elements.iter().map(|e| e.session));
-            Ok(Document::SessionsPage(SessionsPage {
-                odata_context: root.odata_context,
-                next_link: root.next_link,
-                sessions: sessions.into_bump_slice(),
-            }))
+            })),
+            Kind::CallRecords => {
+                if !elements.iter().any(|e| e.sessions.is_some()) {
+                    return Err(Fallback);
+                }
+                let mut records =
+                    bumpalo::collections::Vec::with_capacity_in(elements.len(), self.bump);
+                records.extend(elements.iter().map(|e| CallRecord {
+                    sessions: e.sessions.unwrap_or_default(),
+                    sessions_next_link: e.sessions_next_link,
+                    ..CallRecord::default()
+                }));
+                Ok(Document::CallRecordsPage(CallRecordsPage {
+                    odata_context: root.odata_context,
+                    next_link: root.next_link,
+                    records: records.into_bump_slice(),
+                }))
+            }
+            Kind::Sessions => {
+                let value = root.value.ok_or(Fallback)?;
+                let mut sessions = bumpalo::collections::Vec::with_capacity_in(value.len(), self.bump);
+                sessions.extend(value.iter().map(|e| e.session));
+                Ok(Document::SessionsPage(SessionsPage {
+                    odata_context: root.odata_context,
+                    next_link: root.next_link,
+                    sessions: sessions.into_bump_slice(),
+                }))
+            }
+            Kind::Other(_) => Err(Fallback),
         }
     }
 
     fn union_element(&mut self, e: &mut UnionElement<'a>) -> R<()> {
-        self.object_into(e, |c, e, key| {
-            if key == "sessions" {
+        self.object_into(e, |c, e, key| match key {
+            "sessions" => {
                 e.sessions = c.or_null(|c| c.array(|c, s| c.session(s)))?;
                 Ok(())
-            } else {
+            }
+            "sessions@odata.nextLink" => {
+                e.sessions_next_link = c.annotation()?;
+                Ok(())
+            }
+            _ => {
+                e.record_only |= CALL_RECORD_ONLY.contains(&key);
+                e.foreign |= FOREIGN_ROW_MEMBERS.contains(&key);
                 c.session_member(&mut e.session, key)
             }
         })
@@ -328,4 +363,18 @@ struct UnionElement<'a> {
     session: Session<'a>,
     /// `Some` when the element has a non-null `sessions` (it is then a callRecord).
     sessions: Option<&'a [Session<'a>]>,
+    sessions_next_link: Option<&'a str>,
+    /// It has a member only callRecords have.
+    record_only: bool,
+    /// It has a member that tells a row of another document kind (PSTN, direct routing,
+    /// change notification).
+    foreign: bool,
 }
+
+/// Members that make the tape decide a page's kind (see `kind_from_members` there).
+const FOREIGN_ROW_MEMBERS: [&str; 4] = [
+    "charge",
+    "trunkFullyQualifiedDomainName",
+    "subscriptionId",
+    "resourceData",
+];
