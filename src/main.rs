@@ -404,10 +404,34 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
     if slow > 0 && slow * 100 >= c.documents {
         eprintln!(
             "callq: note: {} of {} good lines ({:.0}%) took the slower full parser \
-             (a tab or CR inside a line, an escaped key, ...); the report is the same",
+             (a pretty-printed document, a tab or CR inside a line, an escaped key, ...); \
+             the report is the same",
             grouped(slow),
             grouped(c.documents),
             slow as f64 * 100.0 / c.documents as f64
+        );
+    }
+    let other: Vec<String> = callq::model::OtherKind::ALL
+        .iter()
+        .filter(|&&k| c.other(k) > 0)
+        .map(|&k| format!("{} {}", grouped(c.other(k)), k.name()))
+        .collect();
+    if !other.is_empty() {
+        eprintln!(
+            "callq: note: {} held no sessions and {} not counted as sessions: {}",
+            counted(other.len() as u64, "document kind", "document kinds"),
+            if other.len() == 1 { "is" } else { "are" },
+            other.join(", ")
+        );
+    }
+    if c.truncated_records > 0 {
+        eprintln!(
+            "callq: warning: {} incomplete: {} sessions@odata.nextLink, so only the \
+             first page of {} sessions is in the input; fetch the remaining pages \
+             (GET the nextLink) to count them all",
+            counted(c.truncated_records, "callRecord is", "callRecords are"),
+            if c.truncated_records == 1 { "it has" } else { "they have" },
+            if c.truncated_records == 1 { "its" } else { "their" },
         );
     }
     for u in &report.unreadable {
@@ -452,11 +476,13 @@ fn nothing_read(report: &Report) -> String {
             "the input is not UTF-8 text: is it binary, or in another encoding?"
         }
         Some(e) if e.message.contains("found array") => {
-            "lines are JSON arrays: callq reads one JSON object (a Graph page) per line"
+            "lines are JSON arrays: in .ndjson/.jsonl files callq reads one JSON object (a \
+             Graph page) per line; name the file .json to read arrays and pretty-printed JSON"
         }
         _ => {
-            "callq reads NDJSON: one Graph page of sessions (or a callRecord) per line; \
-             `callq check` lists what is wrong with each line"
+            "callq reads Graph pages of sessions, callRecords and $batch replies, one per line \
+             in .ndjson/.jsonl files, or as pretty-printed JSON, arrays or NDJSON in .json \
+             files and standard input; `callq check` lists what is wrong with each line"
         }
     };
     format!(

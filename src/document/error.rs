@@ -75,10 +75,18 @@ impl DocumentError {
             (None, Some((byte, what))) => (byte, what),
             (None, None) => (e.index().min(line.len()), "malformed JSON".to_owned()),
         };
+        // A pretty-printed document of a JSON text sequence spans lines: say which.
+        let message = match memchr::memchr(b'\n', line) {
+            None => format!("invalid JSON at byte {byte} of the line: {what}"),
+            Some(_) => format!(
+                "invalid JSON at byte {byte} of the document (its line {}): {what}",
+                crate::framing::count_newlines(&line[..byte.min(line.len())]) + 1
+            ),
+        };
         DocumentError {
             kind: DocumentErrorKind::Syntax,
             reversed_path: Vec::new(),
-            message: format!("invalid JSON at byte {byte} of the line: {what}"),
+            message,
             byte: Some(byte),
         }
     }
@@ -150,8 +158,14 @@ fn serde_json_diagnosis(line: &[u8]) -> Option<(usize, String)> {
         return None;
     }
     let what = text.split(" at line ").next().unwrap_or(&text).to_owned();
-    // A single line: serde_json's column is the 1-based byte column of the offending byte.
-    let byte = err.column().saturating_sub(1).min(line.len());
+    // serde_json's line and column are 1-based; its column counts bytes.
+    let line_start = match err.line() {
+        0 | 1 => 0,
+        n => memchr::memchr_iter(b'\n', line)
+            .nth(n - 2)
+            .map_or(line.len(), |i| i + 1),
+    };
+    let byte = (line_start + err.column().saturating_sub(1)).min(line.len());
     Some((byte, what))
 }
 
