@@ -14,7 +14,7 @@ use callq::analyze::{
 };
 use callq::classify::Classifier;
 use callq::document::Reading;
-use callq::generate::{GenConfig, Shape, generate, parse_size};
+use callq::generate::{Form, GenConfig, Shape, generate_form, parse_size};
 use callq::input::{InputSource, discover, is_input_name};
 use callq::output::{self, Output};
 use callq::report::{self, Format, counted, decimal_size, grouped, terminal_safe};
@@ -165,6 +165,11 @@ struct GenArgs {
     /// Document shape of each line.
     #[arg(long, default_value = "sessions", value_parser = ["sessions", "callrecord", "callrecords-page", "mixed"])]
     shape: String,
+    /// Layout of the documents: ndjson (one per line), pretty (each pretty-printed, a JSON
+    /// text sequence), array (one top-level JSON array), batch (Graph $batch replies of 20).
+    /// Name the output .json for every form but ndjson.
+    #[arg(long, default_value = "ndjson", value_parser = ["ndjson", "pretty", "array", "batch"])]
+    form: String,
     /// Write to FILE (default: stdout, or -); the file appears when it is complete.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<String>,
@@ -585,12 +590,24 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
         size: args.size,
         shape,
     };
+    let form: Form = args.form.parse().map_err(anyhow::Error::msg)?;
+    if form != Form::Ndjson
+        && let Some(path) = args.output.as_deref()
+        && path != "-"
+        && !callq::sequence::is_sequence_name(path)
+    {
+        anyhow::bail!(
+            "--form {} writes JSON that is not one document per line: name the output .json \
+             (callq reads .ndjson and .jsonl files line by line)",
+            args.form
+        );
+    }
     let started = Instant::now();
     let out = Output::create(args.output.as_deref().map(std::path::Path::new))
         .with_context(|| format!("cannot create {}", args.output.as_deref().unwrap_or("-")))?;
     let mut summary = None;
     out.write_with(|w| {
-        summary = Some(generate(&config, w)?);
+        summary = Some(generate_form(&config, form, w)?);
         Ok(())
     })
     .context("cannot write the corpus")?;
@@ -602,7 +619,7 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "callq gen: {} bytes, {}, {}, {} in {:.2} s ({:.0} MB/s)",
         grouped(summary.bytes),
-        counted(summary.lines, "line", "lines"),
+        counted(summary.lines, "document", "documents"),
         counted(summary.sessions, "session", "sessions"),
         counted(summary.streams, "stream", "streams"),
         secs,

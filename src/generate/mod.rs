@@ -19,6 +19,7 @@ use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
 
+mod form;
 mod corpus;
 mod people;
 mod props;
@@ -30,6 +31,7 @@ mod write;
 
 pub use corpus::Generator;
 pub use size::{SizeError, SizeErrorKind, parse_size};
+pub use form::{BATCH_SIZE, Form, generate_form, pretty_print};
 
 /// Which document shape each line has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
