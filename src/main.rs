@@ -423,9 +423,8 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
         .collect();
     if !other.is_empty() {
         eprintln!(
-            "callq: note: {} held no sessions and {} not counted as sessions: {}",
-            counted(other.len() as u64, "document kind", "document kinds"),
-            if other.len() == 1 { "is" } else { "are" },
+            "callq: note: documents that hold no sessions (counted in input.otherDocuments, \
+             not as sessions): {}",
             other.join(", ")
         );
     }

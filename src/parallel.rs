@@ -529,6 +529,34 @@ impl ParallelLines {
         )
     }
 
+    /// [`run_bytes`](Self::run_bytes) for a JSON text sequence (what `.json` files and
+    /// standard input are): `per_line` gets each document (each element of a top-level
+    /// array), positioned at its first byte; structural problems go to `skipped`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_sequence_bytes<A, S, E>(
+        &self,
+        data: &[u8],
+        options: InputOptions,
+        init_state: &(impl Fn() -> S + Sync + Send),
+        init_acc: &(impl Fn() -> A + Sync + Send),
+        per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        skipped: &impl Fn(SkippedUnit) -> A,
+        mut on_batch: impl FnMut(A) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        self.run_sequence_buffer(
+            data,
+            options,
+            &std::sync::atomic::AtomicU64::new(0),
+            |_| {},
+            (init_state, init_acc, per_line, skipped),
+            &mut on_batch,
+        )
+    }
+
     /// [`run_bytes`](Self::run_bytes), counting progress and telling `release` which ranges
     /// are done with (a mapping's pages).
     #[allow(clippy::type_complexity)]

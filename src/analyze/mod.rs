@@ -333,10 +333,17 @@ impl Analyzer {
         self
     }
 
-    /// Analyzes one in-memory input named `name`.
+    /// Analyzes one in-memory input named `name`: a JSON text sequence when the name says so
+    /// (`*.json`, or `-`), else NDJSON.
     pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
         let mut total = self.accumulator();
-        let result = self.driver.run_bytes(
+        let run = if name == "-" || crate::sequence::is_sequence_name(name) {
+            ParallelLines::run_sequence_bytes
+        } else {
+            ParallelLines::run_bytes
+        };
+        let result = run(
+            &self.driver,
             data,
             self.input_options(),
             &Scratch::default,

@@ -15,6 +15,7 @@ mod datetime;
 mod differential;
 mod duration;
 mod faults;
+mod forms;
 mod framing;
 mod fuzz_regressions;
 mod generated;
