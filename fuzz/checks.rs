@@ -910,3 +910,76 @@ pub fn check_writer_texts(label_a: &str, label_b: &str, file: &str, bad: &str) {
         assert_eq!(v["message"].as_str(), Some(e.message.as_str()));
     }
 }
+
+// ---- sequence ---------------------------------------------------------------------------------
+
+/// The JSON text sequence splitter on arbitrary bytes: fed in pieces of any size it splits as
+/// fed whole; every unit is positioned at its first byte (line = 1 + the newlines before it)
+/// and lies inside the input; when serde_json reads the whole input as a sequence of values,
+/// the documents are exactly those values (a top-level array's elements instead of the
+/// array); and the analyzer counts one line per unit, whatever the chunk size.
+pub fn check_sequence(data: &[u8]) {
+    use callq::sequence::{Splitter, UnitKind, split_all};
+    let whole = split_all(data);
+    let piece = small_chunk(data);
+    let mut splitter = Splitter::new(usize::MAX);
+    let mut pieces = Vec::new();
+    let (mut keep, mut end) = (0u64, 0usize);
+    loop {
+        end = (end + piece).min(data.len());
+        let eof = end == data.len();
+        keep = splitter.feed(&data[keep as usize..end], keep, eof, &mut pieces);
+        if eof {
+            break;
+        }
+    }
+    assert_eq!(pieces, whole, "splitting in pieces of {piece} bytes differs");
+    for u in &whole {
+        assert!(u.start <= u.end && u.end <= data.len() as u64, "{u:?} outside the input");
+        let newlines = data[..u.start as usize].iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(u.line, newlines as u64 + 1, "{u:?} has the wrong line");
+        if u.kind == UnitKind::Document {
+            assert!(u.end > u.start, "an empty document");
+        }
+    }
+    // The oracle: serde_json's reading of the same bytes as a whitespace-separated sequence.
+    let body = data.strip_prefix(UTF8_BOM).unwrap_or(data);
+    let values: Result<Vec<Value>, _> = serde_json::Deserializer::from_slice(body)
+        .into_iter::<Value>()
+        .collect();
+    if let Ok(values) = values
+        && values.iter().all(|v| v.is_object() || v.is_array())
+        && !body.starts_with(b"\"")
+    {
+        let mut want = Vec::new();
+        for v in values {
+            match v {
+                Value::Array(items) => want.extend(items),
+                other => want.push(other),
+            }
+        }
+        let got: Vec<Value> = whole
+            .iter()
+            .map(|u| {
+                assert_eq!(u.kind, UnitKind::Document, "a valid sequence had {u:?}");
+                serde_json::from_slice(&data[u.start as usize..u.end as usize])
+                    .expect("a document of a valid sequence is valid JSON")
+            })
+            .collect();
+        assert_eq!(got, want, "documents differ from serde_json's sequence");
+    }
+    let report = Analyzer::new()
+        .chunk_size(small_chunk(data))
+        .analyze_bytes("fuzz.json", data)
+        .expect("skip mode never fails");
+    assert!(report.input.lines >= whole.len() as u64 - whole.iter().filter(|u| u.kind == UnitKind::Malformed && data[u.start as usize..u.end as usize].iter().all(|b| b" \t\r\n".contains(b))).count() as u64);
+    let once = Analyzer::new()
+        .chunk_size(data.len() + 1)
+        .analyze_bytes("fuzz.json", data)
+        .expect("skip mode never fails");
+    assert_eq!(
+        callq::report::analyze_json(&report),
+        callq::report::analyze_json(&once),
+        "the report depends on the chunk size"
+    );
+}

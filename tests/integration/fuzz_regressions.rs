@@ -62,3 +62,8 @@ fn differential() {
 fn writers() {
     replay("writers", checks::check_writers);
 }
+
+#[test]
+fn sequence() {
+    replay("sequence", checks::check_sequence);
+}
