@@ -115,7 +115,10 @@ struct CommonArgs {
     #[arg(long)]
     no_mmap: bool,
     /// Inputs: files, directories (searched for *.ndjson, *.jsonl, *.json, also .gz/.zst),
-    /// or - for standard input.
+    /// or - for standard input. .ndjson/.jsonl files hold one document per line; .json files
+    /// and standard input may also hold pretty-printed documents and JSON arrays of them.
+    /// Graph pages of sessions or callRecords, callRecords and $batch replies are read; other
+    /// Graph documents (PSTN or direct-routing rows, ...) are counted, not read as sessions.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<String>,
 }
