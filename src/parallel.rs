@@ -799,6 +799,19 @@ impl ParallelLines {
         use std::sync::atomic::Ordering;
         let step = self.target_chunk_size().saturating_mul(STREAM_BLOCK_CHUNKS);
         let states = PerThread::new();
+        if data.len() <= step {
+            // One piece: no splitting thread to overlap with (a directory of small `.json`
+            // files would pay a thread per file).
+            let mut units = Vec::new();
+            crate::sequence::Splitter::new(options.max_line_bytes).feed(data, 0, true, &mut units);
+            for batch in units.chunks(SEQUENCE_BATCH_UNITS) {
+                if let Some(acc) = self.run_units(data, 0, batch, &states, closures) {
+                    on_batch(acc)?;
+                }
+            }
+            progress.fetch_add(data.len() as u64, Ordering::Relaxed);
+            return Ok(());
+        }
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<crate::sequence::Unit>, u64)>(1);
             scope.spawn(move || {
