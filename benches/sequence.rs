@@ -50,7 +50,9 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Bytes(array.len() as u64));
-    group.bench_function("split_array", |b| b.iter(|| split_all(black_box(&array)).len()));
+    group.bench_function("split_array", |b| {
+        b.iter(|| split_all(black_box(&array)).len())
+    });
     for threads in [1, 2] {
         for (id, name, data) in [
             ("ndjson", "a.ndjson", &ndjson),

@@ -933,10 +933,19 @@ pub fn check_sequence(data: &[u8]) {
             break;
         }
     }
-    assert_eq!(pieces, whole, "splitting in pieces of {piece} bytes differs");
+    assert_eq!(
+        pieces, whole,
+        "splitting in pieces of {piece} bytes differs"
+    );
     for u in &whole {
-        assert!(u.start <= u.end && u.end <= data.len() as u64, "{u:?} outside the input");
-        let newlines = data[..u.start as usize].iter().filter(|&&b| b == b'\n').count();
+        assert!(
+            u.start <= u.end && u.end <= data.len() as u64,
+            "{u:?} outside the input"
+        );
+        let newlines = data[..u.start as usize]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         assert_eq!(u.line, newlines as u64 + 1, "{u:?} has the wrong line");
         if u.kind == UnitKind::Document {
             assert!(u.end > u.start, "an empty document");
@@ -972,7 +981,17 @@ pub fn check_sequence(data: &[u8]) {
         .chunk_size(small_chunk(data))
         .analyze_bytes("fuzz.json", data)
         .expect("skip mode never fails");
-    assert!(report.input.lines >= whole.len() as u64 - whole.iter().filter(|u| u.kind == UnitKind::Malformed && data[u.start as usize..u.end as usize].iter().all(|b| b" \t\r\n".contains(b))).count() as u64);
+    assert!(
+        report.input.lines
+            >= whole.len() as u64
+                - whole
+                    .iter()
+                    .filter(|u| u.kind == UnitKind::Malformed
+                        && data[u.start as usize..u.end as usize]
+                            .iter()
+                            .all(|b| b" \t\r\n".contains(b)))
+                    .count() as u64
+    );
     let once = Analyzer::new()
         .chunk_size(data.len() + 1)
         .analyze_bytes("fuzz.json", data)

@@ -437,8 +437,16 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
              first page of {} sessions is in the input; fetch the remaining pages \
              (GET the nextLink) to count them all",
             counted(c.truncated_records, "callRecord is", "callRecords are"),
-            if c.truncated_records == 1 { "it has" } else { "they have" },
-            if c.truncated_records == 1 { "its" } else { "their" },
+            if c.truncated_records == 1 {
+                "it has"
+            } else {
+                "they have"
+            },
+            if c.truncated_records == 1 {
+                "its"
+            } else {
+                "their"
+            },
         );
     }
     for u in &report.unreadable {

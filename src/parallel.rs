@@ -470,7 +470,9 @@ impl ParallelLines {
                 .map_err(InputStop::Stopped)?;
                 return Ok(bytes.len() as u64);
             }
-            if let Some(line) = crate::sequence::looks_pretty_printed(&bytes[..bytes.len().min(4096)]) {
+            if let Some(line) =
+                crate::sequence::looks_pretty_printed(&bytes[..bytes.len().min(4096)])
+            {
                 return Err(InputStop::Io(pretty_printed_ndjson(line)));
             }
             self.run_buffer(
@@ -644,8 +646,11 @@ impl ParallelLines {
                     let next = reader.next_block();
                     let piece = match next {
                         Ok(None) => break,
-                        Ok(Some(Block::Lines(data))) if first && let Some(line) =
-                            crate::sequence::looks_pretty_printed(&data[..data.len().min(4096)]) =>
+                        Ok(Some(Block::Lines(data)))
+                            if first
+                                && let Some(line) = crate::sequence::looks_pretty_printed(
+                                    &data[..data.len().min(4096)],
+                                ) =>
                         {
                             Err(pretty_printed_ndjson(line))
                         }
@@ -821,7 +826,12 @@ impl ParallelLines {
                 while end < data.len() {
                     end = end.saturating_add(step).min(data.len());
                     let mut units = Vec::new();
-                    keep = splitter.feed(&data[keep as usize..end], keep, end == data.len(), &mut units);
+                    keep = splitter.feed(
+                        &data[keep as usize..end],
+                        keep,
+                        end == data.len(),
+                        &mut units,
+                    );
                     for batch in units.chunks(SEQUENCE_BATCH_UNITS) {
                         if tx.send((batch.to_vec(), keep.min(end as u64))).is_err() {
                             return;
@@ -931,7 +941,9 @@ impl ParallelLines {
             for block in full_rx {
                 let block = block.map_err(InputStop::Io)?;
                 for units in block.units.chunks(SEQUENCE_BATCH_UNITS) {
-                    if let Some(acc) = self.run_units(&block.bytes, block.base, units, &states, closures) {
+                    if let Some(acc) =
+                        self.run_units(&block.bytes, block.base, units, &states, closures)
+                    {
                         on_batch(acc).map_err(InputStop::Stopped)?;
                     }
                 }

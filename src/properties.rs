@@ -576,7 +576,10 @@ mod tests {
             "graph.communicationsUserIdentity",
         ];
         let tables: [(&[&str], &[Property]); 17] = [
-            (&["pstnCallLogRow", "callLogRow"], pstn_call_log_row!(property_list!)),
+            (
+                &["pstnCallLogRow", "callLogRow"],
+                pstn_call_log_row!(property_list!),
+            ),
             (
                 &["directRoutingLogRow", "callLogRow"],
                 direct_routing_log_row!(property_list!),

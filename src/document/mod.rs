@@ -181,8 +181,7 @@ impl LineParser {
         self.buf.extend_from_slice(line);
         self.buf.resize(line.len() + simd_json::INPUT_PADDING, b' ');
         let mut tape = self.tape.take().unwrap_or_else(Tape::null).reset();
-        match simd_json::fill_tape_padded(&mut self.buf, line.len(), &mut self.buffers, &mut tape)
-        {
+        match simd_json::fill_tape_padded(&mut self.buf, line.len(), &mut self.buffers, &mut tape) {
             Err(e) => f(Err(DocumentError::syntax(&e, line))),
             Ok(()) => {
                 macro_rules! walk {

@@ -331,14 +331,19 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
     fn batch(&self, responses: usize, each: &mut dyn FnMut(Res<Document<'a>>)) {
         let in_entry = |e: DocumentError, k: usize| e.in_index(k).in_key("responses");
         let Node::Array { len, .. } = self.nodes[responses] else {
-            return each(Err(type_error("an array", &self.nodes[responses]).in_key("responses")));
+            return each(Err(
+                type_error("an array", &self.nodes[responses]).in_key("responses")
+            ));
         };
         let mut at = responses + 1;
         for k in 0..len {
             let entry = at;
             at = self.skip(at);
             if !matches!(self.nodes[entry], Node::Object { .. }) {
-                each(Err(in_entry(type_error("an object", &self.nodes[entry]), k)));
+                each(Err(in_entry(
+                    type_error("an object", &self.nodes[entry]),
+                    k,
+                )));
                 continue;
             }
             let status = match self.member(entry, "status").map(|v| (v, self.int32(v))) {
@@ -375,7 +380,10 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                 continue;
             }
             match body {
-                Some(body) => each(self.document_at(body).map_err(|e| in_entry(e.in_key("body"), k))),
+                Some(body) => each(
+                    self.document_at(body)
+                        .map_err(|e| in_entry(e.in_key("body"), k)),
+                ),
                 None => each(Err(in_entry(
                     DocumentError::new(
                         DocumentErrorKind::Response,
@@ -447,7 +455,8 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
                     })?
                     .unwrap_or_default();
                 let expanded = value.is_some_and(|v| {
-                    self.elements(v).any(|j| self.member(j, "sessions").is_some())
+                    self.elements(v)
+                        .any(|j| self.member(j, "sessions").is_some())
                 });
                 if expanded {
                     Document::CallRecordsPage(page)
@@ -489,7 +498,9 @@ impl<'t, 'a, const FULL: bool> Walker<'t, 'a, FULL> {
             }),
             Kind::Other(OtherKind::Notifications) => {
                 let notifications: &[()] = self
-                    .array(rows("notifications")?, |j| self.object(j, |_: &mut (), _, _| Ok(())))
+                    .array(rows("notifications")?, |j| {
+                        self.object(j, |_: &mut (), _, _| Ok(()))
+                    })
                     .map_err(|e| e.in_key("value"))?;
                 Document::Other(OtherDocument {
                     notifications: notifications.len(),
@@ -804,7 +815,5 @@ fn is_decimal_string(s: &str) -> bool {
         None => (digits, None),
     };
     let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    all_digits(int)
-        && (int == "0" || !int.starts_with('0'))
-        && frac.is_none_or(all_digits)
+    all_digits(int) && (int == "0" || !int.starts_with('0')) && frac.is_none_or(all_digits)
 }

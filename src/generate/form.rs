@@ -190,7 +190,10 @@ mod tests {
         let mut pretty = Vec::new();
         pretty_print(compact, &mut pretty);
         let text = String::from_utf8(pretty.clone()).unwrap();
-        assert!(text.starts_with("{\n  \"a\": [\n    1,\n    2.50,"), "{text}");
+        assert!(
+            text.starts_with("{\n  \"a\": [\n    1,\n    2.50,"),
+            "{text}"
+        );
         let a: serde_json::Value = serde_json::from_slice(compact).unwrap();
         let b: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
         assert_eq!(a, b);

@@ -19,8 +19,8 @@ use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
 
-mod form;
 mod corpus;
+mod form;
 mod people;
 mod props;
 mod quality;
@@ -30,8 +30,8 @@ mod vocab;
 mod write;
 
 pub use corpus::Generator;
-pub use size::{SizeError, SizeErrorKind, parse_size};
 pub use form::{BATCH_SIZE, Form, generate_form, pretty_print};
+pub use size::{SizeError, SizeErrorKind, parse_size};
 
 /// Which document shape each line has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -325,3 +325,33 @@ fn hostile_labels_are_escaped_in_the_table_and_neutralised_in_csv_unless_raw() {
     let raw = csv(&["--csv-raw"]);
     assert!(raw.contains("\n=cmd|' /C calc'!A0,1,"), "{raw}");
 }
+
+/// Standard input is a JSON text sequence: a pretty-printed array piped in (as
+/// `m365 … --output json | callq analyze -` does) reads as the same file named `.json`, and a
+/// `.gz` of it too.
+#[test]
+fn stdin_and_gzip_read_arrays_like_the_file() {
+    let rel = "corpus/forms/array-of-callrecords.json";
+    let data = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap();
+    let args = ["analyze", "--format", "json", "--by", "direction,label"];
+    let file = callq(&[&args[..], &[rel]].concat());
+    let piped = callq_stdin(&[&args[..], &["-"]].concat(), &data);
+    assert_eq!(file.status.code(), Some(0), "{}", text(&file.stderr));
+    assert_eq!(piped.status.code(), Some(0), "{}", text(&piped.stderr));
+    let dir = std::env::temp_dir().join(format!("callq-cli-array-gz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gz = dir.join("a.json.gz");
+    std::fs::write(&gz, crate::util::gzip(&data)).unwrap();
+    let zipped = callq(&[&args[..], &[gz.to_str().unwrap()]].concat());
+    std::fs::remove_dir_all(&dir).unwrap();
+    let strip = |o: &Output| {
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for e in v["errors"].as_array_mut().unwrap() {
+            e["file"] = serde_json::Value::Null;
+        }
+        v
+    };
+    assert_eq!(strip(&file), strip(&piped));
+    assert_eq!(strip(&file), strip(&zipped));
+    assert_eq!(strip(&file)["input"]["badLines"], 1);
+}

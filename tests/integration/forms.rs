@@ -120,8 +120,7 @@ fn graph_doc_examples_read_as_themselves() {
 
 /// The report's groups, as JSON.
 fn groups_json(report: &Report) -> serde_json::Value {
-    let v: serde_json::Value =
-        serde_json::from_str(&callq::report::analyze_json(report)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&callq::report::analyze_json(report)).unwrap();
     v["groups"].clone()
 }
 
@@ -188,4 +187,24 @@ fn ndjson_prefix_size(config: &GenConfig, docs: usize) -> u64 {
         g.next_line(&mut out);
     }
     out.len() as u64
+}
+
+/// A million nested brackets inside an array: that element alone is bad (nesting beyond the
+/// contract's 1024 levels), the elements around it count, nothing recurses.
+#[test]
+fn deep_nesting_inside_an_array_is_one_bad_document() {
+    let mut data = b"[{\"value\":[{\"id\":\"a\"}]},\n".to_vec();
+    data.extend(std::iter::repeat_n(b'[', 1_000_000));
+    data.extend(std::iter::repeat_n(b']', 1_000_000));
+    data.extend(b",\n{\"value\":[{\"id\":\"b\"}]}]\n");
+    let report = Analyzer::new().analyze_bytes("deep.json", &data).unwrap();
+    assert_eq!(report.input.lines, 3);
+    assert_eq!(report.input.bad_lines, 1);
+    assert_eq!(report.input.sessions, 2);
+    assert_eq!(report.errors[0].position.line, 2);
+    assert!(
+        report.errors[0].message.contains("1024"),
+        "{}",
+        report.errors[0].message
+    );
 }

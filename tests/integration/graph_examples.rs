@@ -87,7 +87,10 @@ const WITHOUT_SESSIONS: &str = "ok callRecord without sessions sessions=0";
 ///   their `@odata.context` (and the callRecord-only members) documents of other kinds.
 const EXPECTED: &[(&str, &str)] = &[
     ("beta-callrecord-get-basic.json", WITHOUT_SESSIONS),
-    ("beta-callrecord-get-expand-participants_v2.json", WITHOUT_SESSIONS),
+    (
+        "beta-callrecord-get-expand-participants_v2.json",
+        WITHOUT_SESSIONS,
+    ),
     (
         "beta-callrecord-get-expand-sessions-segments.json",
         "ok callRecord sessions=1",
@@ -97,7 +100,10 @@ const EXPECTED: &[(&str, &str)] = &[
         "ok page of sessions sessions=1",
     ),
     ("beta-session-list.json", "ok page of sessions sessions=1"),
-    ("english-original/beta-callrecord-get-basic.json", WITHOUT_SESSIONS),
+    (
+        "english-original/beta-callrecord-get-basic.json",
+        WITHOUT_SESSIONS,
+    ),
     (
         "english-original/beta-callrecord-get-expand-sessions-segments.json",
         "ok callRecord sessions=1",
@@ -110,7 +116,10 @@ const EXPECTED: &[(&str, &str)] = &[
         "english-original/beta-session-list.json",
         "ok page of sessions sessions=1",
     ),
-    ("english-original/v1.0-callrecord-get-basic.json", WITHOUT_SESSIONS),
+    (
+        "english-original/v1.0-callrecord-get-basic.json",
+        WITHOUT_SESSIONS,
+    ),
     (
         "english-original/v1.0-callrecord-get-expand-sessions-segments.json",
         "ok callRecord sessions=1",
@@ -193,7 +202,10 @@ const EXPECTED: &[(&str, &str)] = &[
         "ok page of callRecords without sessions sessions=0",
     ),
     ("v1.0-callrecord-get-basic.json", WITHOUT_SESSIONS),
-    ("v1.0-callrecord-get-expand-participants_v2.json", WITHOUT_SESSIONS),
+    (
+        "v1.0-callrecord-get-expand-participants_v2.json",
+        WITHOUT_SESSIONS,
+    ),
     (
         "v1.0-callrecord-get-expand-sessions-segments.json",
         "ok callRecord sessions=1",

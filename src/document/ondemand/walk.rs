@@ -168,7 +168,10 @@ impl<'a> Cursor<'a> {
             Some(kind) => kind,
             None if root.sessions.is_some() || root.record_only => Kind::CallRecord,
             None if root.value.is_none() => return Err(Fallback),
-            None if elements.iter().any(|e| e.sessions.is_some() || e.record_only) => {
+            None if elements
+                .iter()
+                .any(|e| e.sessions.is_some() || e.record_only) =>
+            {
                 Kind::CallRecords
             }
             // Rows of other kinds (PSTN, direct routing, notifications): the tape tells them.
@@ -201,7 +204,8 @@ impl<'a> Cursor<'a> {
             }
             Kind::Sessions => {
                 let value = root.value.ok_or(Fallback)?;
-                let mut sessions = bumpalo::collections::Vec::with_capacity_in(value.len(), self.bump);
+                let mut sessions =
+                    bumpalo::collections::Vec::with_capacity_in(value.len(), self.bump);
                 sessions.extend(value.iter().map(|e| e.session));
                 Ok(Document::SessionsPage(SessionsPage {
                     odata_context: root.odata_context,
