@@ -458,6 +458,8 @@ impl Splitter {
         while i < end {
             if self.in_string {
                 if self.escaped {
+                    // An escaped raw LF (invalid JSON) is still a physical line.
+                    self.line += u64::from(data[i] == b'\n');
                     self.escaped = false;
                     i += 1;
                     continue;
@@ -674,6 +676,13 @@ mod tests {
         let open = texts(b"[{\"a\":1},\n{\"b\":2}");
         let kinds: String = open.iter().map(|x| x.3).collect();
         assert_eq!(kinds, "ddp", "{open:?}");
+    }
+
+    #[test]
+    fn an_escaped_raw_newline_still_counts_as_a_line() {
+        let data = b"{\"a\":\"x\\\ny\"}\n{}";
+        let t = texts(data);
+        assert_eq!(t.last().unwrap().0, 3, "{t:?}");
     }
 
     #[test]
