@@ -23,10 +23,9 @@ fn bench(c: &mut Criterion) {
     };
     let mut data = Vec::with_capacity(size as usize + (1 << 20));
     generate(&config, &mut data).expect("generating into memory cannot fail");
-    let dims = Dimension::parse_list(
-        "day,caller.platform,callee.platform,receiver.connectionType,label",
-    )
-    .expect("known dimensions");
+    let dims =
+        Dimension::parse_list("day,caller.platform,callee.platform,receiver.connectionType,label")
+            .expect("known dimensions");
     let report = Analyzer::new()
         .group_by(dims)
         .analyze_bytes("bench.ndjson", &data)
