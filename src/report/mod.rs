@@ -5,6 +5,11 @@
 //! nothing. Text from the input (group key values, file names, messages) is made harmless for
 //! its destination: escaped for a terminal in tables ([`terminal_safe`]), neutralised against
 //! spreadsheet formulas in CSV unless asked not to ([`CsvOptions`]), JSON-escaped in JSON.
+//!
+//! The JSON reports are written by serde_json from one set of `serde::Serialize` impls, the
+//! only definition of their shape; with the `serde` feature the report types implement
+//! `Serialize` through them, so `serde_json::to_writer_pretty(w, &report)` plus a newline is
+//! [`write_analyze_json`]'s output, byte for byte.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
