@@ -48,13 +48,28 @@ impl Serialize for Num {
     }
 }
 
-/// `input`: the counts of what was read.
-pub(super) struct Input<'a>(pub(super) &'a InputCounts);
+/// `input`: the counts of what was read, then `filtered_streams` as `filteredStreams` when
+/// given (the member an analyze report of a filtered run adds last).
+pub(super) struct Input<'a> {
+    pub(super) counts: &'a InputCounts,
+    pub(super) filtered_streams: Option<u64>,
+}
+
+impl<'a> Input<'a> {
+    /// The counts alone (`check` reports, and every report of an unfiltered run).
+    pub(super) fn counts(counts: &'a InputCounts) -> Self {
+        Input {
+            counts,
+            filtered_streams: None,
+        }
+    }
+}
 
 impl Serialize for Input<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let c = self.0;
-        let mut m = s.serialize_struct("InputCounts", 11)?;
+        let c = self.counts;
+        let len = 11 + usize::from(self.filtered_streams.is_some());
+        let mut m = s.serialize_struct("InputCounts", len)?;
         m.serialize_field("files", &c.files)?;
         m.serialize_field("bytes", &c.bytes)?;
         m.serialize_field("lines", &c.lines)?;
@@ -66,6 +81,9 @@ impl Serialize for Input<'_> {
         m.serialize_field("streams", &c.streams)?;
         m.serialize_field("otherDocuments", &OtherDocuments(c))?;
         m.serialize_field("truncatedRecords", &c.truncated_records)?;
+        if let Some(filtered) = self.filtered_streams {
+            m.serialize_field("filteredStreams", &filtered)?;
+        }
         m.end()
     }
 }
@@ -277,7 +295,7 @@ impl Serialize for AnalyzeReport<'_> {
         let names: Vec<String> = r.group_by.iter().map(|d| d.name()).collect();
         let mut m = s.serialize_struct("Report", 8)?;
         m.serialize_field("schemaVersion", &SCHEMA_VERSION)?;
-        m.serialize_field("input", &Input(&r.input))?;
+        m.serialize_field("input", &Input::counts(&r.input))?;
         m.serialize_field("errors", &Errors(&r.errors))?;
         m.serialize_field("groupBy", &names)?;
         m.serialize_field(
@@ -302,7 +320,7 @@ impl Serialize for CheckReport<'_> {
         let r = self.0;
         let mut m = s.serialize_struct("CheckReport", 4)?;
         m.serialize_field("schemaVersion", &SCHEMA_VERSION)?;
-        m.serialize_field("input", &Input(&r.input))?;
+        m.serialize_field("input", &Input::counts(&r.input))?;
         m.serialize_field("errors", &Errors(&r.errors))?;
         m.serialize_field("unreadable", &UnreadableList(&r.unreadable))?;
         m.end()
@@ -370,7 +388,7 @@ mod public {
     /// The report's `input` object.
     impl Serialize for InputCounts {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            Input(self).serialize(s)
+            Input::counts(self).serialize(s)
         }
     }
 
@@ -407,5 +425,30 @@ mod public {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `filteredStreams` (for a filtered analyze run) comes after every count.
+    #[test]
+    fn filtered_streams_is_the_last_input_member_when_given() {
+        let counts = InputCounts {
+            streams: 5,
+            ..InputCounts::default()
+        };
+        let plain = serde_json::to_string(&Input::counts(&counts)).unwrap();
+        assert!(plain.ends_with(r#""streams":5,"otherDocuments":{},"truncatedRecords":0}"#));
+        let filtered = Input {
+            counts: &counts,
+            filtered_streams: Some(3),
+        };
+        let with = serde_json::to_string(&filtered).unwrap();
+        assert_eq!(
+            with,
+            format!("{},\"filteredStreams\":3}}", &plain[..plain.len() - 1])
+        );
     }
 }
