@@ -57,9 +57,34 @@
 //!   an [`analyze::Analyzer`] given a `.gz` or `.zst` input returns
 //!   [`analyze::RunError::FeatureMissing`] before reading anything, so a build that lacks the
 //!   feature can never report part of an archive as the whole.
+//! * `serde` (default): `serde::Serialize` for the reports ([`analyze::Report`],
+//!   [`analyze::GroupReport`], [`analyze::GroupStats`], [`stats::MetricStats`],
+//!   [`stats::Number`], [`analyze::InputCounts`], …) and for the borrowed [`model`], so they
+//!   can be written as JSON, MessagePack, CBOR or into other storage without copying them field
+//!   by field. A [`analyze::Report`] serializes as the `--format json` report:
+//!   `serde_json::to_writer_pretty` and a newline give [`report::write_analyze_json`]'s bytes.
+//!   The model writes the Graph JSON it was read from (see [`model`]'s "serde" section and
+//!   `examples/reemit_sessions.rs`). The feature only adds public impls: the report writers use
+//!   serde_json either way, so the JSON report is the same without it. No `Deserialize`: a
+//!   report's statistics are sketches, not their quantiles, and the model lives in the
+//!   parser's arena.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use callq::analyze::Analyzer;
+//!
+//! let line = br#"{"value":[{"segments":[{"media":[{"streams":[{"averageJitter":"PT0.016S"}]}]}]}]}"#;
+//! let report = Analyzer::new().analyze_bytes("a.ndjson", line).unwrap();
+//! let mut json = serde_json::to_string_pretty(&report).unwrap();
+//! json.push('\n');
+//! assert_eq!(json, callq::report::analyze_json(&report));
+//! let value = serde_json::to_value(&report.groups[0].stats).unwrap();
+//! assert_eq!(value["metrics"]["averageJitter"]["max"], 16.0);
+//! # }
+//! ```
 //!
 //! With `default-features = false` the library needs only simd-json, simdutf8, memmap2, memchr,
-//! rayon, bumpalo, sketches-ddsketch and serde_json.
+//! rayon, bumpalo, sketches-ddsketch, serde and serde_json.
 #![deny(missing_docs)]
 
 pub mod analyze;

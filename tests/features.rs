@@ -1,6 +1,8 @@
 //! What the library does with compressed inputs depends on the `compression` feature, and a
-//! build without it says so in a typed error instead of reporting half an archive.
-//! CI runs this file both ways (`cargo test --no-default-features --test features` too).
+//! build without it says so in a typed error instead of reporting half an archive. The JSON
+//! report is the same with and without the `serde` feature, which only adds the public
+//! `Serialize` impls. CI runs this file with the default features, with none
+//! (`cargo test --no-default-features --test features`) and with `serde` alone.
 
 use std::io::Write;
 
@@ -45,5 +47,41 @@ fn compressed_inputs_without_the_feature_are_a_typed_error() {
     assert!(
         err.to_string()
             .contains("built without the `compression` feature")
+    );
+}
+
+const SESSION: &[u8] = br#"{"value":[{"id":"s","segments":[{"media":[{"label":"main-audio","streams":[{"streamDirection":"callerToCallee","averageJitter":"PT0.016S","packetUtilization":709}]}]}]}]}"#;
+
+/// The JSON writers need no feature (they use serde_json either way); with `serde`, the
+/// report's own `Serialize` gives the same bytes.
+#[test]
+fn the_json_report_is_the_same_with_and_without_the_serde_feature() {
+    let report = Analyzer::new()
+        .group_by(callq::analyze::Dimension::parse_list("direction").unwrap())
+        .analyze_bytes("a.ndjson", SESSION)
+        .unwrap();
+    let json = callq::report::analyze_json(&report);
+    assert!(json.starts_with("{\n  \"schemaVersion\": 1,\n"), "{json}");
+    assert!(json.contains("\"key\": {\n        \"direction\": \"callerToCallee\"\n      },"));
+    assert!(json.contains("\"min\": 709,"), "{json}");
+    #[cfg(feature = "serde")]
+    {
+        let mut via_serde = serde_json::to_string_pretty(&report).unwrap();
+        via_serde.push('\n');
+        assert_eq!(via_serde, json);
+    }
+}
+
+/// With `serde`, the borrowed model writes the Graph JSON it was read from.
+#[cfg(feature = "serde")]
+#[test]
+fn with_the_serde_feature_the_model_serializes() {
+    use callq::document::{LineParser, Reading};
+    let json = LineParser::new().parse(SESSION, Reading::Full, |doc| {
+        serde_json::to_string(&doc.unwrap()).unwrap()
+    });
+    assert_eq!(
+        json,
+        r#"{"value":[{"segments":[{"media":[{"streams":[{"averageJitter":"PT0.016S","packetUtilization":709,"streamDirection":"callerToCallee"}],"label":"main-audio"}]}],"id":"s"}]}"#
     );
 }

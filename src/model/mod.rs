@@ -10,8 +10,55 @@
 //! The types follow `microsoft.graph.callRecords` (v1.0 and beta). Where Graph has a type
 //! hierarchy told apart by `@odata.type` (endpoints, user agents, identities), the model has one
 //! flat struct holding the properties of every subtype, plus a `kind` read from `@odata.type`.
+//!
+//! # serde
+//!
+//! With the `serde` feature (on by default) every type here implements `serde::Serialize`,
+//! generated from the property table, and writes the Graph JSON it was read from:
+//!
+//! - Keys are the Graph property names (camelCase, `@odata.type`), in the property table's
+//!   order; a document keeps its shape (a page of sessions is `{"@odata.context", "value"}`).
+//!   A page of another kind ([`OtherDocument`]) is given the `@odata.context` Graph gives its
+//!   kind (the model does not keep the original), so it reads back as that kind; a batch of
+//!   change notifications is only counted when read, and serializing one is an error.
+//! - An absent property (`None`, an empty collection, an unspecified `kind`) is left out:
+//!   `null` and absent mean the same, to callq and to Graph.
+//! - Values are in the form Graph sends and callq reads back: durations as canonical ISO-8601
+//!   (`PT0.016S`), date-times as RFC 3339 in their original offset, enumerations as their wire
+//!   string (unknown values as sent), `Edm.Single`/`Edm.Double` as numbers or, when not
+//!   finite, as the strings `"NaN"`, `"INF"` and `"-INF"`.
+//! - Only what the model holds is written: properties callq does not declare, annotations
+//!   other than `@odata.type`, and `null` elements of collections are not there. A document
+//!   read with [`Reading::Analyze`](crate::document::Reading::Analyze) holds only what
+//!   `analyze` uses; read with [`Reading::Full`](crate::document::Reading::Full) to keep every
+//!   declared property.
+//!
+//! Reading the output back gives an equal model, and serializing that gives the same bytes.
+//! There is no `Deserialize`: the collections and sub-objects live in the parser's per-line
+//! arena, which serde has no way to fill; [`LineParser`](crate::document::LineParser) reads.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use callq::document::{LineParser, Reading};
+//!
+//! let line = br#"{"value":[{"id":"s1","unknown":1,"segments":[{"media":[{"streams":[
+//!     {"averageJitter":"PT0.0160S","averageAudioDegradation":"NaN","packetUtilization":"709"}
+//! ]}]}]}]}"#;
+//! let json = LineParser::new().parse(line, Reading::Full, |doc| {
+//!     serde_json::to_string(&doc.unwrap()).unwrap()
+//! });
+//! assert_eq!(json, concat!(
+//!     r#"{"value":[{"segments":[{"media":[{"streams":[{"averageAudioDegradation":"NaN","#,
+//!     r#""averageJitter":"PT0.016S","packetUtilization":709}]}]}],"id":"s1"}]}"#,
+//! ));
+//! # }
+//! ```
+//!
+//! `examples/reemit_sessions.rs` re-emits selected sessions of an archive as NDJSON this way.
 
 mod enums;
+#[cfg(feature = "serde")]
+mod ser;
 
 pub use enums::*;
 

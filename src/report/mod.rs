@@ -5,15 +5,18 @@
 //! nothing. Text from the input (group key values, file names, messages) is made harmless for
 //! its destination: escaped for a terminal in tables ([`terminal_safe`]), neutralised against
 //! spreadsheet formulas in CSV unless asked not to ([`CsvOptions`]), JSON-escaped in JSON.
+//!
+//! The JSON reports are written by serde_json from one set of `serde::Serialize` impls, the
+//! only definition of their shape; with the `serde` feature the report types implement
+//! `Serialize` through them, so `serde_json::to_writer_pretty(w, &report)` plus a newline is
+//! [`write_analyze_json`]'s output, byte for byte.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::analyze::{
-    BadLine, GroupReport, GroupStats, InputCounts, METRICS, Report, UnreadableInput,
-};
+use crate::analyze::{BadLine, GroupStats, InputCounts, METRICS, Report};
 use crate::classify::{Classifier, Reasons};
-use crate::stats::{MetricStats, Number};
+use crate::stats::Number;
 
 /// The JSON report's schema version.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -92,12 +95,13 @@ impl std::error::Error for UnknownFormat {}
 mod csv;
 mod json;
 mod safe;
+mod ser;
 mod table;
 
 pub use csv::{
     CsvOptions, analyze_csv, analyze_csv_with, write_analyze_csv, write_analyze_csv_with,
 };
-use json::*;
+use json::float_text;
 pub use json::{analyze_json, check_json, write_analyze_json, write_errors_ndjson};
 pub use safe::{spreadsheet_safe, terminal_safe};
 pub use table::{analyze_table, check_table, counted, decimal_size, grouped};

@@ -26,6 +26,7 @@ mod ondemand;
 mod readings;
 mod report;
 mod report_schema;
+mod serialize;
 mod stats;
 mod util;
 mod values;
