@@ -102,8 +102,10 @@ pub struct InputCounts {
     pub segments: u64,
     /// Media in good lines.
     pub media: u64,
-    /// Streams in good lines.
+    /// Streams in good lines, less the filtered ones.
     pub streams: u64,
+    /// Streams in good lines that a filter ([`Analyzer::filter`]) left out.
+    pub filtered_streams: u64,
     /// Good lines that `analyze`'s on-demand reader handed to simd-json's tape because of a
     /// rare form (a tab or CR inside the line, an escaped key, ...): read the same, more slowly.
     pub tape_rereads: u64,
@@ -120,6 +122,7 @@ impl InputCounts {
         self.segments += o.segments;
         self.media += o.media;
         self.streams += o.streams;
+        self.filtered_streams += o.filtered_streams;
         self.tape_rereads += o.tape_rereads;
     }
 }

@@ -142,6 +142,18 @@ pub(super) fn input_json(c: &InputCounts) -> Json {
     ])
 }
 
+/// `input` of an analyze report: with `filteredStreams` (last) when the run had a filter.
+fn analyze_input_json(report: &Report) -> Json {
+    let mut input = input_json(&report.input);
+    if let (true, Json::Obj(members)) = (report.filtered, &mut input) {
+        members.push((
+            Cow::Borrowed("filteredStreams"),
+            report.input.filtered_streams.into(),
+        ));
+    }
+    input
+}
+
 pub(super) fn errors_json(errors: &[BadLine]) -> Json {
     Json::Arr(
         errors
@@ -253,7 +265,7 @@ pub fn write_analyze_json(
 ) -> std::io::Result<()> {
     let head = [
         ("schemaVersion", SCHEMA_VERSION.into()),
-        ("input", input_json(&report.input)),
+        ("input", analyze_input_json(report)),
         ("errors", errors_json(&report.errors)),
         (
             "groupBy",
