@@ -262,11 +262,12 @@ fn ellipsize(cell: &mut String, width: usize) {
 /// Shrinks the widest key columns (the first `keys` of `rows`, header row first) until the
 /// table fits in `width` columns or every key column is at its minimum, and cuts the cells
 /// longer than their column with an ellipsis.
-fn fit_keys(rows: &mut [Vec<String>], keys: usize, width: usize) {
-    let cols = rows[0].len();
-    let mut widths = vec![0; cols];
+/// `table_width` is the widest line of the table as [`align`] renders it uncut (its span
+/// labels may widen columns).
+fn fit_keys(rows: &mut [Vec<String>], keys: usize, width: usize, table_width: usize) {
+    let mut widths = vec![0; keys];
     for row in rows.iter() {
-        for (i, cell) in row.iter().enumerate() {
+        for (i, cell) in row.iter().take(keys).enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
@@ -274,7 +275,7 @@ fn fit_keys(rows: &mut [Vec<String>], keys: usize, width: usize) {
         .iter()
         .map(|h| h.chars().count().max(MIN_KEY_WIDTH))
         .collect();
-    let mut total = widths.iter().sum::<usize>() + 2 * (cols - 1);
+    let mut total = table_width;
     while total > width {
         let Some(widest) = (0..keys)
             .filter(|&i| widths[i] > floor[i])
@@ -369,7 +370,12 @@ pub fn analyze_table_width(report: &Report, width: Option<usize>) -> String {
         rows.push(row);
     }
     if let Some(width) = width {
-        fit_keys(&mut rows, keys, width);
+        let table_width = align(&rows, &aligns, &spans)
+            .lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        fit_keys(&mut rows, keys, width, table_width);
     }
     let classifier = classifier_name(report.classifier);
     let mut out = format!(
