@@ -33,12 +33,15 @@
 //! assert_eq!(err.to_string(), "b.csv: line 1, column 3: NetworkRange 40 is outside 8-32 for an IPv4 network");
 //! ```
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
+use std::sync::Arc;
 
-use ipnet::{Ipv4Net, Ipv6Net};
+use foldhash::fast::RandomState;
+use ipnet::IpNet;
 
 /// The columns of a building file, in order (1-based column = index + 1).
 pub const COLUMNS: [&str; 15] = [
@@ -60,32 +63,32 @@ pub const COLUMNS: [&str; 15] = [
 ];
 
 /// One row of the building file: what a network tells about where an endpoint is. Empty
-/// fields are `None`.
+/// fields are `None`; the text fields are shared between the rows that repeat them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Building {
-    /// The network, as `10.0.0.0/16`.
-    pub network: String,
+    /// The network (`NetworkIP` and `NetworkRange`), as `10.0.0.0/16`.
+    pub network: IpNet,
     /// `NetworkName`.
-    pub network_name: Option<String>,
+    pub network_name: Option<Arc<str>>,
     /// `BuildingName`.
-    pub building: Option<String>,
+    pub building: Option<Arc<str>>,
     /// `OwnershipType`.
-    pub ownership_type: Option<String>,
+    pub ownership_type: Option<Arc<str>>,
     /// `BuildingType`.
-    pub building_type: Option<String>,
+    pub building_type: Option<Arc<str>>,
     /// `BuildingOfficeType`.
-    pub office_type: Option<String>,
+    pub office_type: Option<Arc<str>>,
     /// `City`.
-    pub city: Option<String>,
+    pub city: Option<Arc<str>>,
     /// `ZipCode`.
-    pub zip_code: Option<String>,
+    pub zip_code: Option<Arc<str>>,
     /// `Country`.
-    pub country: Option<String>,
+    pub country: Option<Arc<str>>,
     /// `State`.
-    pub state: Option<String>,
+    pub state: Option<Arc<str>>,
     /// `Region`.
-    pub region: Option<String>,
+    pub region: Option<Arc<str>>,
     /// `InsideCorp`.
     pub inside_corp: bool,
     /// `ExpressRoute`.
@@ -125,90 +128,120 @@ impl std::error::Error for BuildingsError {}
 #[derive(Clone, Debug, Default)]
 pub struct Buildings {
     rows: Vec<Building>,
-    v4: HashMap<(u8, u32), u32>,
+    v4: HashMap<(u8, u32), u32, RandomState>,
     /// The IPv4 prefix lengths present, longest first.
     v4_lengths: Vec<u8>,
-    v6: HashMap<(u8, u128), u32>,
+    v6: HashMap<(u8, u128), u32, RandomState>,
     /// The IPv6 prefix lengths present, longest first.
     v6_lengths: Vec<u8>,
 }
 
-/// Splits `text` into records of fields, RFC 4180 style with `delimiter`: a field that starts
-/// with `"` runs to the closing quote (`""` is a quote; delimiters and line ends inside are
-/// kept). Each record comes with the line it starts on; blank lines give no record.
-fn records(text: &str, delimiter: char) -> Result<Vec<(u64, Vec<String>)>, (u64, usize, String)> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
+/// Calls `row` with each record of `text` and the line it starts on, RFC 4180 style with
+/// `delimiter`: a field that starts with `"` runs to the closing quote (`""` is a quote;
+/// delimiters and line ends inside are kept). Blank lines give no record. A line without a
+/// quote is split in place; only quoted records are copied.
+fn for_each_record<E>(
+    text: &str,
+    delimiter: char,
+    mut row: impl FnMut(u64, &[Cow<'_, str>]) -> Result<(), E>,
+    unclosed: impl Fn(u64, usize, String) -> E,
+) -> Result<(), E> {
+    let mut fields: Vec<Cow<'_, str>> = Vec::with_capacity(16);
+    let mut pos = 0;
     let mut line = 1u64;
-    while chars.peek().is_some() {
-        let start = line;
-        let mut fields = Vec::new();
-        let mut field = String::new();
-        let mut quoted = false;
-        let mut at_field_start = true;
-        let mut after_quote = false;
-        loop {
-            let Some(c) = chars.next() else {
-                if quoted {
-                    return Err((start, fields.len() + 1, "unclosed quote".into()));
-                }
-                break;
-            };
-            if quoted {
-                match c {
-                    '"' if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    '"' => {
-                        quoted = false;
-                        after_quote = true;
-                    }
-                    '\n' => {
-                        line += 1;
-                        field.push(c);
-                    }
-                    _ => field.push(c),
-                }
+    while pos < text.len() {
+        let rest = &text[pos..];
+        let end = rest.find('\n').unwrap_or(rest.len());
+        let raw = &rest[..end];
+        let start_line = line;
+        fields.clear();
+        if !raw.contains('"') {
+            pos += end + 1;
+            line += 1;
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            if raw.trim().is_empty() {
                 continue;
             }
+            fields.extend(raw.split(delimiter).map(Cow::Borrowed));
+        } else {
+            let (used, lines) = quoted_record(rest, delimiter, &mut fields)
+                .map_err(|(column, message)| unclosed(start_line, column, message))?;
+            pos += used;
+            line += lines;
+        }
+        row(start_line, &fields)?;
+    }
+    Ok(())
+}
+
+/// Parses the record at the start of `text`, which has a quote, into `fields`; returns the
+/// bytes used (its line end included) and the lines it spans.
+fn quoted_record(
+    text: &str,
+    delimiter: char,
+    fields: &mut Vec<Cow<'_, str>>,
+) -> Result<(usize, u64), (usize, String)> {
+    let mut chars = text.char_indices().peekable();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut at_field_start = true;
+    let mut after_quote = false;
+    let mut lines = 1;
+    loop {
+        let Some((i, c)) = chars.next() else {
+            if quoted {
+                return Err((fields.len() + 1, "unclosed quote".into()));
+            }
+            fields.push(Cow::Owned(field));
+            return Ok((text.len(), lines));
+        };
+        if quoted {
             match c {
+                '"' if chars.peek().map(|p| p.1) == Some('"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => {
+                    quoted = false;
+                    after_quote = true;
+                }
                 '\n' => {
-                    line += 1;
-                    break;
-                }
-                '\r' if chars.peek() == Some(&'\n') => {}
-                c if c == delimiter => {
-                    fields.push(std::mem::take(&mut field));
-                    at_field_start = true;
-                    after_quote = false;
-                }
-                '"' if at_field_start && field.trim().is_empty() => {
-                    field.clear();
-                    quoted = true;
-                    at_field_start = false;
-                }
-                c if after_quote && c == ' ' => {}
-                c if after_quote => {
-                    return Err((
-                        start,
-                        fields.len() + 1,
-                        format!("unexpected {c:?} after a closing quote"),
-                    ));
-                }
-                c => {
+                    lines += 1;
                     field.push(c);
-                    at_field_start = false;
                 }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '\n' => {
+                fields.push(Cow::Owned(field));
+                return Ok((i + 1, lines));
+            }
+            '\r' if chars.peek().map(|p| p.1) == Some('\n') => {}
+            c if c == delimiter => {
+                fields.push(Cow::Owned(std::mem::take(&mut field)));
+                at_field_start = true;
+                after_quote = false;
+            }
+            '"' if at_field_start && field.trim().is_empty() => {
+                field.clear();
+                quoted = true;
+                at_field_start = false;
+            }
+            ' ' if after_quote => {}
+            c if after_quote => {
+                return Err((
+                    fields.len() + 1,
+                    format!("unexpected {c:?} after a closing quote"),
+                ));
+            }
+            c => {
+                field.push(c);
+                at_field_start = false;
             }
         }
-        fields.push(field);
-        let blank = fields.len() == 1 && fields[0].trim().is_empty() && !after_quote;
-        if !blank {
-            out.push((start, fields));
-        }
     }
-    Ok(out)
 }
 
 fn flag(value: &str) -> Option<bool> {
@@ -250,126 +283,126 @@ impl Buildings {
         })?;
         let first_line = text.split('\n').next().unwrap_or("");
         let delimiter = if first_line.contains('\t') { '\t' } else { ',' };
-        let records = records(text, delimiter).map_err(|(l, c, m)| err(l, c, m))?;
         let mut b = Buildings::default();
-        let mut first_row: HashMap<IpAddr, Vec<(u8, u64)>> = HashMap::new();
-        for (line, fields) in records {
-            let n = fields.len();
-            if n != 14 && n != 15 {
-                let column = if n > 15 { 16 } else { n + 1 };
-                return Err(err(
-                    line,
-                    column,
-                    format!(
-                        "expected 14 or 15 columns ({}), found {n}",
-                        if delimiter == '\t' {
-                            "tab-separated"
-                        } else {
-                            "comma-separated"
-                        }
-                    ),
-                ));
+        // Rows repeat their city, country, region, …: each distinct text is kept once.
+        let mut texts: HashSet<Arc<str>, RandomState> = HashSet::default();
+        let mut intern = |value: &str| -> Option<Arc<str>> {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
             }
-            let field = |i: usize| fields[i].trim();
-            let text = |i: usize| {
-                let v = field(i);
-                (!v.is_empty()).then(|| v.to_owned())
-            };
-            let ip: IpAddr = field(0).parse().map_err(|_| {
-                err(
-                    line,
-                    1,
-                    format!("NetworkIP {:?} is not an IPv4 or IPv6 address", field(0)),
-                )
-            })?;
-            let range: u8 = field(2).parse().map_err(|_| {
-                err(
-                    line,
-                    3,
-                    format!("NetworkRange {:?} is not a prefix length", field(2)),
-                )
-            })?;
-            let (family, max) = match ip {
-                IpAddr::V4(_) => ("IPv4", 32),
-                IpAddr::V6(_) => ("IPv6", 128),
-            };
-            if !(8..=max).contains(&range) {
-                return Err(err(
-                    line,
-                    3,
-                    format!("NetworkRange {range} is outside 8-{max} for an {family} network"),
-                ));
-            }
-            let mut flags = [false; 3];
-            for (k, slot) in flags.iter_mut().enumerate().take(n - 12) {
-                *slot = flag(field(12 + k)).ok_or_else(|| {
+            Some(match texts.get(value) {
+                Some(shared) => Arc::clone(shared),
+                None => {
+                    let shared: Arc<str> = Arc::from(value);
+                    texts.insert(Arc::clone(&shared));
+                    shared
+                }
+            })
+        };
+        for_each_record(
+            text,
+            delimiter,
+            |line, fields| {
+                let n = fields.len();
+                if n != 14 && n != 15 {
+                    let column = if n > 15 { 16 } else { n + 1 };
+                    return Err(err(
+                        line,
+                        column,
+                        format!(
+                            "expected 14 or 15 columns ({}), found {n}",
+                            if delimiter == '\t' {
+                                "tab-separated"
+                            } else {
+                                "comma-separated"
+                            }
+                        ),
+                    ));
+                }
+                let field = |i: usize| fields[i].trim();
+                let ip: IpAddr = field(0).parse().map_err(|_| {
                     err(
                         line,
-                        13 + k,
-                        format!("{} {:?} is not 0 or 1", COLUMNS[12 + k], field(12 + k)),
+                        1,
+                        format!("NetworkIP {:?} is not an IPv4 or IPv6 address", field(0)),
                     )
                 })?;
-            }
-            let index = b.rows.len() as u32;
-            let network = match ip {
-                IpAddr::V4(a) => {
-                    let net = Ipv4Net::new(a, range).expect("range checked");
-                    if net.network() != a {
-                        return Err(err(
-                            line,
-                            1,
-                            format!(
-                                "NetworkIP {a} has bits set past its range /{range} (the network is {})",
-                                net.network()
-                            ),
-                        ));
-                    }
-                    b.v4.insert((range, u32::from(a)), index);
-                    net.to_string()
+                let range: u8 = field(2).parse().map_err(|_| {
+                    err(
+                        line,
+                        3,
+                        format!("NetworkRange {:?} is not a prefix length", field(2)),
+                    )
+                })?;
+                let (family, max) = match ip {
+                    IpAddr::V4(_) => ("IPv4", 32),
+                    IpAddr::V6(_) => ("IPv6", 128),
+                };
+                if !(8..=max).contains(&range) {
+                    return Err(err(
+                        line,
+                        3,
+                        format!("NetworkRange {range} is outside 8-{max} for an {family} network"),
+                    ));
                 }
-                IpAddr::V6(a) => {
-                    let net = Ipv6Net::new(a, range).expect("range checked");
-                    if net.network() != a {
-                        return Err(err(
+                let mut flags = [false; 3];
+                for (k, slot) in flags.iter_mut().enumerate().take(n - 12) {
+                    *slot = flag(field(12 + k)).ok_or_else(|| {
+                        err(
                             line,
-                            1,
-                            format!(
-                                "NetworkIP {a} has bits set past its range /{range} (the network is {})",
-                                net.network()
-                            ),
-                        ));
-                    }
-                    b.v6.insert((range, u128::from(a)), index);
-                    net.to_string()
+                            13 + k,
+                            format!("{} {:?} is not 0 or 1", COLUMNS[12 + k], field(12 + k)),
+                        )
+                    })?;
                 }
-            };
-            let earlier = first_row.entry(ip).or_default();
-            if let Some(&(_, other)) = earlier.iter().find(|(r, _)| *r == range) {
-                return Err(err(
+                let network = IpNet::new(ip, range).expect("range checked");
+                if network.network() != ip {
+                    return Err(err(
+                        line,
+                        1,
+                        format!(
+                            "NetworkIP {ip} has bits set past its range /{range} (the network is {})",
+                            network.network()
+                        ),
+                    ));
+                }
+                let index = b.rows.len() as u32;
+                let earlier = match ip {
+                    IpAddr::V4(a) => b.v4.insert((range, u32::from(a)), index),
+                    IpAddr::V6(a) => b.v6.insert((range, u128::from(a)), index),
+                };
+                if let Some(other) = earlier {
+                    return Err(err(
+                        line,
+                        1,
+                        format!(
+                            "network {network} overlaps line {}, which has the same range",
+                            b.rows[other as usize].line
+                        ),
+                    ));
+                }
+                b.rows.push(Building {
+                    network,
+                    network_name: intern(&fields[1]),
+                    building: intern(&fields[3]),
+                    ownership_type: intern(&fields[4]),
+                    building_type: intern(&fields[5]),
+                    office_type: intern(&fields[6]),
+                    city: intern(&fields[7]),
+                    zip_code: intern(&fields[8]),
+                    country: intern(&fields[9]),
+                    state: intern(&fields[10]),
+                    region: intern(&fields[11]),
+                    inside_corp: flags[0],
+                    express_route: flags[1],
+                    vpn: flags[2],
                     line,
-                    1,
-                    format!("network {network} overlaps line {other}, which has the same range"),
-                ));
-            }
-            earlier.push((range, line));
-            b.rows.push(Building {
-                network,
-                network_name: text(1),
-                building: text(3),
-                ownership_type: text(4),
-                building_type: text(5),
-                office_type: text(6),
-                city: text(7),
-                zip_code: text(8),
-                country: text(9),
-                state: text(10),
-                region: text(11),
-                inside_corp: flags[0],
-                express_route: flags[1],
-                vpn: flags[2],
-                line,
-            });
-        }
+                });
+                Ok(())
+            },
+            |line, column, message| err(line, column, message),
+        )?;
         let lengths = |keys: Vec<u8>| {
             let mut l = keys;
             l.sort_unstable_by(|a, c| c.cmp(a));

@@ -191,7 +191,7 @@ impl Default for Accumulator {
 #[derive(Debug, Default)]
 pub(super) struct Groups {
     pub(super) stats: Vec<(Box<[u8]>, GroupStats)>,
-    pub(super) index: HashMap<Box<[u8]>, usize>,
+    pub(super) index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
     pub(super) last: Option<usize>,
 }
 
