@@ -416,10 +416,28 @@ impl Large {
 /// The values of an accumulator: kept while there are at most [`EXACT_VALUES`], else summed up.
 #[derive(Clone)]
 enum Values {
+    /// At most [`INLINE_VALUES`] values, with no heap allocation: a high-cardinality grouping
+    /// (`--by caller.userId,day`) makes most groups of a chunk this small.
+    Inline(u8, [u64; INLINE_VALUES]),
     /// Every value (f64 or i64 bits by kind); the count is its length.
     Small(Vec<u64>),
     /// More than [`EXACT_VALUES`] values: every one is in the sketch.
     Large(Box<Large>),
+}
+
+/// How many values an accumulator keeps before it allocates.
+const INLINE_VALUES: usize = 2;
+
+impl Values {
+    /// The kept values, unless they are summed up in a sketch.
+    #[inline]
+    fn kept(&self) -> Option<&[u64]> {
+        match self {
+            Values::Inline(len, values) => Some(&values[..usize::from(*len)]),
+            Values::Small(small) => Some(small),
+            Values::Large(_) => None,
+        }
+    }
 }
 
 /// Mergeable statistics of one metric of one group.
@@ -432,8 +450,8 @@ enum Values {
 ///   by a DDSketch within 1% relative error (0 is exact, negative values are supported).
 ///
 /// Every result is bit-for-bit independent of the order of `add` calls and of how
-/// accumulators were grouped for `merge`. Memory is bounded: an accumulator is 40 bytes inline
-/// (and nothing more while it has no value), keeps its first [`EXACT_VALUES`] values in a small
+/// accumulators were grouped for `merge`. Memory is bounded: an accumulator is 48 bytes inline
+/// (and nothing more while it has at most two values), keeps its first [`EXACT_VALUES`] values in a small
 /// vector (the count, min, max and sums are computed from them), and only past those allocates
 /// the exact extrema and sums and the sketch (so a grouping into a million small groups stays
 /// cheap); values are never all kept; the
@@ -481,7 +499,7 @@ impl fmt::Debug for MetricStats {
             .field(
                 "sketch_bins",
                 &match &self.values {
-                    Values::Small(_) => 0,
+                    Values::Inline(..) | Values::Small(_) => 0,
                     Values::Large(l) => l.sketch.length(),
                 },
             )
@@ -496,7 +514,7 @@ impl MetricStats {
         MetricStats {
             kind,
             nulls: 0,
-            values: Values::Small(Vec::new()),
+            values: Values::Inline(0, [0; INLINE_VALUES]),
         }
     }
 
@@ -541,6 +559,16 @@ impl MetricStats {
     fn keep(&mut self, bits: u64) {
         match &mut self.values {
             Values::Large(large) => large.add_value(bits),
+            Values::Inline(len, values) if usize::from(*len) < INLINE_VALUES => {
+                values[usize::from(*len)] = bits;
+                *len += 1;
+            }
+            Values::Inline(_, values) => {
+                let mut small = Vec::with_capacity(2 * INLINE_VALUES + 4);
+                small.extend_from_slice(values);
+                small.push(bits);
+                self.values = Values::Small(small);
+            }
             Values::Small(small) if small.len() < EXACT_VALUES => small.push(bits),
             Values::Small(_) => self.promote().add_value(bits),
         }
@@ -551,15 +579,13 @@ impl MetricStats {
     #[cold]
     fn promote(&mut self) -> &mut Large {
         let mut large = Box::new(Large::new(self.kind));
-        if let Values::Small(small) = &self.values {
-            for &bits in small {
-                large.add_value(bits);
-            }
+        for &bits in self.values.kept().unwrap_or_default() {
+            large.add_value(bits);
         }
         self.values = Values::Large(large);
         match &mut self.values {
             Values::Large(large) => large,
-            Values::Small(_) => unreachable!("just promoted"),
+            _ => unreachable!("just promoted"),
         }
     }
 
@@ -581,19 +607,19 @@ impl MetricStats {
         }
         if self.count() + other.count() <= EXACT_VALUES as u64 {
             // Both are small (a large accumulator holds more than EXACT_VALUES values).
-            if let (Values::Small(mine), Values::Small(theirs)) = (&mut self.values, &other.values)
-            {
-                mine.extend_from_slice(theirs);
+            // (so no value here promotes).
+            for &bits in other.values.kept().unwrap_or_default() {
+                self.keep(bits);
             }
             return;
         }
         let large = match &mut self.values {
             Values::Large(large) => large,
-            Values::Small(_) => self.promote(),
+            _ => self.promote(),
         };
         match &other.values {
-            Values::Small(theirs) => {
-                for &bits in theirs {
+            Values::Inline(..) | Values::Small(_) => {
+                for &bits in other.values.kept().unwrap_or_default() {
                     large.add_value(bits);
                 }
             }
@@ -636,6 +662,7 @@ impl MetricStats {
     /// Number of present, finite values.
     pub fn count(&self) -> u64 {
         match &self.values {
+            Values::Inline(len, _) => u64::from(*len),
             Values::Small(small) => small.len() as u64,
             Values::Large(large) => large.count,
         }
@@ -652,16 +679,21 @@ impl MetricStats {
         if n == 0 {
             return None;
         }
-        match (&self.values, self.kind) {
-            (Values::Large(large), _) => match large.exact {
-                Exact::Integer { sum, .. } => Some(sum as f64 / n as f64),
-                Exact::Float { .. } => large.float_sum.mean(n),
-            },
-            (Values::Small(small), ValueKind::Integer) => {
+        let small = match &self.values {
+            Values::Large(large) => {
+                return match large.exact {
+                    Exact::Integer { sum, .. } => Some(sum as f64 / n as f64),
+                    Exact::Float { .. } => large.float_sum.mean(n),
+                };
+            }
+            values => values.kept().unwrap_or_default(),
+        };
+        match self.kind {
+            ValueKind::Integer => {
                 let sum: i128 = small.iter().map(|&b| b as i64 as i128).sum();
                 Some(sum as f64 / n as f64)
             }
-            (Values::Small(small), ValueKind::Float) => {
+            ValueKind::Float => {
                 let mut sum = ExactSum::new();
                 for &bits in small {
                     sum.add(f64::from_bits(bits));
@@ -674,29 +706,34 @@ impl MetricStats {
     /// The smallest (`max == false`) or largest value, exact; `None` if there are none.
     fn extreme(&self, max: bool) -> Option<Number> {
         match &self.values {
-            Values::Small(small) if small.is_empty() => None,
-            Values::Small(small) => Some(match self.kind {
-                ValueKind::Float => {
-                    let vals = small.iter().map(|&b| f64::from_bits(b));
-                    Number::Float(if max {
-                        vals.fold(f64::NEG_INFINITY, f64::max)
-                    } else {
-                        vals.fold(f64::INFINITY, f64::min)
-                    })
-                }
-                ValueKind::Integer => {
-                    let vals = small.iter().map(|&b| b as i64);
-                    Number::Int(if max {
-                        vals.max().unwrap_or(i64::MIN)
-                    } else {
-                        vals.min().unwrap_or(i64::MAX)
-                    })
-                }
-            }),
             Values::Large(large) => Some(match large.exact {
                 Exact::Float { min, max: hi } => Number::Float(if max { hi } else { min }),
                 Exact::Integer { min, max: hi, .. } => Number::Int(if max { hi } else { min }),
             }),
+            values => {
+                let small = values.kept().unwrap_or_default();
+                if small.is_empty() {
+                    return None;
+                }
+                Some(match self.kind {
+                    ValueKind::Float => {
+                        let vals = small.iter().map(|&b| f64::from_bits(b));
+                        Number::Float(if max {
+                            vals.fold(f64::NEG_INFINITY, f64::max)
+                        } else {
+                            vals.fold(f64::INFINITY, f64::min)
+                        })
+                    }
+                    ValueKind::Integer => {
+                        let vals = small.iter().map(|&b| b as i64);
+                        Number::Int(if max {
+                            vals.max().unwrap_or(i64::MIN)
+                        } else {
+                            vals.min().unwrap_or(i64::MAX)
+                        })
+                    }
+                })
+            }
         }
     }
 
@@ -727,8 +764,11 @@ impl MetricStats {
         }
         let rank = ((q * n as f64).ceil() as u64).clamp(1, n); // 1-based
         let large = match &self.values {
-            Values::Small(small) => return Some(self.small_quantile(small, rank as usize)),
             Values::Large(large) => large,
+            values => {
+                let small = values.kept().unwrap_or_default();
+                return Some(self.small_quantile(small, rank as usize));
+            }
         };
         let (min, max) = (self.min()?, self.max()?);
         if rank == 1 {
@@ -769,6 +809,7 @@ impl MetricStats {
     /// the sketch's bins.
     pub fn memory_bytes(&self) -> usize {
         let heap = match &self.values {
+            Values::Inline(..) => 0,
             Values::Small(small) => small.capacity() * std::mem::size_of::<u64>(),
             Values::Large(l) => {
                 std::mem::size_of::<Large>() + l.sketch.length() * std::mem::size_of::<u64>()
@@ -846,15 +887,25 @@ mod tests {
     fn sizes() {
         // Inline sizes: an accumulator is small until it holds more than EXACT_VALUES values
         // (fine-grained groupings create many groups with a few values each).
-        // A group of a million-group `--by` holds 22 of them, mostly empty or with one value.
+        // A group of a million-group `--by` holds 22 of them, mostly empty or with one value:
+        // up to INLINE_VALUES values need no heap (8 more bytes inline than a bare Vec, against
+        // a 32-byte allocation and its allocator overhead for the first value).
         let size = std::mem::size_of::<MetricStats>();
-        assert!(size <= 40, "{size}");
+        assert!(size <= 48, "{size}");
         let mut few = MetricStats::new(ValueKind::Float);
         assert_eq!(few.memory_bytes(), size, "no heap while empty");
         for i in 0..10 {
             few.add(i as f64);
         }
-        assert!(few.memory_bytes() <= 40 + 16 * 8, "{}", few.memory_bytes());
+        assert!(few.memory_bytes() <= 48 + 16 * 8, "{}", few.memory_bytes());
+        let mut two = MetricStats::new(ValueKind::Float);
+        two.add(1.0);
+        two.add(2.0);
+        assert_eq!(
+            two.memory_bytes(),
+            size,
+            "no heap for {INLINE_VALUES} values"
+        );
         eprintln!("size_of::<MetricStats>() = {size}");
         assert_eq!(std::mem::size_of::<ExactSum>(), 544);
     }
