@@ -401,7 +401,7 @@ impl Buildings {
                 });
                 Ok(())
             },
-            |line, column, message| err(line, column, message),
+            err,
         )?;
         let lengths = |keys: Vec<u8>| {
             let mut l = keys;
