@@ -57,7 +57,9 @@ pub struct Filter {
 ///
 /// ```
 /// use callq::analyze::parse_time;
-/// assert_eq!(parse_time("2026-11-01").unwrap(), parse_time("2026-11-01T01:00:00+01:00").unwrap());
+/// let midnight = parse_time("2026-11-01").unwrap();
+/// let same = parse_time("2026-11-01T01:00:00+01:00").unwrap();
+/// assert_eq!(midnight.unix_seconds(), same.unix_seconds()); // the same instant
 /// assert!(parse_time("2026-11-01T08:00:00").unwrap_err().contains("offset"));
 /// ```
 pub fn parse_time(text: &str) -> Result<DateTimeOffset, String> {
