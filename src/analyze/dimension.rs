@@ -470,7 +470,13 @@ pub(super) fn dimension_value<'s, 'a: 's>(
                 }
                 _ => {
                     let (year, week) = t.utc_iso_week();
-                    let _ = write!(scratch, "{year:04}-W");
+                    if (0..10_000).contains(&year) {
+                        push2(scratch, (year / 100) as u8);
+                        push2(scratch, (year % 100) as u8);
+                    } else {
+                        let _ = write!(scratch, "{year:04}");
+                    }
+                    scratch.push_str("-W");
                     push2(scratch, week);
                 }
             }
