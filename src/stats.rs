@@ -416,24 +416,26 @@ impl Large {
 /// The values of an accumulator: kept while there are at most [`EXACT_VALUES`], else summed up.
 #[derive(Clone)]
 enum Values {
-    /// At most [`INLINE_VALUES`] values, with no heap allocation: a high-cardinality grouping
-    /// (`--by caller.userId,day`) makes most groups of a chunk this small.
-    Inline(u8, [u64; INLINE_VALUES]),
-    /// Every value (f64 or i64 bits by kind); the count is its length.
+    /// One value: no heap allocation, and no bigger than the `Vec` (so an accumulator stays
+    /// 40 bytes): a high-cardinality grouping (`--by caller.userId,day`) makes most groups of
+    /// a chunk this small.
+    One(u64),
+    /// Two values, likewise.
+    Two([u64; 2]),
+    /// Every value (f64 or i64 bits by kind); the count is its length. Empty (and unallocated)
+    /// before the first value; at least three values once allocated.
     Small(Vec<u64>),
     /// More than [`EXACT_VALUES`] values: every one is in the sketch.
     Large(Box<Large>),
 }
-
-/// How many values an accumulator keeps before it allocates.
-const INLINE_VALUES: usize = 2;
 
 impl Values {
     /// The kept values, unless they are summed up in a sketch.
     #[inline]
     fn kept(&self) -> Option<&[u64]> {
         match self {
-            Values::Inline(len, values) => Some(&values[..usize::from(*len)]),
+            Values::One(value) => Some(std::slice::from_ref(value)),
+            Values::Two(values) => Some(values),
             Values::Small(small) => Some(small),
             Values::Large(_) => None,
         }
@@ -450,7 +452,7 @@ impl Values {
 ///   by a DDSketch within 1% relative error (0 is exact, negative values are supported).
 ///
 /// Every result is bit-for-bit independent of the order of `add` calls and of how
-/// accumulators were grouped for `merge`. Memory is bounded: an accumulator is 48 bytes inline
+/// accumulators were grouped for `merge`. Memory is bounded: an accumulator is 40 bytes inline
 /// (and nothing more while it has at most two values), keeps its first [`EXACT_VALUES`] values in a small
 /// vector (the count, min, max and sums are computed from them), and only past those allocates
 /// the exact extrema and sums and the sketch (so a grouping into a million small groups stays
@@ -499,7 +501,7 @@ impl fmt::Debug for MetricStats {
             .field(
                 "sketch_bins",
                 &match &self.values {
-                    Values::Inline(..) | Values::Small(_) => 0,
+                    Values::One(_) | Values::Two(_) | Values::Small(_) => 0,
                     Values::Large(l) => l.sketch.length(),
                 },
             )
@@ -514,7 +516,7 @@ impl MetricStats {
         MetricStats {
             kind,
             nulls: 0,
-            values: Values::Inline(0, [0; INLINE_VALUES]),
+            values: Values::Small(Vec::new()),
         }
     }
 
@@ -559,14 +561,11 @@ impl MetricStats {
     fn keep(&mut self, bits: u64) {
         match &mut self.values {
             Values::Large(large) => large.add_value(bits),
-            Values::Inline(len, values) if usize::from(*len) < INLINE_VALUES => {
-                values[usize::from(*len)] = bits;
-                *len += 1;
-            }
-            Values::Inline(_, values) => {
-                let mut small = Vec::with_capacity(2 * INLINE_VALUES + 4);
-                small.extend_from_slice(values);
-                small.push(bits);
+            Values::Small(small) if small.capacity() == 0 => self.values = Values::One(bits),
+            Values::One(first) => self.values = Values::Two([*first, bits]),
+            Values::Two([first, second]) => {
+                let mut small = Vec::with_capacity(8);
+                small.extend([*first, *second, bits]);
                 self.values = Values::Small(small);
             }
             Values::Small(small) if small.len() < EXACT_VALUES => small.push(bits),
@@ -618,7 +617,7 @@ impl MetricStats {
             _ => self.promote(),
         };
         match &other.values {
-            Values::Inline(..) | Values::Small(_) => {
+            Values::One(_) | Values::Two(_) | Values::Small(_) => {
                 for &bits in other.values.kept().unwrap_or_default() {
                     large.add_value(bits);
                 }
@@ -662,7 +661,8 @@ impl MetricStats {
     /// Number of present, finite values.
     pub fn count(&self) -> u64 {
         match &self.values {
-            Values::Inline(len, _) => u64::from(*len),
+            Values::One(_) => 1,
+            Values::Two(_) => 2,
             Values::Small(small) => small.len() as u64,
             Values::Large(large) => large.count,
         }
@@ -809,7 +809,7 @@ impl MetricStats {
     /// the sketch's bins.
     pub fn memory_bytes(&self) -> usize {
         let heap = match &self.values {
-            Values::Inline(..) => 0,
+            Values::One(_) | Values::Two(_) => 0,
             Values::Small(small) => small.capacity() * std::mem::size_of::<u64>(),
             Values::Large(l) => {
                 std::mem::size_of::<Large>() + l.sketch.length() * std::mem::size_of::<u64>()
@@ -888,24 +888,19 @@ mod tests {
         // Inline sizes: an accumulator is small until it holds more than EXACT_VALUES values
         // (fine-grained groupings create many groups with a few values each).
         // A group of a million-group `--by` holds 22 of them, mostly empty or with one value:
-        // up to INLINE_VALUES values need no heap (8 more bytes inline than a bare Vec, against
-        // a 32-byte allocation and its allocator overhead for the first value).
+        // one or two values need no heap (they are held where the Vec would be).
         let size = std::mem::size_of::<MetricStats>();
-        assert!(size <= 48, "{size}");
+        assert!(size <= 40, "{size}");
         let mut few = MetricStats::new(ValueKind::Float);
         assert_eq!(few.memory_bytes(), size, "no heap while empty");
         for i in 0..10 {
             few.add(i as f64);
         }
-        assert!(few.memory_bytes() <= 48 + 16 * 8, "{}", few.memory_bytes());
+        assert!(few.memory_bytes() <= 40 + 16 * 8, "{}", few.memory_bytes());
         let mut two = MetricStats::new(ValueKind::Float);
         two.add(1.0);
         two.add(2.0);
-        assert_eq!(
-            two.memory_bytes(),
-            size,
-            "no heap for {INLINE_VALUES} values"
-        );
+        assert_eq!(two.memory_bytes(), size, "no heap for two values");
         eprintln!("size_of::<MetricStats>() = {size}");
         assert_eq!(std::mem::size_of::<ExactSum>(), 544);
     }
