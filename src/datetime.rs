@@ -239,6 +239,49 @@ impl DateTimeOffset {
         }
     }
 
+    /// The hour of this instant in UTC, 0 to 23.
+    pub fn utc_hour(&self) -> u8 {
+        (self.secs.rem_euclid(86_400) / 3_600) as u8
+    }
+
+    /// The ISO 8601 week of this instant in UTC: (week-based year, week 1 to 53). Weeks start
+    /// on Monday; week 1 is the one holding the year's first Thursday.
+    ///
+    /// ```
+    /// use callq::datetime::DateTimeOffset;
+    /// let t = |s: &str| DateTimeOffset::parse(s).unwrap().utc_iso_week();
+    /// assert_eq!(t("2026-11-02T14:00:00Z"), (2026, 45));
+    /// assert_eq!(t("2021-01-03T23:59:59Z"), (2020, 53)); // a Sunday
+    /// assert_eq!(t("2024-12-30T00:00:00Z"), (2025, 1)); // a Monday
+    /// ```
+    pub fn utc_iso_week(&self) -> (i32, u8) {
+        let days = self.secs.div_euclid(86_400);
+        // 1970-01-01 was a Thursday: Monday is 0.
+        let weekday = (days + 3).rem_euclid(7);
+        let thursday = days - weekday + 3;
+        let (year, _, _) = civil_from_days(thursday);
+        let jan1 = days_from_civil(year, 1, 1);
+        (year as i32, ((thursday - jan1) / 7 + 1) as u8)
+    }
+
+    /// A date `YYYY-MM-DD` as midnight UTC.
+    ///
+    /// ```
+    /// use callq::datetime::DateTimeOffset;
+    /// let d = DateTimeOffset::parse_date("2026-11-01").unwrap();
+    /// assert_eq!(d, DateTimeOffset::parse("2026-11-01T00:00:00Z").unwrap());
+    /// assert!(DateTimeOffset::parse_date("2026-02-30").is_err());
+    /// ```
+    pub fn parse_date(s: &str) -> Result<Self, DateTimeError> {
+        if s.len() != 10 {
+            return Err(DateTimeError {
+                kind: DateTimeErrorKind::Syntax,
+                at: s.len().min(10),
+            });
+        }
+        Self::parse(&format!("{s}T00:00:00Z"))
+    }
+
     /// Nanoseconds between two instants (other - self), saturating.
     pub fn duration_until(&self, later: &DateTimeOffset) -> Duration {
         let nanos = i128::from(later.secs - self.secs) * 1_000_000_000 + i128::from(later.nanos)

@@ -11,7 +11,7 @@
 //! | bytes → lines | [`framing`], [`parallel`] | `&[u8]`: LF/CRLF framing, [`framing::Position`]s, line-aligned chunks, a parallel driver |
 //! | I/O shell | [`input`], [`output`] | files (memory-mapped), directories, `.gz`/`.zst`, stdin; report files that never replace an input nor appear half-written |
 //! | lines → documents | [`document`], [`model`], [`duration`], [`datetime`] | one line → a borrowed [`model::Document`] (on demand for `analyze`, through simd-json's tape for `check`) |
-//! | documents → statistics | [`classify`], [`stats`], [`analyze`] | streams → CQD verdicts and mergeable statistics |
+//! | documents → statistics | [`classify`], [`stats`], [`analyze`], [`buildings`] | streams → CQD verdicts, filters, groups (buildings from CQD's building file) and mergeable statistics |
 //! | statistics → report | [`report`] | pure JSON, table and CSV renderers |
 //! | workload | [`generate`] | a deterministic, realistic corpus generator |
 //!
@@ -52,7 +52,8 @@
 //!
 //! # Features
 //!
-//! * `cli` (default): the `callq` binary's dependencies (clap, indicatif, anyhow, wild).
+//! * `cli` (default): the `callq` binary's dependencies (clap, indicatif, anyhow, wild,
+//!   terminal_size).
 //! * `compression` (default, via `cli`): `.gz` and `.zst` inputs (flate2, zstd). Without it,
 //!   an [`analyze::Analyzer`] given a `.gz` or `.zst` input returns
 //!   [`analyze::RunError::FeatureMissing`] before reading anything, so a build that lacks the
@@ -84,10 +85,11 @@
 //! ```
 //!
 //! With `default-features = false` the library needs only simd-json, simdutf8, memmap2, memchr,
-//! rayon, bumpalo, sketches-ddsketch, serde and serde_json.
+//! rayon, bumpalo, sketches-ddsketch, serde, serde_json, ipnet and foldhash.
 #![deny(missing_docs)]
 
 pub mod analyze;
+pub mod buildings;
 pub mod classify;
 pub mod datetime;
 pub mod document;

@@ -9,10 +9,12 @@ use std::time::{Duration as StdDuration, Instant};
 
 use anyhow::Context;
 use callq::analyze::{
-    Analyzer, DEFAULT_MAX_GROUPS, DEFAULT_MAX_LINE_BYTES, Dimension, MAX_LISTED_ERRORS, OnError,
-    Progress, Report, RunError, UnreadableInput,
+    Analyzer, Condition, DEFAULT_MAX_GROUPS, DEFAULT_MAX_LINE_BYTES, Dimension, Filter,
+    MAX_LISTED_ERRORS, OnError, Progress, Report, RunError, UnreadableInput, parse_time,
 };
+use callq::buildings::Buildings;
 use callq::classify::Classifier;
+use callq::datetime::DateTimeOffset;
 use callq::document::Reading;
 use callq::generate::{Form, GenConfig, Shape, generate_form, parse_size};
 use callq::input::{InputSource, discover, is_input_name};
@@ -124,12 +126,45 @@ struct CommonArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    callq analyze --by direction,label archive/\n  \
+    callq analyze --since 2026-11-01 --until 2026-11-08 --where caller.connectionType=wired archive/\n  \
+    callq analyze --buildings buildings.csv --by caller.building,week --top 20 archive/\n  \
+    callq analyze --by caller.userDisplayName --where label=main-audio --top 20 --min-streams 50 archive/")]
 struct AnalyzeArgs {
-    /// Group streams by these dimensions, comma-separated: direction, label, day, month,
-    /// caller.X, callee.X, sender.X, receiver.X where X is platform, productFamily or
-    /// connectionType.
+    /// Group streams by these dimensions, comma-separated: direction, label, day, hour
+    /// (2026-11-02T14), week (ISO, 2026-W45), month (all UTC, of the session's start), quality
+    /// (good, poor, unclassified), and caller.X, callee.X, sender.X, receiver.X where X is
+    /// platform, productFamily, connectionType, kind (participant or service), userId,
+    /// userDisplayName, captureDevice, renderDevice, subnet, wifiBand, or, with --buildings,
+    /// building, city, country, region, network, insideCorp.
     #[arg(long, value_name = "DIMS", value_parser = parse_dims)]
     by: Option<DimensionList>,
+    /// Keep sessions that start at or after T: a date (2026-11-01, midnight UTC) or a
+    /// date-time with an offset (2026-11-01T08:00:00+01:00).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    since: Option<DateTimeOffset>,
+    /// Keep sessions that start before T (same forms as --since).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    until: Option<DateTimeOffset>,
+    /// Keep streams whose value of dimension DIM (any --by dimension) is one of the values;
+    /// `null` stands for a missing value. Repeatable: all must hold. Filtered streams are
+    /// counted in input.filteredStreams and left out of every other figure.
+    #[arg(long = "where", value_name = "DIM=V[,V...]", value_parser = Condition::parse)]
+    where_: Vec<Condition>,
+    /// The CQD building data file (CSV or TSV, no header, 14 or 15 columns, as uploaded to
+    /// the Call Quality Dashboard): gives the building, city, country, region, network and
+    /// insideCorp dimensions, by the longest range holding the endpoint's subnet (else its
+    /// IP address).
+    #[arg(long, value_name = "FILE")]
+    buildings: Option<PathBuf>,
+    /// Report only the N groups with the highest poor rate (among those with at least
+    /// --min-streams classified streams), worst first; needs --by.
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+    /// With --top: the fewest classified (good + poor) streams a group needs to be ranked.
+    #[arg(long, value_name = "M", default_value_t = 10, requires = "top")]
+    min_streams: u64,
     /// Classification rules.
     #[arg(long, value_enum, default_value = "current")]
     classifier: ClassifierArg,
@@ -546,11 +581,59 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         ClassifierArg::Current => Classifier::Current,
         ClassifierArg::Cqd2020 => Classifier::Cqd2020,
     };
-    let analyzer = base_analyzer(&args.common)
-        .group_by(args.by.map(|d| d.0).unwrap_or_default())
+    let by = args.by.map(|d| d.0).unwrap_or_default();
+    let mut filter = Filter::new();
+    if let Some(t) = args.since {
+        filter = filter.since(t);
+    }
+    if let Some(t) = args.until {
+        filter = filter.until(t);
+    }
+    for c in args.where_ {
+        filter = filter.condition(c);
+    }
+    filter.check().map_err(anyhow::Error::msg)?;
+    if args.top.is_some() && by.is_empty() {
+        anyhow::bail!(
+            "--top needs --by: it ranks groups, and without --by there is one group \
+             (for example --by caller.platform --top 10)"
+        );
+    }
+    if args.buildings.is_none()
+        && let Some(d) = by
+            .iter()
+            .chain(filter.conditions().iter().map(|c| &c.dimension))
+            .find(|d| d.needs_buildings())
+    {
+        anyhow::bail!(
+            "dimension `{}` comes from the building file: give it with --buildings FILE",
+            d.name()
+        );
+    }
+    let mut analyzer = base_analyzer(&args.common)
+        .group_by(by)
         .classifier(classifier)
         .max_groups(args.max_groups)
-        .reading(Reading::Analyze);
+        .reading(Reading::Analyze)
+        .filter(filter);
+    if let Some(n) = args.top {
+        analyzer = analyzer.top(n, args.min_streams);
+    }
+    // The building file is read, and refused when it breaks the rules, before any input.
+    if let Some(path) = &args.buildings {
+        let buildings = Buildings::load(path)
+            .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))?;
+        analyzer = analyzer.buildings(Arc::new(buildings));
+    }
+    let to_terminal = args
+        .common
+        .output
+        .as_ref()
+        .is_none_or(|o| o.as_os_str() == "-")
+        && std::io::stdout().is_terminal();
+    let width = to_terminal
+        .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .flatten();
     let mut prepared = prepare(&args.common)?;
     let lists_errors = !matches!(args.format, AnalyzeFormat::Csv);
     let report = run_analyzer(&analyzer, &args.common, &mut prepared, lists_errors)?;
@@ -563,7 +646,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     prepared
         .report
         .write_with(|out| match format {
-            Format::Table => out.write_all(report::analyze_table(&report).as_bytes()),
+            Format::Table => out.write_all(report::analyze_table_width(&report, width).as_bytes()),
             Format::Json => report::write_analyze_json(&report, out),
             Format::Csv => report::write_analyze_csv_with(
                 &report,

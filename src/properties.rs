@@ -75,8 +75,8 @@ macro_rules! media {
         analyze "label"         label: String;
         analyze "callerNetwork" caller_network: Boxed(network);
         analyze "calleeNetwork" callee_network: Boxed(network);
-        full    "callerDevice"  caller_device: Boxed(device);
-        full    "calleeDevice"  callee_device: Boxed(device);
+        analyze "callerDevice"  caller_device: Boxed(device);
+        analyze "calleeDevice"  callee_device: Boxed(device);
     } };
 }
 
@@ -88,7 +88,7 @@ macro_rules! network_info {
         full    "basicServiceSetIdentifier"  basic_service_set_identifier: String;
         full    "delayEventRatio"            delay_event_ratio: Single;
         full    "dnsSuffix"                  dns_suffix: String;
-        full    "ipAddress"                  ip_address: String;
+        analyze "ipAddress"                  ip_address: String;
         full    "linkSpeed"                  link_speed: Int64;
         full    "macAddress"                 mac_address: String;
         full    "networkTransportProtocol"   network_transport_protocol: Enum(NetworkTransportProtocol);
@@ -98,9 +98,9 @@ macro_rules! network_info {
         full    "relayIPAddress"             relay_ip_address: String;
         full    "relayPort"                  relay_port: Int32;
         full    "sentQualityEventRatio"      sent_quality_event_ratio: Single;
-        full    "subnet"                     subnet: String;
+        analyze "subnet"                     subnet: String;
         full    "traceRouteHops"             trace_route_hops: Array(hop);
-        full    "wifiBand"                   wifi_band: Enum(WifiBand);
+        analyze "wifiBand"                   wifi_band: Enum(WifiBand);
         full    "wifiBatteryCharge"          wifi_battery_charge: Int32;
         full    "wifiChannel"                wifi_channel: Int32;
         full    "wifiMicrosoftDriver"        wifi_microsoft_driver: String;
@@ -145,13 +145,13 @@ macro_rules! segment {
 macro_rules! endpoint {
     ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
         analyze "userAgent"              user_agent: With(user_agent);
-        full    "@odata.type"            kind: With(endpoint_kind);
+        analyze "@odata.type"            kind: With(endpoint_kind);
         full    "name"                   name: String;
         full    "cpuName"                cpu_name: String;
         full    "cpuCoresCount"          cpu_cores_count: Int32;
         full    "cpuProcessorSpeedInMhz" cpu_processor_speed_in_mhz: Int32;
         full    "feedback"               feedback: With(feedback);
-        full    "identity"               identity: Boxed(identity_set);
+        analyze "identity"               identity: Boxed(identity_set);
         full    "associatedIdentity"     associated_identity: With(identity);
     } };
 }
@@ -197,7 +197,7 @@ macro_rules! call_record {
 macro_rules! device_info {
     ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
         full "captureDeviceDriver"              capture_device_driver: String;
-        full "captureDeviceName"                capture_device_name: String;
+        analyze "captureDeviceName"             capture_device_name: String;
         full "captureNotFunctioningEventRatio"  capture_not_functioning_event_ratio: Single;
         full "cpuInsufficentEventRatio"         cpu_insufficent_event_ratio: Single;
         full "deviceClippingEventRatio"         device_clipping_event_ratio: Single;
@@ -210,7 +210,7 @@ macro_rules! device_info {
         full "receivedNoiseLevel"               received_noise_level: Int32;
         full "receivedSignalLevel"              received_signal_level: Int32;
         full "renderDeviceDriver"               render_device_driver: String;
-        full "renderDeviceName"                 render_device_name: String;
+        analyze "renderDeviceName"              render_device_name: String;
         full "renderMuteEventRatio"             render_mute_event_ratio: Single;
         full "renderNotFunctioningEventRatio"   render_not_functioning_event_ratio: Single;
         full "renderZeroVolumeEventRatio"       render_zero_volume_event_ratio: Single;
@@ -262,7 +262,7 @@ macro_rules! identity_set {
         full "@odata.type"                    odata_type: Annotation;
         full "application"                    application: With(identity);
         full "device"                         device: With(identity);
-        full "user"                           user: With(identity);
+        analyze "user"                        user: With(identity);
         full "applicationInstance"            application_instance: With(identity);
         full "assertedIdentity"               asserted_identity: With(identity);
         full "azureCommunicationServicesUser" azure_communication_services_user: With(identity);
@@ -278,8 +278,8 @@ macro_rules! identity_set {
 macro_rules! identity {
     ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
         full "@odata.type"                          odata_type: Annotation;
-        full "id"                                   id: String;
-        full "displayName"                          display_name: String;
+        analyze "id"                                id: String;
+        analyze "displayName"                       display_name: String;
         full "tenantId"                             tenant_id: String;
         full "userPrincipalName"                    user_principal_name: String;
         full "ipAddress"                            ip_address: String;

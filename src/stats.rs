@@ -416,10 +416,30 @@ impl Large {
 /// The values of an accumulator: kept while there are at most [`EXACT_VALUES`], else summed up.
 #[derive(Clone)]
 enum Values {
-    /// Every value (f64 or i64 bits by kind); the count is its length.
+    /// One value: no heap allocation, and no bigger than the `Vec` (so an accumulator stays
+    /// 40 bytes): a high-cardinality grouping (`--by caller.userId,day`) makes most groups of
+    /// a chunk this small.
+    One(u64),
+    /// Two values, likewise.
+    Two([u64; 2]),
+    /// Every value (f64 or i64 bits by kind); the count is its length. Empty (and unallocated)
+    /// before the first value; at least three values once allocated.
     Small(Vec<u64>),
     /// More than [`EXACT_VALUES`] values: every one is in the sketch.
     Large(Box<Large>),
+}
+
+impl Values {
+    /// The kept values, unless they are summed up in a sketch.
+    #[inline]
+    fn kept(&self) -> Option<&[u64]> {
+        match self {
+            Values::One(value) => Some(std::slice::from_ref(value)),
+            Values::Two(values) => Some(values),
+            Values::Small(small) => Some(small),
+            Values::Large(_) => None,
+        }
+    }
 }
 
 /// Mergeable statistics of one metric of one group.
@@ -433,7 +453,7 @@ enum Values {
 ///
 /// Every result is bit-for-bit independent of the order of `add` calls and of how
 /// accumulators were grouped for `merge`. Memory is bounded: an accumulator is 40 bytes inline
-/// (and nothing more while it has no value), keeps its first [`EXACT_VALUES`] values in a small
+/// (and nothing more while it has at most two values), keeps its first [`EXACT_VALUES`] values in a small
 /// vector (the count, min, max and sums are computed from them), and only past those allocates
 /// the exact extrema and sums and the sketch (so a grouping into a million small groups stays
 /// cheap); values are never all kept; the
@@ -481,7 +501,7 @@ impl fmt::Debug for MetricStats {
             .field(
                 "sketch_bins",
                 &match &self.values {
-                    Values::Small(_) => 0,
+                    Values::One(_) | Values::Two(_) | Values::Small(_) => 0,
                     Values::Large(l) => l.sketch.length(),
                 },
             )
@@ -541,6 +561,13 @@ impl MetricStats {
     fn keep(&mut self, bits: u64) {
         match &mut self.values {
             Values::Large(large) => large.add_value(bits),
+            Values::Small(small) if small.capacity() == 0 => self.values = Values::One(bits),
+            Values::One(first) => self.values = Values::Two([*first, bits]),
+            Values::Two([first, second]) => {
+                let mut small = Vec::with_capacity(8);
+                small.extend([*first, *second, bits]);
+                self.values = Values::Small(small);
+            }
             Values::Small(small) if small.len() < EXACT_VALUES => small.push(bits),
             Values::Small(_) => self.promote().add_value(bits),
         }
@@ -551,15 +578,13 @@ impl MetricStats {
     #[cold]
     fn promote(&mut self) -> &mut Large {
         let mut large = Box::new(Large::new(self.kind));
-        if let Values::Small(small) = &self.values {
-            for &bits in small {
-                large.add_value(bits);
-            }
+        for &bits in self.values.kept().unwrap_or_default() {
+            large.add_value(bits);
         }
         self.values = Values::Large(large);
         match &mut self.values {
             Values::Large(large) => large,
-            Values::Small(_) => unreachable!("just promoted"),
+            _ => unreachable!("just promoted"),
         }
     }
 
@@ -581,19 +606,19 @@ impl MetricStats {
         }
         if self.count() + other.count() <= EXACT_VALUES as u64 {
             // Both are small (a large accumulator holds more than EXACT_VALUES values).
-            if let (Values::Small(mine), Values::Small(theirs)) = (&mut self.values, &other.values)
-            {
-                mine.extend_from_slice(theirs);
+            // (so no value here promotes).
+            for &bits in other.values.kept().unwrap_or_default() {
+                self.keep(bits);
             }
             return;
         }
         let large = match &mut self.values {
             Values::Large(large) => large,
-            Values::Small(_) => self.promote(),
+            _ => self.promote(),
         };
         match &other.values {
-            Values::Small(theirs) => {
-                for &bits in theirs {
+            Values::One(_) | Values::Two(_) | Values::Small(_) => {
+                for &bits in other.values.kept().unwrap_or_default() {
                     large.add_value(bits);
                 }
             }
@@ -636,6 +661,8 @@ impl MetricStats {
     /// Number of present, finite values.
     pub fn count(&self) -> u64 {
         match &self.values {
+            Values::One(_) => 1,
+            Values::Two(_) => 2,
             Values::Small(small) => small.len() as u64,
             Values::Large(large) => large.count,
         }
@@ -652,16 +679,21 @@ impl MetricStats {
         if n == 0 {
             return None;
         }
-        match (&self.values, self.kind) {
-            (Values::Large(large), _) => match large.exact {
-                Exact::Integer { sum, .. } => Some(sum as f64 / n as f64),
-                Exact::Float { .. } => large.float_sum.mean(n),
-            },
-            (Values::Small(small), ValueKind::Integer) => {
+        let small = match &self.values {
+            Values::Large(large) => {
+                return match large.exact {
+                    Exact::Integer { sum, .. } => Some(sum as f64 / n as f64),
+                    Exact::Float { .. } => large.float_sum.mean(n),
+                };
+            }
+            values => values.kept().unwrap_or_default(),
+        };
+        match self.kind {
+            ValueKind::Integer => {
                 let sum: i128 = small.iter().map(|&b| b as i64 as i128).sum();
                 Some(sum as f64 / n as f64)
             }
-            (Values::Small(small), ValueKind::Float) => {
+            ValueKind::Float => {
                 let mut sum = ExactSum::new();
                 for &bits in small {
                     sum.add(f64::from_bits(bits));
@@ -674,29 +706,34 @@ impl MetricStats {
     /// The smallest (`max == false`) or largest value, exact; `None` if there are none.
     fn extreme(&self, max: bool) -> Option<Number> {
         match &self.values {
-            Values::Small(small) if small.is_empty() => None,
-            Values::Small(small) => Some(match self.kind {
-                ValueKind::Float => {
-                    let vals = small.iter().map(|&b| f64::from_bits(b));
-                    Number::Float(if max {
-                        vals.fold(f64::NEG_INFINITY, f64::max)
-                    } else {
-                        vals.fold(f64::INFINITY, f64::min)
-                    })
-                }
-                ValueKind::Integer => {
-                    let vals = small.iter().map(|&b| b as i64);
-                    Number::Int(if max {
-                        vals.max().unwrap_or(i64::MIN)
-                    } else {
-                        vals.min().unwrap_or(i64::MAX)
-                    })
-                }
-            }),
             Values::Large(large) => Some(match large.exact {
                 Exact::Float { min, max: hi } => Number::Float(if max { hi } else { min }),
                 Exact::Integer { min, max: hi, .. } => Number::Int(if max { hi } else { min }),
             }),
+            values => {
+                let small = values.kept().unwrap_or_default();
+                if small.is_empty() {
+                    return None;
+                }
+                Some(match self.kind {
+                    ValueKind::Float => {
+                        let vals = small.iter().map(|&b| f64::from_bits(b));
+                        Number::Float(if max {
+                            vals.fold(f64::NEG_INFINITY, f64::max)
+                        } else {
+                            vals.fold(f64::INFINITY, f64::min)
+                        })
+                    }
+                    ValueKind::Integer => {
+                        let vals = small.iter().map(|&b| b as i64);
+                        Number::Int(if max {
+                            vals.max().unwrap_or(i64::MIN)
+                        } else {
+                            vals.min().unwrap_or(i64::MAX)
+                        })
+                    }
+                })
+            }
         }
     }
 
@@ -727,8 +764,11 @@ impl MetricStats {
         }
         let rank = ((q * n as f64).ceil() as u64).clamp(1, n); // 1-based
         let large = match &self.values {
-            Values::Small(small) => return Some(self.small_quantile(small, rank as usize)),
             Values::Large(large) => large,
+            values => {
+                let small = values.kept().unwrap_or_default();
+                return Some(self.small_quantile(small, rank as usize));
+            }
         };
         let (min, max) = (self.min()?, self.max()?);
         if rank == 1 {
@@ -769,6 +809,7 @@ impl MetricStats {
     /// the sketch's bins.
     pub fn memory_bytes(&self) -> usize {
         let heap = match &self.values {
+            Values::One(_) | Values::Two(_) => 0,
             Values::Small(small) => small.capacity() * std::mem::size_of::<u64>(),
             Values::Large(l) => {
                 std::mem::size_of::<Large>() + l.sketch.length() * std::mem::size_of::<u64>()
@@ -846,7 +887,8 @@ mod tests {
     fn sizes() {
         // Inline sizes: an accumulator is small until it holds more than EXACT_VALUES values
         // (fine-grained groupings create many groups with a few values each).
-        // A group of a million-group `--by` holds 22 of them, mostly empty or with one value.
+        // A group of a million-group `--by` holds 22 of them, mostly empty or with one value:
+        // one or two values need no heap (they are held where the Vec would be).
         let size = std::mem::size_of::<MetricStats>();
         assert!(size <= 40, "{size}");
         let mut few = MetricStats::new(ValueKind::Float);
@@ -855,6 +897,10 @@ mod tests {
             few.add(i as f64);
         }
         assert!(few.memory_bytes() <= 40 + 16 * 8, "{}", few.memory_bytes());
+        let mut two = MetricStats::new(ValueKind::Float);
+        two.add(1.0);
+        two.add(2.0);
+        assert_eq!(two.memory_bytes(), size, "no heap for two values");
         eprintln!("size_of::<MetricStats>() = {size}");
         assert_eq!(std::mem::size_of::<ExactSum>(), 544);
     }

@@ -1,7 +1,10 @@
 //! Grouping dimensions (`--by`) and the encoded group keys built from them.
 
+use std::fmt::Write as _;
+
 use super::*;
-use crate::model::MediaStreamDirection;
+use crate::buildings::Buildings;
+use crate::model::{EndpointKind, MediaStreamDirection};
 
 /// Which endpoint a dimension reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,9 +28,92 @@ pub enum EndpointField {
     ProductFamily,
     /// The media's `callerNetwork`/`calleeNetwork` `connectionType`.
     ConnectionType,
+    /// `participant` or `service`, from the endpoint's `@odata.type` (segment's, else session's).
+    Kind,
+    /// The endpoint's `identity.user.id` (segment's, else session's).
+    UserId,
+    /// The endpoint's `identity.user.displayName` (segment's, else session's).
+    UserDisplayName,
+    /// The media's `callerDevice`/`calleeDevice` `captureDeviceName`.
+    CaptureDevice,
+    /// The media's `callerDevice`/`calleeDevice` `renderDeviceName`.
+    RenderDevice,
+    /// The media's `callerNetwork`/`calleeNetwork` `subnet`.
+    Subnet,
+    /// The media's `callerNetwork`/`calleeNetwork` `wifiBand`.
+    WifiBand,
+    /// `BuildingName` of the network's row in the building file ([`Analyzer::buildings`]).
+    Building,
+    /// `City` of that row.
+    City,
+    /// `Country` of that row.
+    Country,
+    /// `Region` of that row.
+    Region,
+    /// `NetworkName` of that row.
+    Network,
+    /// `InsideCorp` of that row, as `true` or `false`.
+    InsideCorp,
 }
 
-/// A `--by` dimension.
+impl EndpointField {
+    /// Every field, in the order `--help` lists them.
+    pub const ALL: [EndpointField; 16] = [
+        EndpointField::Platform,
+        EndpointField::ProductFamily,
+        EndpointField::ConnectionType,
+        EndpointField::Kind,
+        EndpointField::UserId,
+        EndpointField::UserDisplayName,
+        EndpointField::CaptureDevice,
+        EndpointField::RenderDevice,
+        EndpointField::Subnet,
+        EndpointField::WifiBand,
+        EndpointField::Building,
+        EndpointField::City,
+        EndpointField::Country,
+        EndpointField::Region,
+        EndpointField::Network,
+        EndpointField::InsideCorp,
+    ];
+
+    /// The field's name after `caller.` (and the other sides).
+    pub fn name(self) -> &'static str {
+        match self {
+            EndpointField::Platform => "platform",
+            EndpointField::ProductFamily => "productFamily",
+            EndpointField::ConnectionType => "connectionType",
+            EndpointField::Kind => "kind",
+            EndpointField::UserId => "userId",
+            EndpointField::UserDisplayName => "userDisplayName",
+            EndpointField::CaptureDevice => "captureDevice",
+            EndpointField::RenderDevice => "renderDevice",
+            EndpointField::Subnet => "subnet",
+            EndpointField::WifiBand => "wifiBand",
+            EndpointField::Building => "building",
+            EndpointField::City => "city",
+            EndpointField::Country => "country",
+            EndpointField::Region => "region",
+            EndpointField::Network => "network",
+            EndpointField::InsideCorp => "insideCorp",
+        }
+    }
+
+    /// Whether the field comes from the building file (`--buildings`).
+    pub fn needs_buildings(self) -> bool {
+        matches!(
+            self,
+            EndpointField::Building
+                | EndpointField::City
+                | EndpointField::Country
+                | EndpointField::Region
+                | EndpointField::Network
+                | EndpointField::InsideCorp
+        )
+    }
+}
+
+/// A `--by` (and `--where`) dimension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Dimension {
     /// `direction`: the stream's `streamDirection`.
@@ -36,8 +122,14 @@ pub enum Dimension {
     Label,
     /// `day`: the UTC date of the session's `startDateTime`.
     Day,
+    /// `hour`: its UTC hour, `2026-11-02T14`.
+    Hour,
+    /// `week`: its ISO week (UTC), `2026-W45`.
+    Week,
     /// `month`: the UTC month of the session's `startDateTime`.
     Month,
+    /// `quality`: the stream's classification, `good`, `poor` or `unclassified`.
+    Quality,
     /// `caller.X`, `callee.X`, `sender.X`, `receiver.X`.
     Endpoint(Side, EndpointField),
 }
@@ -74,12 +166,17 @@ impl DimensionError {
 impl fmt::Display for DimensionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            DimensionErrorKind::Unknown => write!(
-                f,
-                "unknown dimension `{}` (expected one of: {})",
-                self.name,
-                Dimension::NAMES.join(", ")
-            ),
+            DimensionErrorKind::Unknown => {
+                let fields: Vec<&str> = EndpointField::ALL.iter().map(|f| f.name()).collect();
+                write!(
+                    f,
+                    "unknown dimension `{}` (expected one of: {}, or caller.X, callee.X, \
+                     sender.X, receiver.X where X is one of: {})",
+                    self.name,
+                    Dimension::SIMPLE_NAMES.join(", "),
+                    fields.join(", ")
+                )
+            }
             DimensionErrorKind::Repeated => {
                 write!(f, "dimension `{}` is repeated in --by", self.name)
             }
@@ -89,26 +186,47 @@ impl fmt::Display for DimensionError {
 
 impl std::error::Error for DimensionError {}
 
+macro_rules! side_names {
+    ($($side:literal),*) => {
+        [
+            "direction", "label", "day", "hour", "week", "month", "quality",
+            $(
+                concat!($side, ".platform"),
+                concat!($side, ".productFamily"),
+                concat!($side, ".connectionType"),
+                concat!($side, ".kind"),
+                concat!($side, ".userId"),
+                concat!($side, ".userDisplayName"),
+                concat!($side, ".captureDevice"),
+                concat!($side, ".renderDevice"),
+                concat!($side, ".subnet"),
+                concat!($side, ".wifiBand"),
+                concat!($side, ".building"),
+                concat!($side, ".city"),
+                concat!($side, ".country"),
+                concat!($side, ".region"),
+                concat!($side, ".network"),
+                concat!($side, ".insideCorp"),
+            )*
+        ]
+    };
+}
+
 impl Dimension {
-    /// Every dimension name, in the order `--help` lists them.
-    pub const NAMES: [&'static str; 16] = [
+    /// The dimensions that are not about an endpoint.
+    pub const SIMPLE_NAMES: [&'static str; 7] = [
         "direction",
         "label",
         "day",
+        "hour",
+        "week",
         "month",
-        "caller.platform",
-        "caller.productFamily",
-        "caller.connectionType",
-        "callee.platform",
-        "callee.productFamily",
-        "callee.connectionType",
-        "sender.platform",
-        "sender.productFamily",
-        "sender.connectionType",
-        "receiver.platform",
-        "receiver.productFamily",
-        "receiver.connectionType",
+        "quality",
     ];
+
+    /// Every dimension name, in the order `--help` lists them.
+    pub const NAMES: [&'static str; 7 + 4 * 16] =
+        side_names!("caller", "callee", "sender", "receiver");
 
     /// Parses an exact dimension name.
     pub fn parse(name: &str) -> Result<Dimension, DimensionError> {
@@ -116,7 +234,10 @@ impl Dimension {
             "direction" => Some(Dimension::Direction),
             "label" => Some(Dimension::Label),
             "day" => Some(Dimension::Day),
+            "hour" => Some(Dimension::Hour),
+            "week" => Some(Dimension::Week),
             "month" => Some(Dimension::Month),
+            "quality" => Some(Dimension::Quality),
             _ => None,
         };
         if let Some(d) = simple {
@@ -134,12 +255,10 @@ impl Dimension {
             "receiver" => Side::Receiver,
             _ => return Err(unknown()),
         };
-        let field = match field {
-            "platform" => EndpointField::Platform,
-            "productFamily" => EndpointField::ProductFamily,
-            "connectionType" => EndpointField::ConnectionType,
-            _ => return Err(unknown()),
-        };
+        let field = EndpointField::ALL
+            .into_iter()
+            .find(|f| f.name() == field)
+            .ok_or_else(unknown)?;
         Ok(Dimension::Endpoint(side, field))
     }
 
@@ -170,13 +289,21 @@ impl Dimension {
         Ok(dims)
     }
 
+    /// Whether the dimension comes from the building file (`--buildings`).
+    pub fn needs_buildings(&self) -> bool {
+        matches!(self, Dimension::Endpoint(_, f) if f.needs_buildings())
+    }
+
     /// The dimension's name in reports.
     pub fn name(&self) -> String {
         match self {
             Dimension::Direction => "direction".into(),
             Dimension::Label => "label".into(),
             Dimension::Day => "day".into(),
+            Dimension::Hour => "hour".into(),
+            Dimension::Week => "week".into(),
             Dimension::Month => "month".into(),
+            Dimension::Quality => "quality".into(),
             Dimension::Endpoint(side, field) => {
                 let side = match side {
                     Side::Caller => "caller",
@@ -184,12 +311,7 @@ impl Dimension {
                     Side::Sender => "sender",
                     Side::Receiver => "receiver",
                 };
-                let field = match field {
-                    EndpointField::Platform => "platform",
-                    EndpointField::ProductFamily => "productFamily",
-                    EndpointField::ConnectionType => "connectionType",
-                };
-                format!("{side}.{field}")
+                format!("{side}.{}", field.name())
             }
         }
     }
@@ -201,19 +323,36 @@ pub(super) struct StreamContext<'r, 'a> {
     pub(super) segment: &'r Segment<'a>,
     pub(super) media: &'r Media<'a>,
     pub(super) stream: &'r MediaStream<'a>,
+    pub(super) quality: Quality,
 }
 
-pub(super) fn endpoint_value<'a>(
+/// The endpoint's subtype as a dimension value (`None` when `@odata.type` is absent).
+fn kind_name<'a>(kind: EndpointKind<'a>) -> Option<&'a str> {
+    match kind {
+        EndpointKind::Unspecified => None,
+        EndpointKind::Participant => Some("participant"),
+        EndpointKind::Service => Some("service"),
+        EndpointKind::Other(other) => Some(other),
+    }
+}
+
+/// The endpoint field's value of the caller (`caller == true`) or the callee, with building
+/// fields looked up in `buildings`.
+pub(super) fn endpoint_value<'s, 'a: 's>(
     ctx: &StreamContext<'_, 'a>,
     caller: bool,
     field: EndpointField,
-) -> Option<&'a str> {
+    buildings: Option<&'s Buildings>,
+) -> Option<&'s str> {
     let pick = |e: Option<&Endpoint<'a>>| -> Option<&'a str> {
-        let ua = e?.user_agent.as_ref()?;
+        let e = e?;
         match field {
-            EndpointField::Platform => ua.platform.map(|p| p.as_str()),
-            EndpointField::ProductFamily => ua.product_family.map(|p| p.as_str()),
-            EndpointField::ConnectionType => None,
+            EndpointField::Platform => e.user_agent?.platform.map(|p| p.as_str()),
+            EndpointField::ProductFamily => e.user_agent?.product_family.map(|p| p.as_str()),
+            EndpointField::Kind => kind_name(e.kind),
+            EndpointField::UserId => e.identity?.user?.id,
+            EndpointField::UserDisplayName => e.identity?.user?.display_name,
+            _ => None,
         }
     };
     let (seg, ses) = if caller {
@@ -221,16 +360,49 @@ pub(super) fn endpoint_value<'a>(
     } else {
         (ctx.segment.callee, ctx.session.callee)
     };
-    match field {
-        EndpointField::ConnectionType => {
-            let net = if caller {
-                ctx.media.caller_network
-            } else {
-                ctx.media.callee_network
-            };
-            net?.connection_type.map(|c| c.as_str())
+    let net = || {
+        if caller {
+            ctx.media.caller_network
+        } else {
+            ctx.media.callee_network
         }
-        _ => pick(seg).or_else(|| pick(ses)),
+    };
+    let device = || {
+        if caller {
+            ctx.media.caller_device
+        } else {
+            ctx.media.callee_device
+        }
+    };
+    let building = || {
+        let n = net()?;
+        let b = buildings?;
+        n.subnet
+            .and_then(crate::buildings::parse_address)
+            .or_else(|| n.ip_address.and_then(crate::buildings::parse_address))
+            .and_then(|a| b.lookup(a))
+    };
+    match field {
+        EndpointField::ConnectionType => net()?.connection_type.map(|c| c.as_str()),
+        EndpointField::Subnet => net()?.subnet,
+        EndpointField::WifiBand => net()?.wifi_band.map(|w| w.as_str()),
+        EndpointField::CaptureDevice => device()?.capture_device_name,
+        EndpointField::RenderDevice => device()?.render_device_name,
+        EndpointField::Building => building()?.building.as_deref(),
+        EndpointField::City => building()?.city.as_deref(),
+        EndpointField::Country => building()?.country.as_deref(),
+        EndpointField::Region => building()?.region.as_deref(),
+        EndpointField::Network => building()?.network_name.as_deref(),
+        EndpointField::InsideCorp => Some(if building()?.inside_corp {
+            "true"
+        } else {
+            "false"
+        }),
+        EndpointField::Platform
+        | EndpointField::ProductFamily
+        | EndpointField::Kind
+        | EndpointField::UserId
+        | EndpointField::UserDisplayName => pick(seg).or_else(|| pick(ses)),
     }
 }
 
@@ -263,47 +435,80 @@ pub(super) fn decode_key(mut key: &[u8]) -> Vec<Option<String>> {
     out
 }
 
+/// Appends `n` (below 100) as two digits.
+fn push2(out: &mut String, n: u8) {
+    out.push(char::from(b'0' + n / 10));
+    out.push(char::from(b'0' + n % 10));
+}
+
+/// The stream's value of `dim`: borrowed from the document or the building file, or written
+/// into `scratch` (dates) and borrowed from there.
+pub(super) fn dimension_value<'s, 'a: 's>(
+    dim: &Dimension,
+    ctx: &StreamContext<'_, 'a>,
+    buildings: Option<&'s Buildings>,
+    scratch: &'s mut String,
+) -> Option<&'s str> {
+    match dim {
+        Dimension::Direction => ctx.stream.stream_direction.map(|d| d.as_str()),
+        Dimension::Label => ctx.media.label,
+        Dimension::Quality => Some(match ctx.quality {
+            Quality::Good => "good",
+            Quality::Poor => "poor",
+            Quality::Unclassified => "unclassified",
+        }),
+        Dimension::Day | Dimension::Month | Dimension::Hour | Dimension::Week => {
+            let t = ctx.session.start_date_time?;
+            scratch.clear();
+            match dim {
+                Dimension::Day => t.utc_date().write_day(scratch),
+                Dimension::Month => t.utc_date().write_month(scratch),
+                Dimension::Hour => {
+                    t.utc_date().write_day(scratch);
+                    scratch.push('T');
+                    push2(scratch, t.utc_hour());
+                }
+                _ => {
+                    let (year, week) = t.utc_iso_week();
+                    if (0..10_000).contains(&year) {
+                        push2(scratch, (year / 100) as u8);
+                        push2(scratch, (year % 100) as u8);
+                    } else {
+                        let _ = write!(scratch, "{year:04}");
+                    }
+                    scratch.push_str("-W");
+                    push2(scratch, week);
+                }
+            }
+            Some(scratch.as_str())
+        }
+        Dimension::Endpoint(side, field) => {
+            let caller = match side {
+                Side::Caller => Some(true),
+                Side::Callee => Some(false),
+                Side::Sender | Side::Receiver => {
+                    let from_caller = match ctx.stream.stream_direction {
+                        Some(MediaStreamDirection::CallerToCallee) => Some(true),
+                        Some(MediaStreamDirection::CalleeToCaller) => Some(false),
+                        _ => None,
+                    };
+                    from_caller.map(|c| if *side == Side::Sender { c } else { !c })
+                }
+            };
+            caller.and_then(|c| endpoint_value(ctx, c, *field, buildings))
+        }
+    }
+}
+
 pub(super) fn build_key(
     dims: &[Dimension],
     ctx: &StreamContext<'_, '_>,
+    buildings: Option<&Buildings>,
     key: &mut Vec<u8>,
     scratch: &mut String,
 ) {
     key.clear();
     for dim in dims {
-        match dim {
-            Dimension::Direction => {
-                push_component(key, ctx.stream.stream_direction.map(|d| d.as_str()))
-            }
-            Dimension::Label => push_component(key, ctx.media.label),
-            Dimension::Day | Dimension::Month => match ctx.session.start_date_time {
-                None => push_component(key, None),
-                Some(t) => {
-                    scratch.clear();
-                    let date = t.utc_date();
-                    if *dim == Dimension::Day {
-                        date.write_day(scratch);
-                    } else {
-                        date.write_month(scratch);
-                    }
-                    push_component(key, Some(scratch));
-                }
-            },
-            Dimension::Endpoint(side, field) => {
-                let caller = match side {
-                    Side::Caller => Some(true),
-                    Side::Callee => Some(false),
-                    Side::Sender | Side::Receiver => {
-                        let from_caller = match ctx.stream.stream_direction {
-                            Some(MediaStreamDirection::CallerToCallee) => Some(true),
-                            Some(MediaStreamDirection::CalleeToCaller) => Some(false),
-                            _ => None,
-                        };
-                        from_caller.map(|c| if *side == Side::Sender { c } else { !c })
-                    }
-                };
-                push_component(key, caller.and_then(|c| endpoint_value(ctx, c, *field)));
-            }
-        }
+        push_component(key, dimension_value(dim, ctx, buildings, scratch));
     }
 }

@@ -103,8 +103,10 @@ pub struct InputCounts {
     pub segments: u64,
     /// Media in good lines.
     pub media: u64,
-    /// Streams in good lines.
+    /// Streams in good lines, less the filtered ones.
     pub streams: u64,
+    /// Streams in good lines that a filter ([`Analyzer::filter`]) left out.
+    pub filtered_streams: u64,
     /// Good lines that `analyze`'s on-demand reader handed to simd-json's tape because of a
     /// rare form (a tab or CR inside the line, an escaped key, ...): read the same, more slowly.
     pub tape_rereads: u64,
@@ -132,6 +134,7 @@ impl InputCounts {
         self.segments += o.segments;
         self.media += o.media;
         self.streams += o.streams;
+        self.filtered_streams += o.filtered_streams;
         self.tape_rereads += o.tape_rereads;
         for (a, b) in self.other_documents.iter_mut().zip(o.other_documents) {
             *a += b;
@@ -204,7 +207,7 @@ impl Default for Accumulator {
 #[derive(Debug, Default)]
 pub(super) struct Groups {
     pub(super) stats: Vec<(Box<[u8]>, GroupStats)>,
-    pub(super) index: HashMap<Box<[u8]>, usize>,
+    pub(super) index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
     pub(super) last: Option<usize>,
 }
 

@@ -31,6 +31,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use rayon::prelude::*;
 
+use crate::buildings::Buildings;
 use crate::classify::{Classifier, Quality, Reasons, classify};
 use crate::document::{LineParser, Reading};
 use crate::framing::{Line, Position};
@@ -41,6 +42,7 @@ use crate::stats::{MetricStats, ValueKind};
 
 mod budget;
 mod dimension;
+mod filter;
 mod group;
 mod metric;
 
@@ -48,6 +50,7 @@ use budget::*;
 pub use budget::{HUGE_LINE_BYTES, default_max_memory, line_memory_estimate};
 use dimension::*;
 pub use dimension::{Dimension, DimensionError, DimensionErrorKind, EndpointField, Side};
+pub use filter::{Condition, Filter, parse_time};
 use group::*;
 pub use group::{BadLine, GroupStats, InputCounts, UnreadableInput};
 pub use metric::{METRICS, Metric, MetricValue, Unit};
@@ -185,6 +188,9 @@ pub struct Report {
     pub unreadable: Vec<UnreadableInput>,
     /// The classification rules the run applied.
     pub classifier: Classifier,
+    /// Whether the run had a filter ([`Analyzer::filter`]): the JSON report then has
+    /// `input.filteredStreams`.
+    pub filtered: bool,
 }
 
 /// Progress of a run, for a progress bar.
@@ -210,6 +216,9 @@ pub struct Analyzer {
     budget: Arc<MemoryBudget>,
     max_groups: usize,
     statistics: bool,
+    filter: Filter,
+    buildings: Option<Arc<Buildings>>,
+    top: Option<(usize, u64)>,
 }
 
 impl Default for Analyzer {
@@ -234,7 +243,33 @@ impl Analyzer {
             budget: Arc::new(MemoryBudget::new(default_max_memory())),
             max_groups: DEFAULT_MAX_GROUPS,
             statistics: true,
+            filter: Filter::new(),
+            buildings: None,
+            top: None,
         }
+    }
+
+    /// Keeps only the streams that pass `filter`; the others are counted in
+    /// [`InputCounts::filtered_streams`] and left out of every other figure (their sessions,
+    /// segments and media still count).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// The building file behind the `caller.building` family of dimensions (without one,
+    /// their value is always missing).
+    pub fn buildings(mut self, buildings: Arc<Buildings>) -> Self {
+        self.buildings = Some(buildings);
+        self
+    }
+
+    /// Reports only the `n` groups with the highest poor rate among the groups with at least
+    /// `min_streams` classified (good + poor) streams, ordered by poor rate descending, then
+    /// streams descending, then key.
+    pub fn top(mut self, n: usize, min_streams: u64) -> Self {
+        self.top = Some((n, min_streams));
+        self
     }
 
     /// Whether streams are classified and their statistics kept (`true`, the default). With
@@ -592,8 +627,10 @@ impl Analyzer {
             acc.counts.other_documents[other.kind as usize] += 1;
         }
         acc.counts.truncated_records += doc.truncated_records() as u64;
+        let buildings = self.buildings.as_deref();
         for session in doc.sessions() {
             acc.counts.sessions += 1;
+            let session_kept = self.filter.session_passes(session);
             for segment in session.segments {
                 acc.counts.segments += 1;
                 for media in segment.media {
@@ -602,16 +639,27 @@ impl Analyzer {
                         acc.counts.streams += media.streams.len() as u64;
                         continue;
                     }
+                    if !session_kept {
+                        acc.counts.filtered_streams += media.streams.len() as u64;
+                        continue;
+                    }
                     for stream in media.streams {
-                        acc.counts.streams += 1;
+                        let (quality, reasons) = classify(self.classifier, media.label, stream);
                         let ctx = StreamContext {
                             session,
                             segment,
                             media,
                             stream,
+                            quality,
                         };
-                        build_key(&self.group_by, &ctx, key, text);
-                        let (quality, reasons) = classify(self.classifier, media.label, stream);
+                        if !self.filter.conditions().is_empty()
+                            && !self.filter.stream_passes(&ctx, buildings, text)
+                        {
+                            acc.counts.filtered_streams += 1;
+                            continue;
+                        }
+                        acc.counts.streams += 1;
+                        build_key(&self.group_by, &ctx, buildings, key, text);
                         acc.groups.get(key).add(stream, quality, reasons);
                     }
                 }
@@ -636,6 +684,9 @@ impl Analyzer {
             });
         }
         groups.sort_by(|a, b| a.key.cmp(&b.key));
+        if let Some((n, min_streams)) = self.top {
+            groups = top_groups(groups, n, min_streams);
+        }
         Report {
             input: total.counts,
             errors: total.errors,
@@ -643,6 +694,31 @@ impl Analyzer {
             groups,
             unreadable,
             classifier: self.classifier,
+            filtered: !self.filter.is_empty(),
         }
     }
+}
+
+/// The `n` groups of highest poor rate among those with at least `min_streams` classified
+/// streams, by poor rate descending, streams descending, then key (`groups` come sorted by
+/// key, and the sort is stable). Only the kept groups are sorted.
+fn top_groups(mut groups: Vec<GroupReport>, n: usize, min_streams: u64) -> Vec<GroupReport> {
+    groups.retain(|g| g.stats.good + g.stats.poor >= min_streams);
+    let order = |a: &GroupReport, b: &GroupReport| {
+        // A group without classified streams (only with --min-streams 0) ranks last.
+        let rate = |g: &GroupReport| g.stats.poor_rate().unwrap_or(-1.0);
+        rate(b)
+            .total_cmp(&rate(a))
+            .then(b.stats.streams.cmp(&a.stats.streams))
+            .then_with(|| a.key.cmp(&b.key))
+    };
+    if n == 0 {
+        return Vec::new();
+    }
+    if groups.len() > n {
+        groups.select_nth_unstable_by(n - 1, order);
+        groups.truncate(n);
+    }
+    groups.sort_by(order);
+    groups
 }

@@ -20,11 +20,22 @@ pub(super) fn write_network(b: &mut Vec<u8>, r: &mut Rng, bad: bool) {
     let wifi = conn == b"wifi";
     b.push(b'{');
     let (a, c) = (r.below(255), r.below(255));
+    // The endpoint's network: one of 24 IPv4 sites 10.S.0.0/16 (S = a % 24, a below 240), or
+    // one of 15 IPv6 sites 2001:db8:S::/48 (a from 240). `corpus/buildings.csv` covers the
+    // IPv4 sites 0-15 and the IPv6 sites 0-7, so some endpoints have no building.
+    let v6_site = a.checked_sub(240);
     let mut p = Props::new(b, r);
     p.opt("ipAddress", 20, 10, |b, r| {
-        write_ip(b, [10, a, c, 1 + r.below(250)])
+        let host = 1 + r.below(250);
+        match v6_site {
+            Some(s) => write_ipv6(b, s, c, host),
+            None => write_ip(b, [10, a % 24, c, host]),
+        }
     });
-    p.opt("subnet", 30, 10, |b, _| write_ip(b, [10, a, c, 0]));
+    p.opt("subnet", 30, 10, |b, _| match v6_site {
+        Some(s) => write_ipv6(b, s, c, 0),
+        None => write_ip(b, [10, a % 24, c, 0]),
+    });
     p.int64("linkSpeed", 50, 30, |r| {
         if r.chance(150) {
             4_294_967_295
@@ -101,6 +112,17 @@ pub(super) fn write_network(b: &mut Vec<u8>, r: &mut Rng, bad: bool) {
     });
     write_trace_route(&mut p);
     p.b.push(b'}');
+}
+
+/// Writes a quoted IPv6 address `2001:db8:SITE:NET::HOST` (hex; `::` alone for host 0, the
+/// /64's network address).
+fn write_ipv6(b: &mut Vec<u8>, site: u64, net: u64, host: u64) {
+    use std::io::Write as _;
+    let _ = if host == 0 {
+        write!(b, "\"2001:db8:{site:x}:{net:x}::\"")
+    } else {
+        write!(b, "\"2001:db8:{site:x}:{net:x}::{host:x}\"")
+    };
 }
 
 /// The Wi-Fi members of a `networkInfo` on Wi-Fi.

@@ -104,4 +104,4 @@ pub use csv::{
 use json::float_text;
 pub use json::{analyze_json, check_json, write_analyze_json, write_errors_ndjson};
 pub use safe::{spreadsheet_safe, terminal_safe};
-pub use table::{analyze_table, check_table, counted, decimal_size, grouped};
+pub use table::{analyze_table, analyze_table_width, check_table, counted, decimal_size, grouped};

@@ -295,7 +295,13 @@ impl Serialize for AnalyzeReport<'_> {
         let names: Vec<String> = r.group_by.iter().map(|d| d.name()).collect();
         let mut m = s.serialize_struct("Report", 8)?;
         m.serialize_field("schemaVersion", &SCHEMA_VERSION)?;
-        m.serialize_field("input", &Input::counts(&r.input))?;
+        // `filteredStreams` is in every analyze report (0 without a filter): consumers of the
+        // JSON get one schema whatever the options.
+        let input = Input {
+            counts: &r.input,
+            filtered_streams: Some(r.input.filtered_streams),
+        };
+        m.serialize_field("input", &input)?;
         m.serialize_field("errors", &Errors(&r.errors))?;
         m.serialize_field("groupBy", &names)?;
         m.serialize_field(
@@ -385,10 +391,14 @@ mod public {
         }
     }
 
-    /// The report's `input` object.
+    /// The analyze report's `input` object (`filteredStreams` included).
     impl Serialize for InputCounts {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            Input::counts(self).serialize(s)
+            Input {
+                counts: self,
+                filtered_streams: Some(self.filtered_streams),
+            }
+            .serialize(s)
         }
     }
 

@@ -243,8 +243,61 @@ pub(super) fn main_poor_reason(s: &GroupStats) -> Option<&'static str> {
 /// main poor reason, and headline metrics with their units (jitter and round trip in ms, packet
 /// loss in percent, video frame rate in fps); a legend; the listed bad lines. Key values, file
 /// names and messages are [`terminal_safe`]. A row of `--by direction,label` is 123 columns
-/// wide.
+/// wide. Key values are never shortened: [`analyze_table_width`] fits the table to a terminal.
 pub fn analyze_table(report: &Report) -> String {
+    analyze_table_width(report, None)
+}
+
+/// The narrowest a key column is cut to (or its header's width, when wider).
+const MIN_KEY_WIDTH: usize = 12;
+
+/// Cuts `cell` to `width` characters, the last one an ellipsis, when it is longer.
+fn ellipsize(cell: &mut String, width: usize) {
+    if cell.chars().count() > width {
+        let keep: String = cell.chars().take(width.saturating_sub(1)).collect();
+        *cell = keep + "…";
+    }
+}
+
+/// Shrinks the widest key columns (the first `keys` of `rows`, header row first) until the
+/// table fits in `width` columns or every key column is at its minimum, and cuts the cells
+/// longer than their column with an ellipsis.
+/// `table_width` is the widest line of the table as [`align`] renders it uncut (its span
+/// labels may widen columns).
+fn fit_keys(rows: &mut [Vec<String>], keys: usize, width: usize, table_width: usize) {
+    let mut widths = vec![0; keys];
+    for row in rows.iter() {
+        for (i, cell) in row.iter().take(keys).enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let floor: Vec<usize> = rows[0][..keys]
+        .iter()
+        .map(|h| h.chars().count().max(MIN_KEY_WIDTH))
+        .collect();
+    let mut total = table_width;
+    while total > width {
+        let Some(widest) = (0..keys)
+            .filter(|&i| widths[i] > floor[i])
+            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)))
+        else {
+            break;
+        };
+        widths[widest] -= 1;
+        total -= 1;
+    }
+    for row in rows.iter_mut().skip(1) {
+        for (i, cell) in row.iter_mut().take(keys).enumerate() {
+            ellipsize(cell, widths[i]);
+        }
+    }
+}
+
+/// [`analyze_table`] fitted to a terminal `width` columns wide: key values (display names,
+/// device names, …) are cut with an ellipsis, the widest key column first, down to 12
+/// characters (or the column's header); the numbers are never cut. `None` cuts nothing. JSON
+/// and CSV always have the whole key.
+pub fn analyze_table_width(report: &Report, width: Option<usize>) -> String {
     // (metric, quantile, scale): the packet loss rate (a ratio) is shown as a percentage.
     let headline: [(usize, f64, f64); 6] = [
         (JITTER, 0.5, 1.0),
@@ -316,6 +369,14 @@ pub fn analyze_table(report: &Report) -> String {
         }
         rows.push(row);
     }
+    if let Some(width) = width {
+        let table_width = align(&rows, &aligns, &spans)
+            .lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        fit_keys(&mut rows, keys, width, table_width);
+    }
     let classifier = classifier_name(report.classifier);
     let mut out = format!(
         "classifier: {classifier} ({})\n",
@@ -325,6 +386,13 @@ pub fn analyze_table(report: &Report) -> String {
         }
     );
     out.push_str(&input_line(&report.input));
+    if report.filtered {
+        let _ = writeln!(
+            out,
+            "{} left out by --since, --until or --where",
+            counted(report.input.filtered_streams, "stream", "streams")
+        );
+    }
     out.push('\n');
     out.push_str(&align(&rows, &aligns, &spans));
     let _ = write!(

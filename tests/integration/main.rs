@@ -7,6 +7,7 @@
 mod checks;
 
 mod analyze;
+mod buildings;
 mod cli;
 mod cli_safety;
 mod conformance;
@@ -15,6 +16,7 @@ mod datetime;
 mod differential;
 mod duration;
 mod faults;
+mod filters;
 mod forms;
 mod framing;
 mod fuzz_regressions;

@@ -8,8 +8,8 @@
 //! by the JSON grammar and a conservative range rule, containers token by token.
 //!
 //! It is a fast path with an oracle behind it. It answers only "here is the document" or
-//! "ask the tape": anything unusual (a syntax or type error, an escape in a key or in a string
-//! it reads, a control byte anywhere in the line, a number near the edge of the double range,
+//! "ask the tape": anything unusual (a syntax or type error, an escape in a key (strings it
+//! reads are unescaped into the arena), a control byte anywhere in the line, a number near the edge of the double range,
 //! `-0`, nesting beyond [`MAX_SKIP_DEPTH`]) returns `None`, and the caller re-reads the line
 //! with simd-json's tape, which decides and names the error. So its acceptance must never be
 //! wider than the tape's, and its documents must equal the tape walker's: the `line` fuzz

@@ -318,9 +318,56 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub(super) fn string(&mut self) -> R<Option<&'a str>> {
         match self.peek()? {
-            b'"' => self.plain_string().map(Some),
+            b'"' => {
+                let start = self.pos + 1;
+                let end = quote_or_backslash(self.bytes, start).ok_or(Fallback)?;
+                if self.bytes[end] != b'"' {
+                    return self.escaped_string(start).map(Some);
+                }
+                self.pos = end + 1;
+                self.text.get(start..end).ok_or(Fallback).map(Some)
+            }
             b'n' => self.literal(b"null").map(|()| None),
             _ => Err(Fallback),
+        }
+    }
+
+    /// The string starting at `start` (after its `"`) that has an escape, unescaped into the
+    /// arena as the tape unescapes it (display names and device names often have one); the
+    /// cursor moves past it. A lone surrogate half goes to the tape, as in [`Self::escape`].
+    #[cold]
+    fn escaped_string(&mut self, start: usize) -> R<&'a str> {
+        let mut out = bumpalo::collections::String::new_in(self.bump);
+        let mut at = start;
+        loop {
+            let end = quote_or_backslash(self.bytes, at).ok_or(Fallback)?;
+            out.push_str(self.text.get(at..end).ok_or(Fallback)?);
+            if self.bytes[end] == b'"' {
+                self.pos = end + 1;
+                return Ok(out.into_bump_str());
+            }
+            let next = self.escape(end)?;
+            let c = match self.bytes[end + 1] {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                _ => {
+                    let unit = self.code_unit(end)?;
+                    let scalar = if (0xD800..=0xDBFF).contains(&unit) {
+                        0x10000 + ((unit - 0xD800) << 10) + (self.code_unit(end + 6)? - 0xDC00)
+                    } else {
+                        unit
+                    };
+                    char::from_u32(scalar).ok_or(Fallback)?
+                }
+            };
+            out.push(c);
+            at = next;
         }
     }
 

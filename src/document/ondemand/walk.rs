@@ -259,6 +259,41 @@ impl<'a> Cursor<'a> {
         })
     }
 
+    /// The endpoint's subtype, from its `@odata.type` (as the tape walk reads it).
+    fn endpoint_kind(&mut self) -> R<EndpointKind<'a>> {
+        Ok(
+            match self.annotation()?.map(|t| t.trim_start_matches('#')) {
+                None => EndpointKind::Unspecified,
+                Some("microsoft.graph.callRecords.participantEndpoint") => {
+                    EndpointKind::Participant
+                }
+                Some("microsoft.graph.callRecords.serviceEndpoint") => EndpointKind::Service,
+                Some(other) => EndpointKind::Other(other),
+            },
+        )
+    }
+
+    fn identity_set(&mut self) -> R<Option<&'a IdentitySet<'a>>> {
+        self.boxed_object(|c, s: &mut IdentitySet<'a>, key| {
+            properties::identity_set!(split_by_reading! on_demand_members, c, s, key);
+            Ok(())
+        })
+    }
+
+    fn identity(&mut self) -> R<Option<Identity<'a>>> {
+        self.object(|c, d: &mut Identity<'a>, key| {
+            properties::identity!(split_by_reading! on_demand_members, c, d, key);
+            Ok(())
+        })
+    }
+
+    fn device(&mut self) -> R<Option<&'a DeviceInfo<'a>>> {
+        self.boxed_object(|c, d: &mut DeviceInfo<'a>, key| {
+            properties::device_info!(split_by_reading! on_demand_members, c, d, key);
+            Ok(())
+        })
+    }
+
     fn user_agent(&mut self) -> R<Option<UserAgent<'a>>> {
         self.object(|c, u: &mut UserAgent<'a>, key| {
             properties::user_agent!(split_by_reading! on_demand_members, c, u, key);
