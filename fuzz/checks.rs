@@ -558,28 +558,77 @@ fn oracle_objects<'v>(v: &'v Value, key: &str) -> Result<Vec<&'v Value>, OracleE
     }
 }
 
+/// The sessions of a document by the contract's "Document kinds", written from the contract
+/// independently of callq's readers: `@odata.context` first, else the members.
 fn oracle_sessions(page: &Value) -> Result<Vec<&Value>, OracleError> {
+    const RECORD_ONLY: [&str; 8] = [
+        "version",
+        "type",
+        "organizer",
+        "organizer_v2",
+        "participants",
+        "participants_v2",
+        "lastModifiedDateTime",
+        "joinWebUrl",
+    ];
     if !page.is_object() {
         return Err(OracleError::Shape);
     }
-    if member(page, "sessions").is_some() {
+    let has = |v: &Value, k: &str| member(v, k).is_some();
+    fn records_of(elements: Vec<&Value>) -> Result<Vec<&Value>, OracleError> {
+        let mut out = Vec::new();
+        for r in elements {
+            out.extend(oracle_objects(r, "sessions")?);
+        }
+        Ok(out)
+    }
+    // A page of rows of another kind: its `value` must be there, as an array of objects.
+    fn rows(page: &Value) -> Result<Vec<&Value>, OracleError> {
+        match member(page, "value") {
+            None => Err(OracleError::Shape),
+            Some(_) => oracle_objects(page, "value").map(|_| Vec::new()),
+        }
+    }
+    // A `$batch` reply holds several documents: a single-document parse refuses it.
+    if has(page, "responses") && !has(page, "value") && !has(page, "sessions") {
+        return Err(OracleError::Shape);
+    }
+    if let Some(ctx) = page.get("@odata.context").and_then(Value::as_str) {
+        if ctx.contains("pstnCallLogRow")
+            || ctx.contains("directRoutingLogRow")
+            || ctx.contains("/participants")
+        {
+            return rows(page);
+        }
+        if ctx.contains("/sessions") {
+            return oracle_objects(page, "value");
+        }
+        if ctx.contains("#communications/callRecords") {
+            return if ctx.contains("/$entity") {
+                oracle_objects(page, "sessions")
+            } else {
+                records_of(oracle_objects(page, "value")?)
+            };
+        }
+    }
+    if has(page, "sessions") || RECORD_ONLY.iter().any(|k| has(page, k)) {
         return oracle_objects(page, "sessions");
     }
     let Some(value) = member(page, "value") else {
         return Err(OracleError::Shape);
     };
-    let records = value
-        .as_array()
-        .is_some_and(|a| a.iter().any(|e| member(e, "sessions").is_some()));
-    let elements = oracle_objects(page, "value")?;
-    if !records {
-        return Ok(elements);
+    let elements: Vec<&Value> = value.as_array().map_or(Vec::new(), |a| a.iter().collect());
+    let any = |test: &dyn Fn(&Value) -> bool| elements.iter().any(|e| test(e));
+    if any(&|e| has(e, "sessions") || RECORD_ONLY.iter().any(|k| has(e, k))) {
+        records_of(oracle_objects(page, "value")?)
+    } else if any(&|e| has(e, "callType") && has(e, "charge"))
+        || any(&|e| has(e, "trunkFullyQualifiedDomainName"))
+        || any(&|e| has(e, "subscriptionId") && has(e, "resourceData"))
+    {
+        rows(page)
+    } else {
+        oracle_objects(page, "value")
     }
-    let mut out = Vec::new();
-    for r in elements {
-        out.extend(oracle_objects(r, "sessions")?);
-    }
-    Ok(out)
 }
 
 fn oracle_int64(v: &Value) -> Result<i64, OracleError> {
