@@ -119,7 +119,7 @@ macro_rules! session {
         analyze "startDateTime" start_date_time: DateTimeOffset;
         analyze "caller"        caller: Boxed(endpoint);
         analyze "callee"        callee: Boxed(endpoint);
-        full    "id"            id: String;
+        analyze "id"            id: String;
         full    "modalities"    modalities: EnumArray(Modality);
         full    "endDateTime"   end_date_time: DateTimeOffset;
         full    "isTest"        is_test: Boolean;
@@ -178,8 +178,8 @@ macro_rules! call_record {
     ($then:ident ! $($context:tt)*) => { $then! { ($($context)*)
         analyze "sessions"             sessions: Array(session);
         analyze "sessions@odata.nextLink" sessions_next_link: Annotation;
-        full    "id"                   id: String;
-        full    "version"              version: Int64;
+        analyze "id"                   id: String;
+        analyze "version"              version: Int64;
         full    "type"                 call_type: Enum(CallType);
         full    "modalities"           modalities: EnumArray(Modality);
         full    "lastModifiedDateTime" last_modified_date_time: DateTimeOffset;

@@ -97,6 +97,26 @@ impl<'a> Document<'a> {
             .chain(records.iter().flat_map(|r| r.sessions.iter()))
     }
 
+    /// Every session of the document with its record's identity, in document order: the
+    /// record id (a callRecord's `id`, or for a page of sessions the id in its
+    /// `@odata.context`) and the record's `version` (a page of sessions has none).
+    pub fn sessions_with_record(
+        &self,
+    ) -> impl Iterator<Item = (Option<&'a str>, Option<i64>, &Session<'a>)> + '_ {
+        let (direct, id, records): (&[Session<'a>], Option<&'a str>, &[CallRecord<'a>]) = match self
+        {
+            Document::SessionsPage(p) => (p.sessions, p.call_record_id(), &[]),
+            Document::CallRecord(r) => (&[], None, std::slice::from_ref(r)),
+            Document::CallRecordsPage(p) => (&[], None, p.records),
+            Document::Other(_) => (&[], None, &[]),
+        };
+        direct.iter().map(move |s| (id, None, s)).chain(
+            records
+                .iter()
+                .flat_map(|r| r.sessions.iter().map(move |s| (r.id, r.version, s))),
+        )
+    }
+
     /// The callRecords of the document that hold only the first page of their sessions
     /// (their `sessions` carry `sessions@odata.nextLink`).
     pub fn truncated_records(&self) -> usize {
@@ -223,12 +243,35 @@ pub struct SessionsPage<'a> {
 }
 
 impl<'a> SessionsPage<'a> {
-    /// The callRecord id inside `@odata.context` (`…/callRecords('<id>')/sessions…`), if any.
+    /// The callRecord id inside `@odata.context`, if any: `…callRecords('<id>')/sessions…` or
+    /// `…callRecords/<id>/sessions…`. An empty id is none.
+    ///
+    /// ```
+    /// use callq::model::SessionsPage;
+    ///
+    /// let id = |ctx| SessionsPage { odata_context: Some(ctx), ..SessionsPage::default() }
+    ///     .call_record_id();
+    /// let base = "https://graph.microsoft.com/v1.0/$metadata#communications/";
+    /// assert_eq!(id(&format!("{base}callRecords('e52')/sessions")), Some("e52"));
+    /// assert_eq!(id(&format!("{base}callRecords/e52/sessions(segments())")), Some("e52"));
+    /// assert_eq!(id(&format!("{base}callRecords/$entity")), None);
+    /// ```
     pub fn call_record_id(&self) -> Option<&'a str> {
         let ctx = self.odata_context?;
-        let start = ctx.find("callRecords('")? + "callRecords('".len();
-        let len = ctx[start..].find('\'')?;
-        Some(&ctx[start..start + len])
+        let id = if let Some(at) = ctx.find("callRecords('") {
+            let start = at + "callRecords('".len();
+            let len = ctx[start..].find('\'')?;
+            &ctx[start..start + len]
+        } else {
+            let at = ctx.find("callRecords/")?;
+            let rest = &ctx[at + "callRecords/".len()..];
+            let len = rest.find('/')?;
+            if !rest[len..].starts_with("/sessions") {
+                return None;
+            }
+            &rest[..len]
+        };
+        (!id.is_empty()).then_some(id)
     }
 }
 

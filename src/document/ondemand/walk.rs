@@ -138,6 +138,8 @@ impl<'a> Cursor<'a> {
         struct Root<'a> {
             sessions: Option<&'a [Session<'a>]>,
             sessions_next_link: Option<&'a str>,
+            id: Option<&'a str>,
+            version: Option<i64>,
             value: Option<&'a [UnionElement<'a>]>,
             odata_context: Option<&'a str>,
             next_link: Option<&'a str>,
@@ -154,6 +156,13 @@ impl<'a> Cursor<'a> {
                 "@odata.context" => r.odata_context = c.annotation()?,
                 "@odata.nextLink" => r.next_link = c.annotation()?,
                 "sessions@odata.nextLink" => r.sessions_next_link = c.annotation()?,
+                // A callRecord's identity (a page's root has neither: the tape decides when
+                // one is of a type a callRecord would not accept).
+                "id" => r.id = c.string()?,
+                "version" => {
+                    r.record_only = true;
+                    r.version = c.int64()?
+                }
                 // A `$batch` reply, or a document of another kind: the tape reads those.
                 "responses" => return Err(Fallback),
                 _ => {
@@ -183,6 +192,8 @@ impl<'a> Cursor<'a> {
                 // Without its sessions it is a document of another kind: the tape reads it.
                 sessions: root.sessions.ok_or(Fallback)?,
                 sessions_next_link: root.sessions_next_link,
+                id: root.id,
+                version: root.version,
                 ..CallRecord::default()
             })),
             Kind::CallRecords => {
@@ -194,6 +205,9 @@ impl<'a> Cursor<'a> {
                 records.extend(elements.iter().map(|e| CallRecord {
                     sessions: e.sessions.unwrap_or_default(),
                     sessions_next_link: e.sessions_next_link,
+                    // Read as a session, the element's `id` is the record's.
+                    id: e.session.id,
+                    version: e.version,
                     ..CallRecord::default()
                 }));
                 Ok(Document::CallRecordsPage(CallRecordsPage {
@@ -225,6 +239,11 @@ impl<'a> Cursor<'a> {
             }
             "sessions@odata.nextLink" => {
                 e.sessions_next_link = c.annotation()?;
+                Ok(())
+            }
+            "version" => {
+                e.record_only = true;
+                e.version = c.int64()?;
                 Ok(())
             }
             _ => {
@@ -403,6 +422,8 @@ struct UnionElement<'a> {
     /// `Some` when the element has a non-null `sessions` (it is then a callRecord).
     sessions: Option<&'a [Session<'a>]>,
     sessions_next_link: Option<&'a str>,
+    /// The callRecord's `version` (its `id` is read as the session's).
+    version: Option<i64>,
     /// It has a member only callRecords have.
     record_only: bool,
     /// It has a member that tells a row of another document kind (PSTN, direct routing,
