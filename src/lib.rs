@@ -92,6 +92,7 @@ pub mod analyze;
 pub mod buildings;
 pub mod classify;
 pub mod datetime;
+pub mod dedupe;
 pub mod document;
 pub mod duration;
 pub mod framing;
