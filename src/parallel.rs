@@ -170,6 +170,30 @@ impl ParallelLines {
         A: Merge + Send,
         S: Send,
     {
+        self.run_batches_spans(
+            data,
+            pos,
+            init_state,
+            init_acc,
+            per_line,
+            |range, _, acc| on_batch(range, acc),
+        )
+    }
+
+    /// [`run_batches`](Self::run_batches), telling `on_batch` the number of the batch's first
+    /// line too.
+    fn run_batches_spans<A, S>(
+        &self,
+        data: &[u8],
+        pos: &mut StreamPosition,
+        init_state: &(impl Fn() -> S + Sync + Send),
+        init_acc: &(impl Fn() -> A + Sync + Send),
+        per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        mut on_batch: impl FnMut(Range<usize>, u64, A),
+    ) where
+        A: Merge + Send,
+        S: Send,
+    {
         let batch_chunks = match self.batch_chunks {
             0 => (rayon::current_num_threads() * 4).max(8),
             n => n,
@@ -182,6 +206,7 @@ impl ParallelLines {
                 break;
             }
             let base = pos.base;
+            let first_line = pos.next_line;
             // Runs one chunk whose first line is number `first`; returns its accumulator and
             // how many lines it saw.
             let run_chunk = |range: &Range<usize>, first: u64| -> (A, u64) {
@@ -242,7 +267,7 @@ impl ParallelLines {
             });
             let span = batch[0].start..batch[batch.len() - 1].end;
             if let Some(m) = merged {
-                on_batch(span, m);
+                on_batch(span, first_line, m);
             }
         }
         pos.base += data.len() as u64;
@@ -444,6 +469,40 @@ impl ParallelLines {
         A: Merge + Send,
         S: Send,
     {
+        self.run_input_spans(
+            input,
+            options,
+            stored_bytes,
+            None,
+            (init_state, init_acc, per_line, overlong),
+            |_, acc| on_batch(acc),
+        )
+    }
+
+    /// [`run_input`](Self::run_input), telling `on_batch` where each batch lies
+    /// ([`BatchSpan`]) so that a caller can recompute it later with
+    /// [`rerun_batch`](Self::rerun_batch) over the same bytes. A streamed input (compressed,
+    /// standard input, a FIFO) is copied to `spool` as it is read (its decompressed bytes, at
+    /// their offsets), for such a caller to read the spans from.
+    #[allow(clippy::type_complexity)]
+    pub fn run_input_spans<A, S, E>(
+        &self,
+        input: &crate::input::InputSource,
+        options: InputOptions,
+        stored_bytes: &std::sync::atomic::AtomicU64,
+        spool: Option<&crate::dedupe::TempFile>,
+        (init_state, init_acc, per_line, overlong): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(SkippedUnit) -> A,
+        ),
+        mut on_batch: impl FnMut(BatchSpan, A) -> Result<(), E>,
+    ) -> Result<u64, InputStop<E>>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
         use crate::input::{Compression, InputSource};
         // Only regular files with a size are mapped: a FIFO, a character device (`/dev/zero`)
         // or a /proc file (a regular file of size 0 that is not empty) has no size to map and
@@ -488,6 +547,13 @@ impl ParallelLines {
         }
         let stream =
             crate::input::open_stream_counting(input, Some(stored_bytes)).map_err(InputStop::Io)?;
+        let stream: Box<dyn std::io::Read + Send + '_> = match spool {
+            Some(spool) => Box::new(Tee {
+                inner: stream,
+                spool,
+            }),
+            None => stream,
+        };
         if sequence {
             return self.run_sequence_stream(
                 stream,
@@ -527,7 +593,7 @@ impl ParallelLines {
             &std::sync::atomic::AtomicU64::new(0),
             |_| {},
             (init_state, init_acc, per_line, overlong),
-            &mut on_batch,
+            &mut |_, acc| on_batch(acc),
         )
     }
 
@@ -555,7 +621,7 @@ impl ParallelLines {
             &std::sync::atomic::AtomicU64::new(0),
             |_| {},
             (init_state, init_acc, per_line, skipped),
-            &mut on_batch,
+            &mut |_, acc| on_batch(acc),
         )
     }
 
@@ -574,7 +640,7 @@ impl ParallelLines {
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
             &impl Fn(SkippedUnit) -> A,
         ),
-        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+        on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<(), E>
     where
         A: Merge + Send,
@@ -602,7 +668,8 @@ impl ParallelLines {
                 crate::framing::Piece::Overlong { range, newline } => {
                     let len = range.len() as u64;
                     progress.fetch_add(len + u64::from(newline), Ordering::Relaxed);
-                    on_batch(skip_overlong(&mut pos, len, newline, overlong))?;
+                    let (span, acc) = skip_overlong(&mut pos, len, newline, overlong);
+                    on_batch(span, acc)?;
                 }
             }
         }
@@ -622,7 +689,7 @@ impl ParallelLines {
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
             &impl Fn(SkippedUnit) -> A,
         ),
-        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+        on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<u64, InputStop<E>>
     where
         A: Merge + Send,
@@ -696,8 +763,8 @@ impl ParallelLines {
                         let _ = empty_tx.send(data);
                     }
                     Piece::Overlong { len, newline } => {
-                        on_batch(skip_overlong(&mut pos, len, newline, overlong))
-                            .map_err(InputStop::Stopped)?;
+                        let (span, acc) = skip_overlong(&mut pos, len, newline, overlong);
+                        on_batch(span, acc).map_err(InputStop::Stopped)?;
                     }
                 }
             }
@@ -721,21 +788,34 @@ impl ParallelLines {
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
         ),
         mut done: impl FnMut(Range<usize>),
-        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+        on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<(), E>
     where
         A: Merge + Send,
         S: Send,
     {
         let mut failed = None;
-        self.run_batches(data, pos, init_state, init_acc, per_line, |range, acc| {
-            done(range);
-            if failed.is_none()
-                && let Err(e) = on_batch(acc)
-            {
-                failed = Some(e);
-            }
-        });
+        let base = pos.base;
+        self.run_batches_spans(
+            data,
+            pos,
+            init_state,
+            init_acc,
+            per_line,
+            |range, first_line, acc| {
+                let span = BatchSpan {
+                    range: base + range.start as u64..base + range.end as u64,
+                    first_line,
+                    kind: SpanKind::Lines,
+                };
+                done(range);
+                if failed.is_none()
+                    && let Err(e) = on_batch(span, acc)
+                {
+                    failed = Some(e);
+                }
+            },
+        );
         failed.map_or(Ok(()), Err)
     }
 }
@@ -746,7 +826,12 @@ fn skip_overlong<A>(
     len: u64,
     newline: bool,
     overlong: &impl Fn(SkippedUnit) -> A,
-) -> A {
+) -> (BatchSpan, A) {
+    let span = BatchSpan {
+        range: pos.base..pos.base + len,
+        first_line: pos.next_line,
+        kind: SpanKind::Skipped,
+    };
     let acc = overlong(SkippedUnit {
         number: pos.next_line,
         offset: pos.base,
@@ -755,7 +840,7 @@ fn skip_overlong<A>(
     });
     pos.next_line += 1;
     pos.base += len + u64::from(newline);
-    acc
+    (span, acc)
 }
 
 /// The error for a `.ndjson`/`.jsonl` input that starts like pretty-printed JSON: one clear
@@ -795,7 +880,7 @@ impl ParallelLines {
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
             &impl Fn(SkippedUnit) -> A,
         ),
-        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+        on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<(), E>
     where
         A: Merge + Send,
@@ -811,7 +896,7 @@ impl ParallelLines {
             crate::sequence::Splitter::new(options.max_line_bytes).feed(data, 0, true, &mut units);
             for batch in units.chunks(SEQUENCE_BATCH_UNITS) {
                 if let Some(acc) = self.run_units(data, 0, batch, &states, closures) {
-                    on_batch(acc)?;
+                    on_batch(BatchSpan::units(batch), acc)?;
                 }
             }
             progress.fetch_add(data.len() as u64, Ordering::Relaxed);
@@ -847,7 +932,7 @@ impl ParallelLines {
                 release(released as usize..next as usize);
                 released = released.max(next);
                 if let Some(acc) = acc {
-                    on_batch(acc)?;
+                    on_batch(BatchSpan::units(&units), acc)?;
                 }
             }
             Ok(())
@@ -868,7 +953,7 @@ impl ParallelLines {
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
             &impl Fn(SkippedUnit) -> A,
         ),
-        on_batch: &mut impl FnMut(A) -> Result<(), E>,
+        on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<u64, InputStop<E>>
     where
         A: Merge + Send,
@@ -944,7 +1029,7 @@ impl ParallelLines {
                     if let Some(acc) =
                         self.run_units(&block.bytes, block.base, units, &states, closures)
                     {
-                        on_batch(acc).map_err(InputStop::Stopped)?;
+                        on_batch(BatchSpan::units(units), acc).map_err(InputStop::Stopped)?;
                     }
                 }
                 let _ = empty_tx.send(block.bytes);
@@ -1047,5 +1132,110 @@ impl ParallelLines {
                 earlier.merge(later);
                 earlier
             })
+    }
+}
+
+// ---- batch spans: recomputing a batch later ---------------------------------------------------
+
+/// Where a batch handed to [`ParallelLines::run_input_spans`]'s `on_batch` lies in its input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchSpan {
+    /// Its bytes, as offsets in the (decompressed) input.
+    pub range: Range<u64>,
+    /// The 1-based number of its first line.
+    pub first_line: u64,
+    /// What it holds.
+    pub kind: SpanKind,
+}
+
+/// What a [`BatchSpan`] holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpanKind {
+    /// NDJSON lines.
+    Lines,
+    /// Units of a JSON text sequence, as the splitter found them (the bytes of a range of a
+    /// sequence cannot be split again on their own: the splitter's state at the range's start
+    /// matters).
+    Units(Vec<crate::sequence::Unit>),
+    /// A unit that reached no parser (longer than the limit): nothing to recompute.
+    Skipped,
+}
+
+impl BatchSpan {
+    fn units(units: &[crate::sequence::Unit]) -> Self {
+        BatchSpan {
+            range: units.first().map_or(0, |u| u.start)..units.last().map_or(0, |u| u.end),
+            first_line: units.first().map_or(1, |u| u.line),
+            kind: SpanKind::Units(units.to_vec()),
+        }
+    }
+}
+
+/// A stream that copies what it reads to a spool file.
+struct Tee<'a, 's> {
+    inner: Box<dyn std::io::Read + Send + 'a>,
+    spool: &'s crate::dedupe::TempFile,
+}
+
+impl std::io::Read for Tee<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.spool.append(&buf[..n]).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot spool the input to {}: {e}",
+                    self.spool.path().display()
+                ),
+            )
+        })?;
+        Ok(n)
+    }
+}
+
+impl ParallelLines {
+    /// Recomputes a batch of [`run_input_spans`](Self::run_input_spans): `data` holds the
+    /// bytes of `span.range`; `per_line` sees the same lines (numbers and offsets) as the
+    /// first time. `None` for a span with nothing to parse.
+    #[allow(clippy::type_complexity)]
+    pub fn rerun_batch<A, S>(
+        &self,
+        data: &[u8],
+        span: &BatchSpan,
+        (init_state, init_acc, per_line, skipped): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(SkippedUnit) -> A,
+        ),
+    ) -> Option<A>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
+        match &span.kind {
+            SpanKind::Skipped => None,
+            SpanKind::Units(units) => self.run_units(
+                data,
+                span.range.start,
+                units,
+                &PerThread::new(),
+                (init_state, init_acc, per_line, skipped),
+            ),
+            SpanKind::Lines => {
+                let mut pos = StreamPosition {
+                    next_line: span.first_line,
+                    base: span.range.start,
+                };
+                let mut total: Option<A> = None;
+                self.run_batches(data, &mut pos, init_state, init_acc, per_line, |_, acc| {
+                    match &mut total {
+                        Some(t) => t.merge(acc),
+                        None => total = Some(acc),
+                    }
+                });
+                total
+            }
+        }
     }
 }
