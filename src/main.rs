@@ -177,6 +177,14 @@ struct AnalyzeArgs {
     /// Most groups a run may make; past it the run stops with an error (exit 2).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GROUPS)]
     max_groups: usize,
+    /// Count every copy of a session. By default one copy of each (record id, session id) is
+    /// kept: the one with the highest record version, then the last in input order.
+    #[arg(long)]
+    keep_duplicates: bool,
+    /// Memory for session identities (40 bytes each) before they spill to temporary files:
+    /// 1GiB, 200MB, ... (results never depend on it).
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
+    dedupe_memory: u64,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -443,6 +451,16 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
         counted(c.sessions, "session", "sessions"),
         counted(c.bad_lines, "bad line", "bad lines"),
     );
+    if c.duplicate_sessions > 0 {
+        eprintln!(
+            "callq: note: dropped {} (another copy of the same record id and session id was              kept: the highest version, then the last in input order; --keep-duplicates              counts every copy)",
+            counted(
+                c.duplicate_sessions,
+                "duplicate session",
+                "duplicate sessions"
+            ),
+        );
+    }
     let slow = c.tape_rereads;
     if slow > 0 && slow * 100 >= c.documents {
         eprintln!(
@@ -614,6 +632,8 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .group_by(by)
         .classifier(classifier)
         .max_groups(args.max_groups)
+        .keep_duplicates(args.keep_duplicates)
+        .dedupe_memory(args.dedupe_memory)
         .reading(Reading::Analyze)
         .filter(filter);
     if let Some(n) = args.top {
@@ -662,7 +682,9 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // check validates and counts: no classification, no statistics.
     let analyzer = base_analyzer(&args.common)
         .reading(Reading::Full)
-        .statistics(false);
+        .statistics(false)
+        // check validates every line, and counts every copy.
+        .keep_duplicates(true);
     let mut prepared = prepare(&args.common)?;
     let report = run_analyzer(&analyzer, &args.common, &mut prepared, true)?;
     let text = match args.format {

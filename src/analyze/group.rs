@@ -116,6 +116,12 @@ pub struct InputCounts {
     /// callRecords that hold only the first page of their sessions
     /// (`sessions@odata.nextLink`).
     pub truncated_records: u64,
+    /// Copies of sessions dropped because another copy of the same identity (record id,
+    /// session id) was kept: one from a higher record `version`, or the last in input order
+    /// (0 under [`Analyzer::keep_duplicates`]).
+    pub duplicate_sessions: u64,
+    /// Sessions in good documents without a record id or a session id: never duplicates.
+    pub unidentified_sessions: u64,
 }
 
 impl InputCounts {
@@ -140,6 +146,8 @@ impl InputCounts {
             *a += b;
         }
         self.truncated_records += o.truncated_records;
+        self.duplicate_sessions += o.duplicate_sessions;
+        self.unidentified_sessions += o.unidentified_sessions;
     }
 }
 
@@ -194,6 +202,8 @@ pub(super) struct Accumulator {
     /// How many bad lines `errors` keeps (all accumulators of a run share it).
     pub(super) error_limit: usize,
     pub(super) groups: Groups,
+    /// The identities of the copies counted, in input order (only while deduplicating).
+    pub(super) identities: Vec<crate::dedupe::IdentityRecord>,
 }
 
 impl Default for Accumulator {
@@ -257,6 +267,7 @@ impl Merge for Accumulator {
         let room = self.error_limit.saturating_sub(self.errors.len());
         self.errors.extend(later.errors.into_iter().take(room));
         self.groups.merge(later.groups);
+        self.identities.extend(later.identities);
     }
 }
 
@@ -267,6 +278,7 @@ impl Accumulator {
             errors: Vec::new(),
             error_limit,
             groups: Groups::default(),
+            identities: Vec::new(),
         }
     }
 

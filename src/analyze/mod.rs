@@ -33,11 +33,14 @@ use rayon::prelude::*;
 
 use crate::buildings::Buildings;
 use crate::classify::{Classifier, Quality, Reasons, classify};
+use crate::dedupe::{DedupePlan, IdentityRecord, IdentityStore, SessionOrder, TempFile};
 use crate::document::{LineParser, Reading};
 use crate::framing::{Line, Position};
 use crate::input::{InputSource, discover};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
-use crate::parallel::{InputOptions, InputStop, Merge, ParallelLines, SkipReason, SkippedUnit};
+use crate::parallel::{
+    BatchSpan, InputOptions, InputStop, Merge, ParallelLines, SkipReason, SkippedUnit, SpanKind,
+};
 use crate::stats::{MetricStats, ValueKind};
 
 mod budget;
@@ -61,6 +64,10 @@ pub const MAX_LISTED_ERRORS: usize = 100;
 /// The default longest line read: 64 MiB. A 50 MB page is legal; anything longer is a bad line.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
 
+/// The default memory for session identities before they spill to disk
+/// ([`Analyzer::dedupe_memory`]): 1 GiB.
+pub const DEFAULT_DEDUPE_MEMORY: u64 = 1 << 30;
+
 /// The default largest number of groups a run may make ([`Analyzer::max_groups`]).
 pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
 
@@ -71,6 +78,50 @@ struct InputOutcome {
     unreadable: Vec<UnreadableInput>,
     /// The first failure in input order; nothing after it counts.
     failure: Option<RunError>,
+    /// While deduplicating: every batch's accumulator, unmerged, in input order (with the
+    /// accumulator of each input's own counts after its batches).
+    parts: Vec<Part>,
+    /// While deduplicating: where each input read can be read again.
+    sources: Vec<(u32, Source)>,
+    /// While deduplicating: inputs whose identities do not count (not read to their end).
+    discarded: Vec<u32>,
+}
+
+/// A batch's accumulator kept for a second pass.
+struct Part {
+    input: u32,
+    span: BatchSpan,
+    acc: Accumulator,
+}
+
+/// Where an input's bytes can be read again.
+enum Source {
+    /// The file itself (a plain regular file).
+    File {
+        name: String,
+        path: std::path::PathBuf,
+    },
+    /// Its decompressed bytes, spooled while read (compressed files, standard input, FIFOs).
+    Spool { name: String, spool: TempFile },
+}
+
+/// What the per-line closure does about duplicates.
+#[derive(Clone, Copy)]
+struct Dedupe<'p> {
+    /// The input's index, in the order given.
+    input: u32,
+    /// Record the identity of each copy counted.
+    collect: bool,
+    /// Leave out the copies this plan drops.
+    plan: Option<&'p DedupePlan>,
+}
+
+impl Dedupe<'_> {
+    const OFF: Dedupe<'static> = Dedupe {
+        input: 0,
+        collect: false,
+        plan: None,
+    };
 }
 
 impl InputOutcome {
@@ -81,6 +132,9 @@ impl InputOutcome {
         if self.failure.is_none() {
             self.acc.merge(later.acc);
             self.unreadable.extend(later.unreadable);
+            self.parts.extend(later.parts);
+            self.sources.extend(later.sources);
+            self.discarded.extend(later.discarded);
             self.failure = later.failure;
             if self.failure.is_none() && self.acc.groups.stats.len() > max_groups {
                 self.failure = Some(RunError::TooManyGroups { limit: max_groups });
@@ -219,6 +273,8 @@ pub struct Analyzer {
     filter: Filter,
     buildings: Option<Arc<Buildings>>,
     top: Option<(usize, u64)>,
+    keep_duplicates: bool,
+    dedupe_memory: u64,
 }
 
 impl Default for Analyzer {
@@ -246,6 +302,8 @@ impl Analyzer {
             filter: Filter::new(),
             buildings: None,
             top: None,
+            keep_duplicates: false,
+            dedupe_memory: DEFAULT_DEDUPE_MEMORY,
         }
     }
 
@@ -269,6 +327,22 @@ impl Analyzer {
     /// streams descending, then key.
     pub fn top(mut self, n: usize, min_streams: u64) -> Self {
         self.top = Some((n, min_streams));
+        self
+    }
+
+    /// Whether every copy of a session counts (`true`, `--keep-duplicates`) or only one copy
+    /// of each identity (`false`, the default; see [`crate::dedupe`]): then each batch's
+    /// accumulator is kept until every input is read, and the batches that held a dropped
+    /// copy are recomputed without it. `callq check` keeps duplicates (it validates every line).
+    pub fn keep_duplicates(mut self, keep: bool) -> Self {
+        self.keep_duplicates = keep;
+        self
+    }
+
+    /// The memory for session identities (40 bytes each) before they spill to temporary
+    /// files, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]). Results never depend on it.
+    pub fn dedupe_memory(mut self, bytes: u64) -> Self {
+        self.dedupe_memory = bytes;
         self
     }
 
@@ -371,26 +445,57 @@ impl Analyzer {
     /// Analyzes one in-memory input named `name`: a JSON text sequence when the name says so
     /// (`*.json`, or `-`), else NDJSON.
     pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
-        let mut total = self.accumulator();
-        let run = if name == "-" || crate::sequence::is_sequence_name(name) {
-            ParallelLines::run_sequence_bytes
-        } else {
-            ParallelLines::run_bytes
+        let sequence = name == "-" || crate::sequence::is_sequence_name(name);
+        let pass = |dedupe: Dedupe<'_>| -> Result<Accumulator, RunError> {
+            let mut total = self.accumulator();
+            let per_line = |scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+                self.line(name, dedupe, scratch, acc, line)
+            };
+            let skipped = |o| self.skipped(name, o);
+            let init = || self.accumulator();
+            let on_batch = |acc| self.merge_checked(&mut total, acc);
+            let result = if sequence {
+                let run = ParallelLines::run_sequence_bytes;
+                run(
+                    &self.driver,
+                    data,
+                    self.input_options(),
+                    &Scratch::default,
+                    &init,
+                    &per_line,
+                    &skipped,
+                    on_batch,
+                )
+            } else {
+                let run = ParallelLines::run_bytes;
+                run(
+                    &self.driver,
+                    data,
+                    self.input_options(),
+                    &Scratch::default,
+                    &init,
+                    &per_line,
+                    &skipped,
+                    on_batch,
+                )
+            };
+            self.budget.release_idle();
+            result.map(|()| total)
         };
-        let result = run(
-            &self.driver,
-            data,
-            self.input_options(),
-            &Scratch::default,
-            &|| self.accumulator(),
-            &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
-                self.line(name, scratch, acc, line)
-            },
-            &|o| self.skipped(name, o),
-            |acc| self.merge_checked(&mut total, acc),
-        );
-        self.budget.release_idle();
-        result?;
+        let mut total = pass(Dedupe {
+            collect: !self.keep_duplicates,
+            ..Dedupe::OFF
+        })?;
+        if !self.keep_duplicates {
+            // In memory, a second whole pass costs no I/O: recompute all when a copy drops.
+            let plan = DedupePlan::from_records(std::mem::take(&mut total.identities));
+            if !plan.is_empty() {
+                total = pass(Dedupe {
+                    plan: Some(&plan),
+                    ..Dedupe::OFF
+                })?;
+            }
+        }
         total.counts.files += 1;
         total.counts.bytes += data.len() as u64;
         Ok(self.finish(total, Vec::new()))
@@ -431,6 +536,8 @@ impl Analyzer {
         // merge in input order, as chunks do. After a failure (`--on-error fail`, or an
         // unreadable input when that stops the run) inputs after it are not started.
         let first_failure = AtomicUsize::new(usize::MAX);
+        let store =
+            (!self.keep_duplicates).then(|| Mutex::new(IdentityStore::new(self.dedupe_memory)));
         let outcome = inputs
             .par_iter()
             .enumerate()
@@ -438,7 +545,10 @@ impl Analyzer {
                 if k > first_failure.load(Ordering::Relaxed) {
                     return InputOutcome::default();
                 }
-                let outcome = self.input_outcome(input, progress);
+                let outcome = match &store {
+                    Some(store) => self.input_parts(k as u32, input, progress, store),
+                    None => self.input_outcome(input, progress),
+                };
                 if outcome.failure.is_some() {
                     first_failure.fetch_min(k, Ordering::Relaxed);
                 }
@@ -451,7 +561,214 @@ impl Analyzer {
             return Err(e);
         }
         unreadable.extend(outcome.unreadable);
-        Ok(self.finish(outcome.acc, unreadable))
+        let total = match store {
+            Some(store) => {
+                self.second_pass(outcome.parts, outcome.sources, &outcome.discarded, store)?
+            }
+            None => outcome.acc,
+        };
+        Ok(self.finish(total, unreadable))
+    }
+
+    /// Pass 1 of one input while deduplicating: its batches' accumulators kept apart, their
+    /// identities handed to `store`, and a spool of a streamed input for pass 2.
+    fn input_parts(
+        &self,
+        k: u32,
+        input: &InputSource,
+        progress: &Progress,
+        store: &Mutex<IdentityStore>,
+    ) -> InputOutcome {
+        let mut outcome = InputOutcome::default();
+        let name = input.name();
+        let source = match input {
+            InputSource::File { path, .. }
+                if input.compression() == crate::input::Compression::None
+                    && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0) =>
+            {
+                Ok(Source::File {
+                    name: name.to_owned(),
+                    path: path.clone(),
+                })
+            }
+            _ => TempFile::new("spool").map(|spool| Source::Spool {
+                name: name.to_owned(),
+                spool,
+            }),
+        };
+        let source = match source {
+            Ok(s) => s,
+            Err(e) => {
+                outcome.failure = Some(input_error(name, e));
+                return outcome;
+            }
+        };
+        let spool = match &source {
+            Source::Spool { spool, .. } => Some(spool),
+            Source::File { .. } => None,
+        };
+        let dedupe = Dedupe {
+            input: k,
+            collect: true,
+            plan: None,
+        };
+        let mut parts = Vec::new();
+        let result = self
+            .driver
+            .run_input_spans(
+                input,
+                self.input_options(),
+                &progress.bytes_done,
+                spool,
+                (
+                    &Scratch::default,
+                    &|| self.accumulator(),
+                    &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+                        self.line(name, dedupe, scratch, acc, line)
+                    },
+                    &|o| self.skipped(name, o),
+                ),
+                |span, mut acc: Accumulator| {
+                    if self.on_error == OnError::Fail
+                        && let Some(first) = acc.errors.first()
+                    {
+                        return Err(RunError::BadLine(first.clone()));
+                    }
+                    let identities = std::mem::take(&mut acc.identities);
+                    store
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .extend(identities)
+                        .map_err(|e| input_error("(session identities)", e))?;
+                    parts.push(Part {
+                        input: k,
+                        span,
+                        acc,
+                    });
+                    Ok(())
+                },
+            )
+            .map_err(|stop| match stop {
+                InputStop::Io(source) => input_error(name, source),
+                InputStop::Stopped(e) => e,
+            });
+        match result {
+            Ok(bytes) => {
+                let mut acc = self.accumulator();
+                acc.counts.files = 1;
+                acc.counts.bytes = bytes;
+                parts.push(Part {
+                    input: k,
+                    span: BatchSpan {
+                        range: 0..0,
+                        first_line: 1,
+                        kind: SpanKind::Skipped,
+                    },
+                    acc,
+                });
+                outcome.parts = parts;
+                outcome.sources.push((k, source));
+            }
+            Err(RunError::Input(e)) if self.keep_going_on_unreadable => {
+                // Nothing of it counts, nor drops another copy.
+                outcome.discarded.push(k);
+                outcome.unreadable.push(UnreadableInput::from(&e));
+            }
+            Err(e) => {
+                outcome.discarded.push(k);
+                outcome.failure = Some(e);
+            }
+        }
+        outcome
+    }
+
+    /// The plan, the batches holding a dropped copy recomputed without it, and every batch
+    /// merged in input order.
+    fn second_pass(
+        &self,
+        mut parts: Vec<Part>,
+        sources: Vec<(u32, Source)>,
+        discarded: &[u32],
+        store: Mutex<IdentityStore>,
+    ) -> Result<Accumulator, RunError> {
+        let store = store
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let plan = store
+            .plan(|input| !discarded.contains(&input))
+            .map_err(|e| input_error("(session identities)", e))?;
+        if !plan.is_empty() {
+            let sources: HashMap<u32, Source> = sources.into_iter().collect();
+            parts
+                .par_iter_mut()
+                .filter(|p| {
+                    p.span.kind != SpanKind::Skipped
+                        && plan.any_loser_in(p.input, p.span.range.clone())
+                })
+                .try_for_each(|part| -> Result<(), RunError> {
+                    let source = &sources[&part.input];
+                    part.acc = self.recompute(source, part, &plan)?;
+                    Ok(())
+                })?;
+        }
+        let mut total = self.accumulator();
+        for part in parts {
+            total.merge(part.acc);
+            if total.groups.stats.len() > self.max_groups {
+                return Err(RunError::TooManyGroups {
+                    limit: self.max_groups,
+                });
+            }
+        }
+        Ok(total)
+    }
+
+    /// One batch of pass 1 again, leaving out the copies `plan` drops.
+    fn recompute(
+        &self,
+        source: &Source,
+        part: &Part,
+        plan: &DedupePlan,
+    ) -> Result<Accumulator, RunError> {
+        let range = part.span.range.clone();
+        let (name, bytes) = match source {
+            Source::File { name, path } => (
+                name.as_str(),
+                std::fs::File::open(path)
+                    .and_then(|mut f| crate::dedupe::read_range(&mut f, range)),
+            ),
+            Source::Spool { name, spool } => (name.as_str(), spool.read_range(range)),
+        };
+        let bytes = bytes.map_err(|e| {
+            input_error(
+                name,
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e} (reading it again to leave out duplicate sessions; did it change?)"
+                    ),
+                ),
+            )
+        })?;
+        let dedupe = Dedupe {
+            input: part.input,
+            collect: false,
+            plan: Some(plan),
+        };
+        let acc = self.driver.rerun_batch(
+            &bytes,
+            &part.span,
+            (
+                &Scratch::default,
+                &|| self.accumulator(),
+                &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+                    self.line(name, dedupe, scratch, acc, line)
+                },
+                &|o| self.skipped(name, o),
+            ),
+        );
+        self.budget.release_idle();
+        Ok(acc.unwrap_or_else(|| self.accumulator()))
     }
 
     /// One input analyzed on its own, for merging in input order.
@@ -489,7 +806,7 @@ impl Analyzer {
                 &Scratch::default,
                 &|| self.accumulator(),
                 &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
-                    self.line(name, scratch, acc, line)
+                    self.line(name, Dedupe::OFF, scratch, acc, line)
                 },
                 &|o| self.skipped(name, o),
                 |acc| self.merge_checked(total, acc),
@@ -558,7 +875,14 @@ impl Analyzer {
         Ok(())
     }
 
-    fn line(&self, name: &str, scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>) {
+    fn line(
+        &self,
+        name: &str,
+        dedupe: Dedupe<'_>,
+        scratch: &mut Scratch,
+        acc: &mut Accumulator,
+        line: Line<'_>,
+    ) {
         if line.is_blank() {
             return;
         }
@@ -591,10 +915,20 @@ impl Analyzer {
         let rereads = parser.tape_rereads();
         // One line is one document, except a `$batch` reply: one per entry.
         let mut bad = false;
+        // Sessions are numbered across the entries of a `$batch` reply: (input, offset, index)
+        // tells every copy apart.
+        let mut index = 0u32;
         parser.parse_each(line.bytes, self.reading, |doc| {
             acc.counts.lines += 1;
             match doc {
-                Ok(doc) => self.aggregate(&doc, acc, key, text),
+                Ok(doc) => {
+                    let at = SessionOrder {
+                        offset: line.offset,
+                        input: dedupe.input,
+                        index: 0,
+                    };
+                    self.aggregate(&doc, acc, key, text, dedupe, at, &mut index)
+                }
                 Err(e) => {
                     bad = true;
                     acc.bad_line(position(), e.to_string())
@@ -615,12 +949,16 @@ impl Analyzer {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn aggregate(
         &self,
         doc: &Document<'_>,
         acc: &mut Accumulator,
         key: &mut Vec<u8>,
         text: &mut String,
+        dedupe: Dedupe<'_>,
+        at: SessionOrder,
+        index: &mut u32,
     ) {
         acc.counts.documents += 1;
         if let Document::Other(other) = doc {
@@ -628,7 +966,27 @@ impl Analyzer {
         }
         acc.counts.truncated_records += doc.truncated_records() as u64;
         let buildings = self.buildings.as_deref();
-        for session in doc.sessions() {
+        for (record_id, version, session) in doc.sessions_with_record() {
+            let order = SessionOrder {
+                index: *index,
+                ..at
+            };
+            *index += 1;
+            match (record_id, session.id) {
+                (Some(record_id), Some(session_id)) => {
+                    if let Some(plan) = dedupe.plan
+                        && plan.is_loser(&order)
+                    {
+                        acc.counts.duplicate_sessions += 1;
+                        continue;
+                    }
+                    if dedupe.collect {
+                        acc.identities
+                            .push(IdentityRecord::new(record_id, session_id, version, order));
+                    }
+                }
+                _ => acc.counts.unidentified_sessions += 1,
+            }
             acc.counts.sessions += 1;
             let session_kept = self.filter.session_passes(session);
             for segment in session.segments {
@@ -721,4 +1079,11 @@ fn top_groups(mut groups: Vec<GroupReport>, n: usize, min_streams: u64) -> Vec<G
     }
     groups.sort_by(order);
     groups
+}
+
+fn input_error(name: &str, source: std::io::Error) -> RunError {
+    RunError::Input(crate::input::InputError {
+        name: name.to_owned(),
+        source,
+    })
 }

@@ -68,7 +68,7 @@ impl<'a> Input<'a> {
 impl Serialize for Input<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let c = self.counts;
-        let len = 11 + usize::from(self.filtered_streams.is_some());
+        let len = 13 + usize::from(self.filtered_streams.is_some());
         let mut m = s.serialize_struct("InputCounts", len)?;
         m.serialize_field("files", &c.files)?;
         m.serialize_field("bytes", &c.bytes)?;
@@ -81,6 +81,8 @@ impl Serialize for Input<'_> {
         m.serialize_field("streams", &c.streams)?;
         m.serialize_field("otherDocuments", &OtherDocuments(c))?;
         m.serialize_field("truncatedRecords", &c.truncated_records)?;
+        m.serialize_field("duplicateSessions", &c.duplicate_sessions)?;
+        m.serialize_field("unidentifiedSessions", &c.unidentified_sessions)?;
         if let Some(filtered) = self.filtered_streams {
             m.serialize_field("filteredStreams", &filtered)?;
         }

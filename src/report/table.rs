@@ -184,8 +184,15 @@ pub(super) const VIDEO_FRAME_RATE: usize = metric_index("averageVideoFrameRate")
 
 /// What was read, in one line: `1 file, 96.8 kB, 25 lines (0 bad lines), …`.
 pub(super) fn input_line(c: &InputCounts) -> String {
+    let dropped = match c.duplicate_sessions {
+        0 => String::new(),
+        n => format!(
+            " ({} dropped)",
+            counted(n, "duplicate session", "duplicate sessions")
+        ),
+    };
     format!(
-        "{}, {}, {} ({}), {}, {}, {} media, {}\n",
+        "{}, {}, {} ({}), {}{dropped}, {}, {} media, {}\n",
         counted(c.files, "file", "files"),
         decimal_size(c.bytes),
         counted(c.lines, "line", "lines"),
