@@ -210,8 +210,32 @@ pub fn check_reader(data: &[u8]) {
     let chunk = small_chunk(data);
     let report = Analyzer::new()
         .chunk_size(chunk)
+        .keep_duplicates(true)
         .analyze_bytes("fuzz", data)
         .expect("skip mode never fails");
+    // Deduplicating drops copies and nothing else, whatever the chunk size.
+    let deduped = Analyzer::new()
+        .chunk_size(chunk)
+        .analyze_bytes("fuzz", data)
+        .expect("skip mode never fails");
+    let deduped_whole = Analyzer::new()
+        .chunk_size(data.len() + 1)
+        .analyze_bytes("fuzz", data)
+        .expect("skip mode never fails");
+    assert_eq!(
+        deduped.input, deduped_whole.input,
+        "dedupe depends on the chunk size"
+    );
+    assert_eq!(
+        deduped.input.sessions + deduped.input.duplicate_sessions,
+        report.input.sessions,
+        "dedupe lost or invented sessions"
+    );
+    assert_eq!(deduped.input.documents, report.input.documents);
+    assert_eq!(
+        deduped.input.unidentified_sessions,
+        report.input.unidentified_sessions
+    );
     let lines = naive_lines(data);
     let blank = lines.iter().filter(|l| naive_blank(l.bytes)).count() as u64;
     let c = report.input;
@@ -290,6 +314,7 @@ pub fn check_reader(data: &[u8]) {
     // The report does not depend on the chunk size.
     let whole = Analyzer::new()
         .chunk_size(data.len() + 1)
+        .keep_duplicates(true)
         .analyze_bytes("fuzz", data)
         .expect("skip mode never fails");
     assert_eq!(report.input, whole.input, "counts depend on the chunk size");

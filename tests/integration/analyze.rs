@@ -242,10 +242,25 @@ fn plain_gzip_zstd_and_directories_give_the_same_report() {
             analyze_json(&reference).replace(&*plain.to_string_lossy(), "F")
         );
     }
-    // A directory is searched recursively by extension, in byte order of paths.
+    // A directory is searched recursively by extension, in byte order of paths. The three
+    // files are copies: one of each session is kept (every copy with --keep-duplicates).
     let all = run(&[tmp.path()]);
     assert_eq!(all.input.files, 3);
-    assert_eq!(all.input.streams, 3 * reference.input.streams);
+    assert_eq!(all.input.streams, reference.input.streams);
+    assert_eq!(all.input.duplicate_sessions, 2 * reference.input.sessions);
+    assert_eq!(
+        analyze_json(&all).split("\"groups\"").nth(1),
+        analyze_json(&reference).split("\"groups\"").nth(1)
+    );
+    let every = analyzer
+        .clone()
+        .keep_duplicates(true)
+        .analyze_paths(
+            &[tmp.path().to_string_lossy().into_owned()],
+            &Progress::default(),
+        )
+        .unwrap();
+    assert_eq!(every.input.streams, 3 * reference.input.streams);
 }
 
 #[test]
@@ -339,9 +354,12 @@ fn golden_reports_of_the_bundled_corpus() {
     ];
     let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     for (file, by, classifier) in cases {
+        // The sample is 25 copies of Graph's documentation example (one session): the golden
+        // reports count every copy (`sample_deduplicated` below keeps one).
         let analyzer = Analyzer::new()
             .group_by(if by.is_empty() { Vec::new() } else { dims(by) })
-            .classifier(classifier);
+            .classifier(classifier)
+            .keep_duplicates(true);
         let report = analyzer
             .analyze_bytes("corpus/sample.ndjson", &data)
             .unwrap();
@@ -360,6 +378,7 @@ fn golden_reports_of_the_bundled_corpus() {
     // Table and CSV renderings of the same report, snapshotted too.
     let report = Analyzer::new()
         .group_by(dims("direction,label"))
+        .keep_duplicates(true)
         .analyze_bytes("corpus/sample.ndjson", &data)
         .unwrap();
     for (file, got) in [

@@ -49,6 +49,7 @@ fn analyze_json_matches_the_golden_report() {
         "json",
         "--by",
         "direction,label",
+        "--keep-duplicates",
         "corpus/sample.ndjson",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -85,9 +86,29 @@ fn lines_on_the_slow_path_are_noted_and_read_the_same() {
 
 #[test]
 fn the_readme_command_prints_the_table() {
-    let out = callq(&["analyze", "--by", "direction,label", "corpus/sample.ndjson"]);
+    // The sample is 25 copies of Graph's documentation example: the golden table counts every
+    // copy; by default one is kept, and the header says how many were dropped.
+    let out = callq(&[
+        "analyze",
+        "--by",
+        "direction,label",
+        "--keep-duplicates",
+        "corpus/sample.ndjson",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), golden("sample-by-direction-label.txt"));
+    let out = callq(&["analyze", "--by", "direction,label", "corpus/sample.ndjson"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("2 sessions (23 duplicate sessions dropped)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("dropped 23 duplicate sessions"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -101,6 +122,7 @@ fn stdin_gives_the_same_groups_as_the_file() {
             "json",
             "--by",
             "direction,label",
+            "--keep-duplicates",
             "-",
         ],
         &data,
@@ -274,6 +296,7 @@ fn output_goes_to_a_file_and_csv_has_a_row_per_group_and_metric() {
         "direction,label",
         "--output",
         out_path.to_str().unwrap(),
+        "--keep-duplicates",
         "corpus/sample.ndjson",
     ]);
     assert_eq!(out.status.code(), Some(0));

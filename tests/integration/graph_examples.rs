@@ -398,6 +398,7 @@ fn sample_is_the_two_page_files() {
     for reading in [Reading::Full, Reading::Analyze] {
         let report = Analyzer::new()
             .reading(reading)
+            .keep_duplicates(true)
             .analyze_bytes("sample.ndjson", &sample)
             .unwrap();
         let i = report.input;

@@ -13,6 +13,7 @@ mod cli_safety;
 mod conformance;
 mod corpus_files;
 mod datetime;
+mod dedupe;
 mod differential;
 mod duration;
 mod faults;

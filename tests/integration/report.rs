@@ -67,6 +67,7 @@ fn hostile_report() -> Report {
 fn the_table_of_the_readme_command_is_the_golden_one() {
     let report = Analyzer::new()
         .group_by(dims("direction,label"))
+        .keep_duplicates(true)
         .analyze_bytes("corpus/sample.ndjson", &sample())
         .unwrap();
     let table = analyze_table(&report);
@@ -126,6 +127,7 @@ fn the_cqd_2020_table_names_its_classifier_and_main_poor_reason() {
     let report = Analyzer::new()
         .group_by(dims("caller.platform,callee.productFamily"))
         .classifier(Classifier::Cqd2020)
+        .keep_duplicates(true)
         .analyze_bytes("corpus/sample.ndjson", &sample())
         .unwrap();
     let table = analyze_table(&report);
@@ -315,6 +317,7 @@ fn the_json_report_ends_with_classifier_generator_and_unreadable() {
         let report = Analyzer::new()
             .classifier(classifier)
             .group_by(dims("label"))
+            .keep_duplicates(true)
             .analyze_bytes("corpus/sample.ndjson", &sample())
             .unwrap();
         assert_eq!(report.classifier, classifier);
