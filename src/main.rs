@@ -16,7 +16,7 @@ use callq::buildings::Buildings;
 use callq::classify::Classifier;
 use callq::datetime::DateTimeOffset;
 use callq::document::Reading;
-use callq::generate::{Form, GenConfig, Shape, generate_form, parse_size};
+use callq::generate::{Form, GenConfig, Shape, generate_form, generate_versions, parse_size};
 use callq::input::{InputSource, discover, is_input_name};
 use callq::output::{self, Output};
 use callq::report::{self, Format, counted, decimal_size, grouped, terminal_safe};
@@ -216,6 +216,11 @@ struct GenArgs {
     /// Name the output .json for every form but ndjson.
     #[arg(long, default_value = "ndjson", value_parser = ["ndjson", "pretty", "array", "batch"])]
     form: String,
+    /// Re-send every document N-1 times, each a version higher with revised metrics (as
+    /// Graph re-sends a record for hours after the call), 50 documents after the one before:
+    /// an archive with duplicates (NDJSON only; SIZE bounds the original documents).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    versions: u32,
     /// Write to FILE (default: stdout, or -); the file appears when it is complete.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<String>,
@@ -453,7 +458,9 @@ fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_e
     );
     if c.duplicate_sessions > 0 {
         eprintln!(
-            "callq: note: dropped {} (another copy of the same record id and session id was              kept: the highest version, then the last in input order; --keep-duplicates              counts every copy)",
+            "callq: note: dropped {} (another copy of the same record id and session id was \
+             kept: the highest version, then the last in input order; --keep-duplicates \
+             counts every copy)",
             counted(
                 c.duplicate_sessions,
                 "duplicate session",
@@ -720,9 +727,16 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let out = Output::create(args.output.as_deref().map(std::path::Path::new))
         .with_context(|| format!("cannot create {}", args.output.as_deref().unwrap_or("-")))?;
+    if args.versions > 1 && form != Form::Ndjson {
+        anyhow::bail!("--versions writes NDJSON only (--form ndjson)");
+    }
     let mut summary = None;
     out.write_with(|w| {
-        summary = Some(generate_form(&config, form, w)?);
+        summary = Some(if args.versions > 1 {
+            generate_versions(&config, args.versions, w)?
+        } else {
+            generate_form(&config, form, w)?
+        });
         Ok(())
     })
     .context("cannot write the corpus")?;

@@ -24,6 +24,7 @@ mod form;
 mod people;
 mod props;
 mod quality;
+mod resend;
 mod rng;
 mod size;
 mod vocab;
@@ -31,6 +32,7 @@ mod write;
 
 pub use corpus::Generator;
 pub use form::{BATCH_SIZE, Form, generate_form, pretty_print};
+pub use resend::{generate_versions, resend};
 pub use size::{SizeError, SizeErrorKind, parse_size};
 
 /// Which document shape each line has.
