@@ -67,22 +67,19 @@ pub fn resend(line: &[u8], k: u32, out: &mut Vec<u8>) {
                 .ok()
                 .map(|x| format!("{:?}", x / f64::from(1u32 << k.min(31))))
         };
-        match new {
-            Some(new) => {
-                if quoted {
-                    out.push(b'"');
-                }
-                out.extend_from_slice(new.as_bytes());
-                at = end;
+        // Not a number (null): left as it was.
+        if let Some(new) = new {
+            if quoted {
+                out.push(b'"');
             }
-            // Not a number (null): as it was.
-            None => {}
+            out.extend_from_slice(new.as_bytes());
+            at = end;
         }
     }
 }
 
 /// [`generate`](super::generate) with every document re-sent `versions - 1` times (each a
-/// version higher, its metrics revised; see [`resend`]), [`RESEND_DELAY`] documents after the
+/// version higher, its metrics revised; see [`resend`]), 50 documents after the
 /// one before it. Pages of sessions have no version: their re-sends are plain copies whose
 /// metrics differ, and the last one counts. `config.size` bounds the original documents; the
 /// output is about `versions` times as large.

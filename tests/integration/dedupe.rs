@@ -79,7 +79,8 @@ fn version_of(v: &Value) -> Option<i64> {
 /// identity, and how many copies were dropped.
 fn reference(files: &[Vec<u8>]) -> (Vec<u8>, u64) {
     // identity -> ((version, order), session)
-    let mut kept: HashMap<(String, String), ((i64, (usize, usize, usize)), Value)> = HashMap::new();
+    type Rank = (i64, (usize, usize, usize));
+    let mut kept: HashMap<(String, String), (Rank, Value)> = HashMap::new();
     let mut unidentified = Vec::new();
     let mut copies = 0u64;
     for (f, data) in files.iter().enumerate() {
@@ -130,7 +131,7 @@ fn reference(files: &[Vec<u8>]) -> (Vec<u8>, u64) {
     }
     let dropped = copies - kept.len() as u64;
     let mut winners: Vec<_> = kept.into_values().collect();
-    winners.sort_by(|a, b| a.0.cmp(&b.0));
+    winners.sort_by_key(|a| a.0);
     let mut out = Vec::new();
     for s in winners.into_iter().map(|(_, s)| s).chain(unidentified) {
         serde_json::to_writer(&mut out, &serde_json::json!({ "value": [s] })).unwrap();
