@@ -249,11 +249,14 @@ impl<'a> SessionsPage<'a> {
     /// ```
     /// use callq::model::SessionsPage;
     ///
-    /// let id = |ctx| SessionsPage { odata_context: Some(ctx), ..SessionsPage::default() }
-    ///     .call_record_id();
+    /// fn id(ctx: &str) -> Option<String> {
+    ///     let mut page = SessionsPage::default();
+    ///     page.odata_context = Some(ctx);
+    ///     page.call_record_id().map(str::to_owned)
+    /// }
     /// let base = "https://graph.microsoft.com/v1.0/$metadata#communications/";
-    /// assert_eq!(id(&format!("{base}callRecords('e52')/sessions")), Some("e52"));
-    /// assert_eq!(id(&format!("{base}callRecords/e52/sessions(segments())")), Some("e52"));
+    /// assert_eq!(id(&format!("{base}callRecords('e52')/sessions")).as_deref(), Some("e52"));
+    /// assert_eq!(id(&format!("{base}callRecords/e52/sessions(segments())")).as_deref(), Some("e52"));
     /// assert_eq!(id(&format!("{base}callRecords/$entity")), None);
     /// ```
     pub fn call_record_id(&self) -> Option<&'a str> {
