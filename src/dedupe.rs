@@ -30,6 +30,7 @@
 //! assert_eq!((plan.identities(), plan.distinct()), (4, 2));
 //! ```
 
+use rayon::slice::ParallelSliceMut;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -300,7 +301,7 @@ impl IdentityStore {
     }
 
     fn spill(&mut self) -> std::io::Result<()> {
-        self.records.sort_unstable();
+        self.records.par_sort_unstable();
         let run = TempFile::new("identities")?;
         {
             let mut f = run.file();
@@ -334,7 +335,7 @@ impl IdentityStore {
             current = Some(r);
         };
         if self.runs.is_empty() {
-            self.records.sort_unstable();
+            self.records.par_sort_unstable();
             for r in self.records.drain(..) {
                 take(r, &mut plan);
             }
@@ -370,7 +371,7 @@ impl IdentityStore {
                 }
             }
         }
-        plan.losers.sort_unstable();
+        plan.losers.par_sort_unstable();
         Ok(plan)
     }
 }
@@ -419,14 +420,20 @@ impl DedupePlan {
 
     /// Whether a losing copy of input `input` lies in a unit starting in `offsets`.
     pub fn any_loser_in(&self, input: u32, offsets: Range<u64>) -> bool {
-        let from = SessionOrder {
-            input,
-            offset: offsets.start,
-            index: 0,
+        self.losers_in(input, offsets) > 0
+    }
+
+    /// How many losing copies of input `input` lie in units starting in `offsets`.
+    pub fn losers_in(&self, input: u32, offsets: Range<u64>) -> usize {
+        let at = |offset| {
+            self.losers.partition_point(|o| {
+                *o < SessionOrder {
+                    input,
+                    offset,
+                    index: 0,
+                }
+            })
         };
-        let at = self.losers.partition_point(|o| *o < from);
-        self.losers
-            .get(at)
-            .is_some_and(|o| o.input == input && o.offset < offsets.end)
+        at(offsets.end) - at(offsets.start)
     }
 }

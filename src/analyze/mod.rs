@@ -92,6 +92,8 @@ struct Part {
     input: u32,
     span: BatchSpan,
     acc: Accumulator,
+    /// Identified sessions counted in `acc`.
+    identified: u64,
 }
 
 /// Where an input's bytes can be read again.
@@ -635,6 +637,7 @@ impl Analyzer {
                         return Err(RunError::BadLine(first.clone()));
                     }
                     let identities = std::mem::take(&mut acc.identities);
+                    let identified = identities.len() as u64;
                     store
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -644,6 +647,7 @@ impl Analyzer {
                         input: k,
                         span,
                         acc,
+                        identified,
                     });
                     Ok(())
                 },
@@ -665,6 +669,7 @@ impl Analyzer {
                         kind: SpanKind::Skipped,
                     },
                     acc,
+                    identified: 0,
                 });
                 outcome.parts = parts;
                 outcome.sources.push((k, source));
@@ -706,8 +711,22 @@ impl Analyzer {
                         && plan.any_loser_in(p.input, p.span.range.clone())
                 })
                 .try_for_each(|part| -> Result<(), RunError> {
-                    let source = &sources[&part.input];
-                    part.acc = self.recompute(source, part, &plan)?;
+                    let losers = plan.losers_in(part.input, part.span.range.clone()) as u64;
+                    let c = &mut part.acc.counts;
+                    if losers == part.identified && c.unidentified_sessions == 0 {
+                        // Every session of the batch is a dropped copy (a day two exports
+                        // hold): what is left of it is what sessions do not count, with no
+                        // need to read it again.
+                        c.duplicate_sessions += losers;
+                        c.sessions = 0;
+                        c.segments = 0;
+                        c.media = 0;
+                        c.streams = 0;
+                        part.acc.groups = Groups::default();
+                    } else {
+                        let source = &sources[&part.input];
+                        part.acc = self.recompute(source, part, &plan)?;
+                    }
                     Ok(())
                 })?;
         }
