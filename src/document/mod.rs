@@ -345,7 +345,7 @@ mod tests {
 
     #[test]
     fn analyze_skips_unread_properties() {
-        let line = r#"{"value":[{"id":5,"segments":[{"media":[{"callerNetwork":{"traceRouteHops":[{"hopCount":"x"}]}}]}]}]}"#;
+        let line = r#"{"value":[{"isTest":5,"segments":[{"media":[{"callerNetwork":{"traceRouteHops":[{"hopCount":"x"}]}}]}]}]}"#;
         assert!(parse_full(line).is_err());
         let analyzed = LineParser::new().parse(line.as_bytes(), Reading::Analyze, |d| d.is_ok());
         assert!(analyzed);

@@ -452,7 +452,9 @@ mod tests {
             ..InputCounts::default()
         };
         let plain = serde_json::to_string(&Input::counts(&counts)).unwrap();
-        assert!(plain.ends_with(r#""streams":5,"otherDocuments":{},"truncatedRecords":0}"#));
+        assert!(plain.ends_with(
+            r#""streams":5,"otherDocuments":{},"truncatedRecords":0,"duplicateSessions":0,"unidentifiedSessions":0}"#
+        ));
         let filtered = Input {
             counts: &counts,
             filtered_streams: Some(3),
