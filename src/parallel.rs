@@ -484,6 +484,44 @@ impl ParallelLines {
     /// [`rerun_batch`](Self::rerun_batch) over the same bytes. A streamed input (compressed,
     /// standard input, a FIFO) is copied to `spool` as it is read (its decompressed bytes, at
     /// their offsets), for such a caller to read the spans from.
+    ///
+    /// ```
+    /// use callq::framing::Line;
+    /// use callq::input::InputSource;
+    /// use callq::parallel::{InputOptions, ParallelLines};
+    /// use std::sync::atomic::AtomicU64;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("callq-doc-spans-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("a.ndjson");
+    /// std::fs::write(&path, "{}\n{}\n\n{}\n").unwrap();
+    /// let input = InputSource::File { name: "a.ndjson".into(), path: path.clone() };
+    /// let driver = ParallelLines::new();
+    /// let count = |_: &mut (), n: &mut u64, line: Line<'_>| *n += u64::from(!line.is_blank());
+    /// let mut batches = Vec::new();
+    /// driver
+    ///     .run_input_spans(
+    ///         &input,
+    ///         InputOptions::new(1 << 20),
+    ///         &AtomicU64::new(0),
+    ///         None,
+    ///         (&|| (), &|| 0u64, &count, &|_| 0u64),
+    ///         |span, n| -> Result<(), ()> {
+    ///             batches.push((span, n));
+    ///             Ok(())
+    ///         },
+    ///     )
+    ///     .unwrap();
+    /// // Each batch again, from its bytes alone: the same result.
+    /// let data = std::fs::read(&path).unwrap();
+    /// for (span, n) in &batches {
+    ///     let bytes = &data[span.range.start as usize..span.range.end as usize];
+    ///     let again = driver.rerun_batch(bytes, span, (&|| (), &|| 0u64, &count, &|_| 0u64));
+    ///     assert_eq!(again, Some(*n));
+    /// }
+    /// assert_eq!(batches.iter().map(|(_, n)| n).sum::<u64>(), 3);
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     #[allow(clippy::type_complexity)]
     pub fn run_input_spans<A, S, E>(
         &self,
