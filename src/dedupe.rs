@@ -176,8 +176,9 @@ pub fn identity_key(record_id: &str, session_id: &str) -> [u64; 2] {
 
 // ---- temporary files -------------------------------------------------------------------------
 
-/// A file in [`std::env::temp_dir`], removed when dropped. Positioned reads go through a
-/// lock (one reader at a time).
+/// A file in [`std::env::temp_dir`], removed when dropped (on Unix, unlinked as soon as it is
+/// created: it lives on through its handle, and a killed process leaves nothing behind).
+/// Positioned reads go through a lock (one reader at a time).
 #[derive(Debug)]
 pub struct TempFile {
     path: PathBuf,
@@ -199,6 +200,10 @@ impl TempFile {
                 .open(&path)
             {
                 Ok(file) => {
+                    // Unlinked at once where the open handle keeps it readable (Unix): a
+                    // process killed mid-run leaves nothing behind.
+                    #[cfg(unix)]
+                    let _ = std::fs::remove_file(&path);
                     return Ok(TempFile {
                         path,
                         file: Mutex::new(file),
@@ -215,7 +220,7 @@ impl TempFile {
         }
     }
 
-    /// The file's path.
+    /// The path it was created at (on Unix no longer in the directory).
     pub fn path(&self) -> &std::path::Path {
         &self.path
     }
