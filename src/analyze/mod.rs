@@ -722,6 +722,7 @@ impl Analyzer {
                         c.segments = 0;
                         c.media = 0;
                         c.streams = 0;
+                        c.filtered_streams = 0;
                         part.acc.groups = Groups::default();
                     } else {
                         let source = &sources[&part.input];
