@@ -94,6 +94,22 @@ struct Part {
     acc: Accumulator,
     /// Identified sessions counted in `acc`.
     identified: u64,
+    /// The trailing part of an input read under the memory fallback: `acc` holds the whole
+    /// input merged (its batches' parts keep only their spans).
+    whole: bool,
+}
+
+/// About what a group's statistics take in memory, for the kept-batches budget.
+const GROUP_BYTES: u64 = 2048;
+
+/// Shared state of pass 1 while deduplicating.
+struct PassOne {
+    store: Mutex<IdentityStore>,
+    /// Estimated bytes of the batch accumulators kept so far.
+    kept: AtomicU64,
+    /// Set once they pass the budget: batches are merged per input from then on, and an
+    /// input with a dropped copy is recomputed whole.
+    fallback: std::sync::atomic::AtomicBool,
 }
 
 /// Where an input's bytes can be read again.
@@ -538,8 +554,11 @@ impl Analyzer {
         // merge in input order, as chunks do. After a failure (`--on-error fail`, or an
         // unreadable input when that stops the run) inputs after it are not started.
         let first_failure = AtomicUsize::new(usize::MAX);
-        let store =
-            (!self.keep_duplicates).then(|| Mutex::new(IdentityStore::new(self.dedupe_memory)));
+        let store = (!self.keep_duplicates).then(|| PassOne {
+            store: Mutex::new(IdentityStore::new(self.dedupe_memory)),
+            kept: AtomicU64::new(0),
+            fallback: std::sync::atomic::AtomicBool::new(false),
+        });
         let outcome = inputs
             .par_iter()
             .enumerate()
@@ -548,7 +567,7 @@ impl Analyzer {
                     return InputOutcome::default();
                 }
                 let outcome = match &store {
-                    Some(store) => self.input_parts(k as u32, input, progress, store),
+                    Some(one) => self.input_parts(k as u32, input, progress, one),
                     None => self.input_outcome(input, progress),
                 };
                 if outcome.failure.is_some() {
@@ -579,7 +598,7 @@ impl Analyzer {
         k: u32,
         input: &InputSource,
         progress: &Progress,
-        store: &Mutex<IdentityStore>,
+        one: &PassOne,
     ) -> InputOutcome {
         let mut outcome = InputOutcome::default();
         let name = input.name();
@@ -614,7 +633,9 @@ impl Analyzer {
             collect: true,
             plan: None,
         };
-        let mut parts = Vec::new();
+        let mut parts: Vec<Part> = Vec::new();
+        // Under the fallback: this input's batches merged, in order.
+        let mut whole: Option<Accumulator> = None;
         let result = self
             .driver
             .run_input_spans(
@@ -638,16 +659,35 @@ impl Analyzer {
                     }
                     let identities = std::mem::take(&mut acc.identities);
                     let identified = identities.len() as u64;
-                    store
+                    one.store
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .extend(identities)
                         .map_err(|e| input_error("(session identities)", e))?;
+                    if one.fallback.load(Ordering::Relaxed) {
+                        // Keep the span only; the statistics merge into the input's whole.
+                        let total = whole.get_or_insert_with(|| {
+                            let mut total = self.accumulator();
+                            for p in &mut parts {
+                                total.merge(std::mem::replace(&mut p.acc, self.accumulator()));
+                            }
+                            total
+                        });
+                        total.merge(acc);
+                        acc = self.accumulator();
+                    } else {
+                        let bytes = (acc.groups.stats.len() as u64 + 1) * GROUP_BYTES;
+                        if one.kept.fetch_add(bytes, Ordering::Relaxed) + bytes > self.dedupe_memory
+                        {
+                            one.fallback.store(true, Ordering::Relaxed);
+                        }
+                    }
                     parts.push(Part {
                         input: k,
                         span,
                         acc,
                         identified,
+                        whole: false,
                     });
                     Ok(())
                 },
@@ -661,6 +701,11 @@ impl Analyzer {
                 let mut acc = self.accumulator();
                 acc.counts.files = 1;
                 acc.counts.bytes = bytes;
+                let whole_input = whole.is_some();
+                if let Some(mut total) = whole {
+                    total.merge(acc);
+                    acc = total;
+                }
                 parts.push(Part {
                     input: k,
                     span: BatchSpan {
@@ -670,6 +715,7 @@ impl Analyzer {
                     },
                     acc,
                     identified: 0,
+                    whole: whole_input,
                 });
                 outcome.parts = parts;
                 outcome.sources.push((k, source));
@@ -694,20 +740,30 @@ impl Analyzer {
         mut parts: Vec<Part>,
         sources: Vec<(u32, Source)>,
         discarded: &[u32],
-        store: Mutex<IdentityStore>,
+        one: PassOne,
     ) -> Result<Accumulator, RunError> {
-        let store = store
+        let store = one
+            .store
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let plan = store
             .plan(|input| !discarded.contains(&input))
             .map_err(|e| input_error("(session identities)", e))?;
+        let sources: HashMap<u32, Source> = sources.into_iter().collect();
+        // Inputs read under the memory fallback that hold a dropped copy: recomputed whole,
+        // batch by batch, during the merge below (so that their accumulators are never all
+        // held at once).
+        let whole_inputs: std::collections::HashSet<u32> = parts
+            .iter()
+            .filter(|p| p.whole && plan.any_loser_in(p.input, 0..u64::MAX))
+            .map(|p| p.input)
+            .collect();
         if !plan.is_empty() {
-            let sources: HashMap<u32, Source> = sources.into_iter().collect();
             parts
                 .par_iter_mut()
                 .filter(|p| {
                     p.span.kind != SpanKind::Skipped
+                        && !whole_inputs.contains(&p.input)
                         && plan.any_loser_in(p.input, p.span.range.clone())
                 })
                 .try_for_each(|part| -> Result<(), RunError> {
@@ -732,7 +788,18 @@ impl Analyzer {
                 })?;
         }
         let mut total = self.accumulator();
-        for part in parts {
+        for mut part in parts {
+            if whole_inputs.contains(&part.input) {
+                if part.whole {
+                    // Its statistics are recomputed: only the input's own counts stay.
+                    let mut acc = self.accumulator();
+                    acc.counts.files = part.acc.counts.files;
+                    acc.counts.bytes = part.acc.counts.bytes;
+                    part.acc = acc;
+                } else if part.span.kind != SpanKind::Skipped {
+                    part.acc = self.recompute(&sources[&part.input], &part, &plan)?;
+                }
+            }
             total.merge(part.acc);
             if total.groups.stats.len() > self.max_groups {
                 return Err(RunError::TooManyGroups {
