@@ -84,10 +84,22 @@ fn lines_on_the_slow_path_are_noted_and_read_the_same() {
     );
 }
 
+/// The README's first command, exactly: the sample is 25 copies of Graph's documentation
+/// example, so one copy of each session is kept and the header says how many were dropped.
 #[test]
-fn the_readme_command_prints_the_table() {
-    // The sample is 25 copies of Graph's documentation example: the golden table counts every
-    // copy; by default one is kept, and the header says how many were dropped.
+fn the_readme_command_prints_the_readme_table() {
+    let out = callq(&["analyze", "--by", "direction,label", "corpus/sample.ndjson"]);
+    assert_eq!(out.status.code(), Some(0));
+    let golden_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/sample-readme.txt");
+    if std::env::var_os("CALLQ_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden_path, &out.stdout).unwrap();
+    }
+    assert_eq!(text(&out.stdout), golden("sample-readme.txt"));
+}
+
+#[test]
+fn the_table_counts_every_copy_with_keep_duplicates() {
+    // The golden table counts every copy of the sample's sessions.
     let out = callq(&[
         "analyze",
         "--by",

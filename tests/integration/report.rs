@@ -114,11 +114,11 @@ fn the_table_of_the_readme_command_is_the_golden_one() {
 fn the_readme_shows_the_table_its_first_command_prints() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let table =
-        std::fs::read_to_string(root.join("tests/golden/sample-by-direction-label.txt")).unwrap();
+    let table = std::fs::read_to_string(root.join("tests/golden/sample-readme.txt")).unwrap();
     assert!(
         readme.contains(&format!("```text\n{table}```\n")),
-        "README.md's example table is not tests/golden/sample-by-direction-label.txt"
+        "README.md's example table is not tests/golden/sample-readme.txt (the first command's \
+         output, written by cli::the_readme_command_prints_the_readme_table)"
     );
 }
 
