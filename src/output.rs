@@ -216,13 +216,25 @@ pub fn ignore_broken_pipe(result: io::Result<()>) -> io::Result<()> {
     }
 }
 
-/// A writer that is either a committed-at-the-end [`OutputFile`] or standard output.
+/// A writer that is either a committed-at-the-end [`OutputFile`], a device or pipe written
+/// in place, or standard output.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Output {
     /// `--output FILE`.
     File(OutputFile),
+    /// `--output` naming something that exists and is not a regular file (`/dev/null`,
+    /// `/dev/stdout`, a FIFO): written in place. A temporary file renamed over it would
+    /// replace the device itself (as root, `/dev/null` would become a regular file).
+    Device(BufWriter<File>),
     /// Standard output (no `--output`, or `--output -`).
     Stdout,
+}
+
+/// True when `path` exists and is neither a regular file nor a directory (a character or
+/// block device, a FIFO, a socket), following symbolic links.
+fn is_device(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 impl Output {
@@ -232,6 +244,10 @@ impl Output {
         match path {
             None => Ok(Output::Stdout),
             Some(p) if p.as_os_str() == "-" => Ok(Output::Stdout),
+            Some(p) if is_device(p) => {
+                let file = File::options().write(true).open(p)?;
+                Ok(Output::Device(BufWriter::with_capacity(1 << 16, file)))
+            }
             Some(p) => OutputFile::create(p).map(Output::File),
         }
     }
@@ -246,6 +262,9 @@ impl Output {
             Output::File(mut f) => {
                 render(f.writer())?;
                 f.commit()
+            }
+            Output::Device(mut out) => {
+                ignore_broken_pipe(render(&mut out).and_then(|()| out.flush()))
             }
             Output::Stdout => {
                 let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
