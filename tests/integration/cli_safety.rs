@@ -547,11 +547,26 @@ fn a_zstd_frame_with_a_huge_window_says_how_to_read_it() {
 fn output_to_a_device_writes_in_place() {
     use std::os::unix::fs::FileTypeExt;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_callq"))
-        .args(["analyze", "--format", "json", "-o", "/dev/null", "corpus/sample.ndjson"])
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "-o",
+            "/dev/null",
+            "corpus/sample.ndjson",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let kind = std::fs::metadata("/dev/null").unwrap().file_type();
-    assert!(kind.is_char_device(), "/dev/null is no longer a device: {kind:?}");
+    assert!(
+        kind.is_char_device(),
+        "/dev/null is no longer a device: {kind:?}"
+    );
 }
