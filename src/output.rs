@@ -43,6 +43,19 @@ impl OutputFile {
     /// one file system). Fails at once when the directory is missing or not writable, before
     /// any input is read.
     pub fn create(dest: &Path) -> io::Result<OutputFile> {
+        // A symbolic link is followed: the report replaces the file it names, and the link
+        // stays a link (a rename over the link itself would turn it into a regular file).
+        let resolved;
+        let dest = match std::fs::symlink_metadata(dest) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(dest) {
+                Ok(target) => {
+                    resolved = target;
+                    resolved.as_path()
+                }
+                Err(_) => dest,
+            },
+            _ => dest,
+        };
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -231,10 +244,15 @@ pub enum Output {
     Stdout,
 }
 
-/// True when `path` exists and is neither a regular file nor a directory (a character or
-/// block device, a FIFO, a socket), following symbolic links.
+/// True when `path` is written in place rather than replaced: it exists and is neither a
+/// regular file nor a directory (a character or block device, a FIFO, a socket), following
+/// symbolic links; or it is a symbolic link under `/dev/` or `/proc/` (`/dev/stdout` redirected
+/// to a file: renaming over it would replace the system's link, and a file the shell opened
+/// with `>>` must be appended to, not swapped).
 fn is_device(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    let special_link = (path.starts_with("/dev") || path.starts_with("/proc"))
+        && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    special_link || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 impl Output {
@@ -243,7 +261,16 @@ impl Output {
     pub fn create(path: Option<&Path>) -> io::Result<Output> {
         match path {
             None => Ok(Output::Stdout),
-            Some(p) if p.as_os_str() == "-" => Ok(Output::Stdout),
+            // The process's own standard output, by any of its names: written through the
+            // descriptor it has (a file the shell opened with `>>` is appended to).
+            Some(p)
+                if p.as_os_str() == "-"
+                    || p == Path::new("/dev/stdout")
+                    || p == Path::new("/dev/fd/1")
+                    || p == Path::new("/proc/self/fd/1") =>
+            {
+                Ok(Output::Stdout)
+            }
             Some(p) if is_device(p) => {
                 let file = File::options().write(true).open(p)?;
                 Ok(Output::Device(BufWriter::with_capacity(1 << 16, file)))

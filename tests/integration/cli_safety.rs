@@ -570,3 +570,58 @@ fn output_to_a_device_writes_in_place() {
         "/dev/null is no longer a device: {kind:?}"
     );
 }
+
+/// `--output LINK` replaces the file the link names and keeps the link; `--output /dev/stdout`
+/// with stdout redirected to a file writes that file through the link (the system's
+/// `/dev/stdout` link stays a link).
+#[cfg(unix)]
+#[test]
+fn output_through_a_symbolic_link_keeps_the_link() {
+    let dir = std::env::temp_dir().join(format!("callq-symlink-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("report.json");
+    std::fs::write(&target, b"old").unwrap();
+    let link = dir.join("latest.json");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let sample = format!("{root}/corpus/sample.ndjson");
+    let out = callq_in(
+        &dir,
+        &["analyze", "--format", "json", "-o", "latest.json", &sample],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("schemaVersion")
+    );
+
+    let redirected = dir.join("stdout.json");
+    let file = std::fs::File::create(&redirected).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_callq"))
+        .args(["analyze", "--format", "json", "-o", "/dev/stdout", &sample])
+        .stdout(file)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&redirected)
+            .unwrap()
+            .contains("schemaVersion")
+    );
+    assert!(
+        std::fs::symlink_metadata("/dev/stdout")
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
