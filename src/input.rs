@@ -55,15 +55,15 @@ impl InputSource {
         }
     }
 
-    /// True when it is read as a JSON text sequence (pretty-printed documents, arrays, NDJSON
-    /// too): standard input and `*.json` (also `.gz`/`.zst`). `*.ndjson` and `*.jsonl` files,
-    /// and files of any other name, are strictly one document per line.
-    pub fn is_sequence(&self) -> bool {
+    /// How it is cut into documents: standard input and `*.json` (also `.gz`/`.zst`) are
+    /// JSON text sequences (pretty-printed documents, arrays, NDJSON too); `*.ndjson`,
+    /// `*.jsonl` and files of any other name are strictly one document per line.
+    pub fn framing(&self) -> crate::sequence::Framing {
         match self {
             InputSource::File { path, .. } => {
-                crate::sequence::is_sequence_name(&path.to_string_lossy())
+                crate::sequence::Framing::for_name(&path.to_string_lossy())
             }
-            InputSource::Stdin => true,
+            InputSource::Stdin => crate::sequence::Framing::Sequence,
         }
     }
 

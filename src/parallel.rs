@@ -40,6 +40,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::framing::{Chunks, Line, Lines, count_newlines};
+use crate::sequence::Framing;
 
 /// Default target chunk size: 4 MiB, large enough to amortise task overhead, small enough to
 /// balance two to dozens of cores.
@@ -546,7 +547,7 @@ impl ParallelLines {
         // or a /proc file (a regular file of size 0 that is not empty) has no size to map and
         // would be read whole into memory; streamed, it takes a few blocks whatever its
         // length. (An error from `metadata` is left to `map_file`, which names it.)
-        let sequence = input.is_sequence();
+        let framing = input.framing();
         if let InputSource::File { path, .. } = input
             && options.mmap
             && input.compression() == Compression::None
@@ -555,25 +556,15 @@ impl ParallelLines {
             // SAFETY: `options.mmap` is set only by `InputOptions::memory_map`, whose caller
             // promised that the inputs do not change while read.
             let bytes = unsafe { crate::input::map_file(path) }.map_err(InputStop::Io)?;
-            if sequence {
-                self.run_sequence_buffer(
-                    &bytes,
-                    options,
-                    stored_bytes,
-                    |range| bytes.release(range),
-                    (init_state, init_acc, per_line, overlong),
-                    &mut on_batch,
-                )
-                .map_err(InputStop::Stopped)?;
-                return Ok(bytes.len() as u64);
-            }
-            if let Some(line) =
-                crate::sequence::looks_pretty_printed(&bytes[..bytes.len().min(4096)])
+            if framing == Framing::Lines
+                && let Some(line) =
+                    crate::sequence::looks_pretty_printed(&bytes[..bytes.len().min(4096)])
             {
                 return Err(InputStop::Io(pretty_printed_ndjson(line)));
             }
-            self.run_buffer(
+            self.run_framed_buffer(
                 &bytes,
+                framing,
                 options,
                 stored_bytes,
                 |range| bytes.release(range),
@@ -592,7 +583,7 @@ impl ParallelLines {
             }),
             None => stream,
         };
-        if sequence {
+        if framing == Framing::Sequence {
             return self.run_sequence_stream(
                 stream,
                 options,
@@ -608,12 +599,16 @@ impl ParallelLines {
         )
     }
 
-    /// [`run_input`](Self::run_input) over one input already in memory: over-long lines are
-    /// found while looking for their end and handed to `overlong`, never to `per_line`.
+    /// [`run_input`](Self::run_input) over one input already in memory, cut by `framing`
+    /// (see [`Framing::for_name`]): over-long lines are found while looking for their end and
+    /// handed to `overlong`, never to `per_line`; in a JSON text sequence `per_line` gets each
+    /// document (each element of a top-level array), positioned at its first byte, and
+    /// structural problems go to `overlong` too.
     #[allow(clippy::too_many_arguments)]
     pub fn run_bytes<A, S, E>(
         &self,
         data: &[u8],
+        framing: Framing,
         options: InputOptions,
         init_state: &(impl Fn() -> S + Sync + Send),
         init_acc: &(impl Fn() -> A + Sync + Send),
@@ -625,8 +620,9 @@ impl ParallelLines {
         A: Merge + Send,
         S: Send,
     {
-        self.run_buffer(
+        self.run_framed_buffer(
             data,
+            framing,
             options,
             &std::sync::atomic::AtomicU64::new(0),
             |_| {},
@@ -635,32 +631,34 @@ impl ParallelLines {
         )
     }
 
-    /// [`run_bytes`](Self::run_bytes) for a JSON text sequence (what `.json` files and
-    /// standard input are): `per_line` gets each document (each element of a top-level
-    /// array), positioned at its first byte; structural problems go to `skipped`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn run_sequence_bytes<A, S, E>(
+    /// An input held in memory, cut by `framing`: [`run_buffer`](Self::run_buffer) for lines,
+    /// [`run_sequence_buffer`](Self::run_sequence_buffer) for a JSON text sequence.
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn run_framed_buffer<A, S, E>(
         &self,
         data: &[u8],
+        framing: Framing,
         options: InputOptions,
-        init_state: &(impl Fn() -> S + Sync + Send),
-        init_acc: &(impl Fn() -> A + Sync + Send),
-        per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
-        skipped: &impl Fn(SkippedUnit) -> A,
-        mut on_batch: impl FnMut(A) -> Result<(), E>,
+        progress: &std::sync::atomic::AtomicU64,
+        release: impl Fn(Range<usize>),
+        closures: (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(SkippedUnit) -> A,
+        ),
+        on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<(), E>
     where
         A: Merge + Send,
         S: Send,
     {
-        self.run_sequence_buffer(
-            data,
-            options,
-            &std::sync::atomic::AtomicU64::new(0),
-            |_| {},
-            (init_state, init_acc, per_line, skipped),
-            &mut |_, acc| on_batch(acc),
-        )
+        match framing {
+            Framing::Lines => self.run_buffer(data, options, progress, release, closures, on_batch),
+            Framing::Sequence => {
+                self.run_sequence_buffer(data, options, progress, release, closures, on_batch)
+            }
+        }
     }
 
     /// [`run_bytes`](Self::run_bytes), counting progress and telling `release` which ranges

@@ -548,6 +548,27 @@ pub fn split_all(data: &[u8]) -> Vec<Unit> {
     out
 }
 
+/// How the bytes of one input are cut into documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// One document per line: `.ndjson`, `.jsonl` and files of any other name.
+    Lines,
+    /// A JSON text sequence, split by the [`Splitter`]: `.json` files and standard input.
+    Sequence,
+}
+
+impl Framing {
+    /// The framing of an input named `name` in reports: [`Framing::Sequence`] for `-`
+    /// (standard input) and [`is_sequence_name`]s, else [`Framing::Lines`].
+    pub fn for_name(name: &str) -> Framing {
+        if name == "-" || is_sequence_name(name) {
+            Framing::Sequence
+        } else {
+            Framing::Lines
+        }
+    }
+}
+
 /// True when `name` (a file name, possibly ending in `.gz` or `.zst`) is read as a JSON text
 /// sequence: `*.json`. Standard input is too; `*.ndjson` and `*.jsonl` are strictly
 /// line-delimited.

@@ -463,7 +463,7 @@ impl Analyzer {
     /// Analyzes one in-memory input named `name`: a JSON text sequence when the name says so
     /// (`*.json`, or `-`), else NDJSON.
     pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
-        let sequence = name == "-" || crate::sequence::is_sequence_name(name);
+        let framing = crate::sequence::Framing::for_name(name);
         let pass = |dedupe: Dedupe<'_>| -> Result<Accumulator, RunError> {
             let mut total = self.accumulator();
             let per_line = |scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
@@ -472,31 +472,16 @@ impl Analyzer {
             let skipped = |o| self.skipped(name, o);
             let init = || self.accumulator();
             let on_batch = |acc| self.merge_checked(&mut total, acc);
-            let result = if sequence {
-                let run = ParallelLines::run_sequence_bytes;
-                run(
-                    &self.driver,
-                    data,
-                    self.input_options(),
-                    &Scratch::default,
-                    &init,
-                    &per_line,
-                    &skipped,
-                    on_batch,
-                )
-            } else {
-                let run = ParallelLines::run_bytes;
-                run(
-                    &self.driver,
-                    data,
-                    self.input_options(),
-                    &Scratch::default,
-                    &init,
-                    &per_line,
-                    &skipped,
-                    on_batch,
-                )
-            };
+            let result = self.driver.run_bytes(
+                data,
+                framing,
+                self.input_options(),
+                &Scratch::default,
+                &init,
+                &per_line,
+                &skipped,
+                on_batch,
+            );
             self.budget.release_idle();
             result.map(|()| total)
         };
