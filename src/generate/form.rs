@@ -108,11 +108,7 @@ pub fn generate_form<W: Write>(
                 }
             }
         }
-        sum.lines += 1;
-        sum.sessions += l.sessions;
-        sum.segments += l.segments;
-        sum.media += l.media;
-        sum.streams += l.streams;
+        sum.add_document(&l);
         if buf.len() >= BATCH {
             out.write_all(&buf)?;
             written += buf.len() as u64;

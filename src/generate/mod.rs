@@ -131,6 +131,18 @@ pub struct GenSummary {
     pub streams: u64,
 }
 
+impl GenSummary {
+    /// Counts one more document and what it holds (its bytes are counted by the caller:
+    /// they depend on the form it is written in).
+    pub(crate) fn add_document(&mut self, l: &LineSummary) {
+        self.lines += 1;
+        self.sessions += l.sessions;
+        self.segments += l.segments;
+        self.media += l.media;
+        self.streams += l.streams;
+    }
+}
+
 /// What one call of [`Generator::next_line`] appended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LineSummary {
@@ -174,11 +186,7 @@ pub fn generate<W: Write>(config: &GenConfig, mut out: W) -> std::io::Result<Gen
     while sum.bytes < config.size {
         let l = g.next_line(&mut buf);
         sum.bytes += l.bytes;
-        sum.lines += 1;
-        sum.sessions += l.sessions;
-        sum.segments += l.segments;
-        sum.media += l.media;
-        sum.streams += l.streams;
+        sum.add_document(&l);
         if buf.len() >= BATCH {
             out.write_all(&buf)?;
             buf.clear();

@@ -99,11 +99,7 @@ pub fn generate_versions<W: Write>(
     let mut batch = Vec::with_capacity(1 << 20);
     let count = |l: &super::LineSummary, bytes: u64, sum: &mut GenSummary| {
         sum.bytes += bytes;
-        sum.lines += 1;
-        sum.sessions += l.sessions;
-        sum.segments += l.segments;
-        sum.media += l.media;
-        sum.streams += l.streams;
+        sum.add_document(l);
     };
     loop {
         let more = originals < config.size;
