@@ -338,31 +338,8 @@ fn overlong_lines_are_bad_lines_from_files_and_streams() {
 /// change to it must be deliberate. Regenerate with `CALLQ_UPDATE_GOLDEN=1 cargo test`.
 #[test]
 fn golden_reports_of_the_bundled_corpus() {
-    let data = std::fs::read(corpus("sample.ndjson")).unwrap();
-    let cases: [(&str, &str, Classifier); 3] = [
-        ("sample-all.json", "", Classifier::Current),
-        (
-            "sample-by-direction-label.json",
-            "direction,label",
-            Classifier::Current,
-        ),
-        (
-            "sample-by-caller-platform-cqd2020.json",
-            "caller.platform,callee.productFamily",
-            Classifier::Cqd2020,
-        ),
-    ];
     let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    for (file, by, classifier) in cases {
-        // The sample is 25 copies of Graph's documentation example (one session): the golden
-        // reports count every copy (`sample_deduplicated` below keeps one).
-        let analyzer = Analyzer::new()
-            .group_by(if by.is_empty() { Vec::new() } else { dims(by) })
-            .classifier(classifier)
-            .keep_duplicates(true);
-        let report = analyzer
-            .analyze_bytes("corpus/sample.ndjson", &data)
-            .unwrap();
+    for (file, report) in crate::util::golden_reports() {
         let got = analyze_json(&report);
         let path = golden_dir.join(file);
         if std::env::var_os("CALLQ_UPDATE_GOLDEN").is_some() {
@@ -376,6 +353,7 @@ fn golden_reports_of_the_bundled_corpus() {
         );
     }
     // Table and CSV renderings of the same report, snapshotted too.
+    let data = crate::util::sample();
     let report = Analyzer::new()
         .group_by(dims("direction,label"))
         .keep_duplicates(true)

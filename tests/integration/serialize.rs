@@ -11,7 +11,7 @@ use callq::report::analyze_json;
 use callq::stats::{MetricStats, Number, ValueKind};
 use serde_json::{Value, json};
 
-use crate::util::{dims, repo_path, sample};
+use crate::util::{dims, golden_reports, repo_path, sample};
 
 /// `serde_json::to_writer_pretty` and a newline: what `--format json` writes.
 fn pretty(value: &impl serde::Serialize) -> String {
@@ -22,36 +22,6 @@ fn pretty(value: &impl serde::Serialize) -> String {
 
 fn golden(name: &str) -> String {
     std::fs::read_to_string(repo_path("tests/golden").join(name)).unwrap()
-}
-
-/// The golden reports' cases (`analyze::golden_reports_of_the_bundled_corpus`).
-fn golden_cases() -> Vec<(&'static str, Report)> {
-    let data = sample();
-    [
-        ("sample-all.json", "", Classifier::Current),
-        (
-            "sample-by-direction-label.json",
-            "direction,label",
-            Classifier::Current,
-        ),
-        (
-            "sample-by-caller-platform-cqd2020.json",
-            "caller.platform,callee.productFamily",
-            Classifier::Cqd2020,
-        ),
-    ]
-    .into_iter()
-    .map(|(file, by, classifier)| {
-        let report = Analyzer::new()
-            .group_by(if by.is_empty() { Vec::new() } else { dims(by) })
-            .classifier(classifier)
-            // The golden reports count every copy (the sample is 25 copies of one session).
-            .keep_duplicates(true)
-            .analyze_bytes("corpus/sample.ndjson", &data)
-            .unwrap();
-        (file, report)
-    })
-    .collect()
 }
 
 /// A report with everything the text escaping meets: bad lines, unreadable inputs, control
@@ -84,7 +54,7 @@ fn awkward_report() -> Report {
 
 #[test]
 fn the_report_serializes_to_the_golden_bytes() {
-    for (file, report) in golden_cases() {
+    for (file, report) in golden_reports() {
         let serialized = pretty(&report);
         assert!(serialized == golden(file), "{file}");
         assert_eq!(serialized, analyze_json(&report), "{file}");
@@ -102,7 +72,7 @@ fn the_report_serializes_to_the_golden_bytes() {
 /// files read as `Value` are the reports' `Value`s.
 #[test]
 fn a_report_round_trips_through_value_to_the_same_bytes() {
-    let mut reports = golden_cases();
+    let mut reports = golden_reports();
     reports.push(("awkward", awkward_report()));
     for (file, report) in &reports {
         let value = serde_json::to_value(report).unwrap();

@@ -40,3 +40,35 @@ pub fn dims(list: &str) -> Vec<Dimension> {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// The golden reports of the bundled corpus (`tests/golden/`), by file name: checked by
+/// `analyze::golden_reports_of_the_bundled_corpus` and serialized in `serialize`.
+pub fn golden_reports() -> Vec<(&'static str, callq::analyze::Report)> {
+    let data = sample();
+    [
+        ("sample-all.json", "", callq::classify::Classifier::Current),
+        (
+            "sample-by-direction-label.json",
+            "direction,label",
+            callq::classify::Classifier::Current,
+        ),
+        (
+            "sample-by-caller-platform-cqd2020.json",
+            "caller.platform,callee.productFamily",
+            callq::classify::Classifier::Cqd2020,
+        ),
+    ]
+    .into_iter()
+    .map(|(file, by, classifier)| {
+        let report = callq::analyze::Analyzer::new()
+            .group_by(if by.is_empty() { Vec::new() } else { dims(by) })
+            .classifier(classifier)
+            // The golden reports count every copy: the sample's 25 pages repeat the same two
+            // sessions (`dedupe::the_sample_keeps_one_copy_of_its_one_session` keeps one copy of each).
+            .keep_duplicates(true)
+            .analyze_bytes("corpus/sample.ndjson", &data)
+            .unwrap();
+        (file, report)
+    })
+    .collect()
+}
