@@ -85,7 +85,7 @@
 //! ```
 //!
 //! With `default-features = false` the library needs only simd-json, simdutf8, memmap2, memchr,
-//! rayon, bumpalo, sketches-ddsketch, serde, serde_json, ipnet and foldhash.
+//! rayon, bumpalo, serde, serde_json, ipnet and foldhash.
 #![deny(missing_docs)]
 
 pub mod analyze;
