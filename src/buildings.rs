@@ -134,6 +134,8 @@ pub struct Buildings {
     v6: HashMap<(u8, u128), u32, RandomState>,
     /// The IPv6 prefix lengths present, longest first.
     v6_lengths: Vec<u8>,
+    /// [`Buildings::digest`].
+    digest: u64,
 }
 
 /// Calls `row` with each record of `text` and the line it starts on, RFC 4180 style with
@@ -283,7 +285,10 @@ impl Buildings {
         })?;
         let first_line = text.split('\n').next().unwrap_or("");
         let delimiter = if first_line.contains('\t') { '\t' } else { ',' };
-        let mut b = Buildings::default();
+        let mut b = Buildings {
+            digest: crate::partial::digest(bytes),
+            ..Buildings::default()
+        };
         // Rows repeat their city, country, region, …: each distinct text is kept once.
         let mut texts: HashSet<Arc<str>, RandomState> = HashSet::default();
         let mut intern = |value: &str| -> Option<Arc<str>> {
@@ -412,6 +417,13 @@ impl Buildings {
         b.v4_lengths = lengths(b.v4.keys().map(|k| k.0).collect());
         b.v6_lengths = lengths(b.v6.keys().map(|k| k.0).collect());
         Ok(b)
+    }
+
+    /// A 64-bit digest of the file's bytes (after a UTF-8 byte-order mark), which partial
+    /// reports record so that partials made with different building files are not merged
+    /// ([`crate::partial::digest`]; not a cryptographic hash).
+    pub fn digest(&self) -> u64 {
+        self.digest
     }
 
     /// The rows, in file order.

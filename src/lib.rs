@@ -85,7 +85,7 @@
 //! ```
 //!
 //! With `default-features = false` the library needs only simd-json, simdutf8, memmap2, memchr,
-//! rayon, bumpalo, serde, serde_json, ipnet and foldhash.
+//! rayon, bumpalo, serde, serde_json, ipnet, foldhash and crc32fast.
 #![deny(missing_docs)]
 
 pub mod analyze;
@@ -101,6 +101,7 @@ pub mod input;
 pub mod model;
 pub mod output;
 pub mod parallel;
+pub mod partial;
 mod properties;
 pub mod report;
 pub mod sequence;

@@ -39,6 +39,9 @@ enum Command {
     Check(CheckArgs),
     /// Write a deterministic, realistic callRecords NDJSON corpus (for benchmarks and tests).
     Gen(GenArgs),
+    /// Merge partial reports (`analyze --format partial`) into the report of one run over
+    /// all their inputs.
+    Merge(MergeArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -75,6 +78,8 @@ enum AnalyzeFormat {
     Json,
     /// One row per group and metric.
     Csv,
+    /// The run's mergeable state for `callq merge` (binary; needs --output or a pipe).
+    Partial,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -256,6 +261,7 @@ fn main() -> ExitCode {
         Command::Analyze(a) => run_analyze(a),
         Command::Check(c) => run_check(c),
         Command::Gen(g) => run_gen(g),
+        Command::Merge(m) => run_merge(m),
     };
     match result {
         Ok(code) => code,
@@ -661,6 +667,9 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let width = to_terminal
         .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
         .flatten();
+    if matches!(args.format, AnalyzeFormat::Partial) {
+        return run_analyze_partial(analyzer, &args.common);
+    }
     let mut prepared = prepare(&args.common)?;
     let lists_errors = !matches!(args.format, AnalyzeFormat::Csv);
     let report = run_analyzer(&analyzer, &args.common, &mut prepared, lists_errors)?;
@@ -668,6 +677,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         AnalyzeFormat::Table => Format::Table,
         AnalyzeFormat::Json => Format::Json,
         AnalyzeFormat::Csv => Format::Csv,
+        AnalyzeFormat::Partial => unreachable!("written above"),
     };
     // JSON and CSV are streamed: with tens of thousands of groups they run to hundreds of MB.
     prepared
@@ -680,6 +690,143 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 out,
                 report::CsvOptions::default().with_raw(args.csv_raw),
             ),
+        })
+        .context("cannot write the report")?;
+    Ok(finish(&report, false))
+}
+
+/// `analyze --format partial`: the run's whole state, every group (`--top` is recorded and
+/// applied by `callq merge`), in the binary partial format.
+fn run_analyze_partial(analyzer: Analyzer, common: &CommonArgs) -> anyhow::Result<ExitCode> {
+    let to_stdout = common.output.as_ref().is_none_or(|o| o.as_os_str() == "-");
+    if to_stdout && std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "--format partial writes binary data: give --output FILE (or redirect stdout)"
+        );
+    }
+    let options = analyzer.partial_options();
+    let (_, top) = analyzer.partial_grouping();
+    let analyzer = analyzer.without_top();
+    let mut prepared = prepare(common)?;
+    let found_unreadable = prepared.unreadable.len();
+    let report = run_analyzer(&analyzer, common, &mut prepared, true)?;
+    let code = finish(&report, false);
+    let bytes =
+        callq::partial::Partial::from_report(report, options, top, found_unreadable).to_bytes();
+    prepared
+        .report
+        .write_with(|out| out.write_all(&bytes))
+        .context("cannot write the partial report")?;
+    Ok(code)
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    callq analyze --by day,label --format partial -o a.part 2026-11-01/\n  \
+    callq analyze --by day,label --format partial -o b.part 2026-11-02/\n  \
+    callq merge --format json a.part b.part   # the report of analyze over both days")]
+struct MergeArgs {
+    /// Report format (`partial` writes the merged partial, for merging in a tree).
+    #[arg(long, value_enum, default_value = "table")]
+    format: AnalyzeFormat,
+    /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
+    #[arg(long)]
+    csv_raw: bool,
+    /// Write the report to FILE instead of stdout (- is stdout). The file appears only when
+    /// the report is complete; a partial is never overwritten.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Partial reports (`callq analyze --format partial`), in input order: the report is the
+    /// one `callq analyze` gives over their inputs in this order, with the same options.
+    #[arg(value_name = "PART", required = true)]
+    parts: Vec<PathBuf>,
+}
+
+fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    use callq::partial::Partial;
+    let started = Instant::now();
+    let shown = |p: &PathBuf| terminal_safe(&p.to_string_lossy()).into_owned();
+    let to_stdout = args.output.as_ref().is_none_or(|o| o.as_os_str() == "-");
+    if matches!(args.format, AnalyzeFormat::Partial) && to_stdout && std::io::stdout().is_terminal()
+    {
+        anyhow::bail!(
+            "--format partial writes binary data: give --output FILE (or redirect stdout)"
+        );
+    }
+    let width = (to_stdout && std::io::stdout().is_terminal())
+        .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .flatten();
+    if let Some(out) = args.output.as_ref().filter(|o| o.as_os_str() != "-") {
+        let out_path = std::fs::canonicalize(out).ok();
+        if let Some(p) = args.parts.iter().find(|p| {
+            p == &out || (out_path.is_some() && std::fs::canonicalize(p).ok() == out_path)
+        }) {
+            anyhow::bail!(
+                "refusing to write the report to {}: it is a partial read",
+                shown(p)
+            );
+        }
+    }
+    let output = Output::create(args.output.as_deref()).with_context(|| {
+        format!(
+            "cannot write the report to {}",
+            args.output.as_ref().map(shown).unwrap_or_default()
+        )
+    })?;
+    let mut merged: Option<Partial> = None;
+    for path in &args.parts {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", shown(path)))?;
+        let part =
+            Partial::from_bytes(&bytes).with_context(|| format!("cannot merge {}", shown(path)))?;
+        match &mut merged {
+            None => merged = Some(part),
+            Some(m) => m
+                .merge(part)
+                .with_context(|| format!("cannot merge {}", shown(path)))?,
+        }
+    }
+    let merged = merged.expect("clap requires at least one partial");
+    if matches!(args.format, AnalyzeFormat::Partial) {
+        let bytes = merged.to_bytes();
+        output
+            .write_with(|out| out.write_all(&bytes))
+            .context("cannot write the partial report")?;
+        eprintln!(
+            "callq: merged {} in {:.2} s",
+            counted(args.parts.len() as u64, "partial", "partials"),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = merged.into_report();
+    let c = &report.input;
+    eprintln!(
+        "callq: merged {} in {:.2} s: {}, {}, {}, {}",
+        counted(args.parts.len() as u64, "partial", "partials"),
+        started.elapsed().as_secs_f64(),
+        counted(c.files, "file", "files"),
+        decimal_size(c.bytes),
+        counted(c.sessions, "session", "sessions"),
+        counted(c.bad_lines, "bad line", "bad lines"),
+    );
+    for u in &report.unreadable {
+        eprintln!(
+            "callq: error: cannot read {}",
+            terminal_safe(&u.to_string())
+        );
+    }
+    output
+        .write_with(|out| match args.format {
+            AnalyzeFormat::Table => {
+                out.write_all(report::analyze_table_width(&report, width).as_bytes())
+            }
+            AnalyzeFormat::Json => report::write_analyze_json(&report, out),
+            AnalyzeFormat::Csv => report::write_analyze_csv_with(
+                &report,
+                out,
+                report::CsvOptions::default().with_raw(args.csv_raw),
+            ),
+            AnalyzeFormat::Partial => unreachable!("written above"),
         })
         .context("cannot write the report")?;
     Ok(finish(&report, false))

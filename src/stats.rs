@@ -1068,6 +1068,261 @@ impl MetricStats {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The partial format (docs/partial-format.md, "Metric")
+// ---------------------------------------------------------------------------------------------
+
+use crate::partial::codec::{DecodeError, Reader, Writer};
+
+/// Most buckets the stores decoded from one partial may span, beyond 256 per byte of it: a
+/// partial of a few bytes cannot make its reader allocate gigabytes.
+pub(crate) const DECODE_BUCKETS_BASE: u64 = 1 << 20;
+
+impl ExactSum {
+    /// Flags (NaN, +∞, −∞), then the non-zero range of the normalised chunks.
+    fn encode(&self, w: &mut Writer) {
+        let mut c = self.clone();
+        c.carry();
+        w.u8(u8::from(c.nan) | u8::from(c.pos_inf) << 1 | u8::from(c.neg_inf) << 2);
+        match c.chunks.iter().position(|&v| v != 0) {
+            None => w.uvar(0),
+            Some(lo) => {
+                let hi = c.chunks.iter().rposition(|&v| v != 0).unwrap_or(lo);
+                w.uvar((hi - lo + 1) as u64);
+                w.uvar(lo as u64);
+                for &v in &c.chunks[lo..=hi] {
+                    w.svar(v);
+                }
+            }
+        }
+    }
+
+    /// Reads what [`encode`](Self::encode) wrote: the sum of `count` values.
+    fn decode(r: &mut Reader<'_>, count: u64) -> Result<Self, DecodeError> {
+        let flags = r.u8("sum flags")?;
+        if flags > 7 {
+            return Err(r.error(format!(
+                "sum flags {flags} are not a combination of 1, 2, 4"
+            )));
+        }
+        let mut s = ExactSum::new();
+        s.nan = flags & 1 != 0;
+        s.pos_inf = flags & 2 != 0;
+        s.neg_inf = flags & 4 != 0;
+        let len = r.uvar_max(CHUNKS as u64, "sum length")? as usize;
+        if len > 0 {
+            let lo = r.uvar_max((CHUNKS - len) as u64, "sum start")? as usize;
+            // Each finite value is below 2^1024, a 2^-14 of the top chunk's unit.
+            let top_max = (count >> 14) as i64 + 2;
+            for i in lo..lo + len {
+                let v = r.svar("sum chunk")?;
+                let ok = if i == CHUNKS - 1 {
+                    v.unsigned_abs() <= top_max as u64
+                } else {
+                    (0..1 << 32).contains(&v)
+                };
+                if !ok {
+                    return Err(r.error(format!("sum chunk {i} holds {v}, out of its range")));
+                }
+                s.chunks[i] = v;
+            }
+        }
+        Ok(s)
+    }
+}
+
+impl Store {
+    /// The number of non-zero buckets, then the first one's index and count, then for each
+    /// next one the gap from the previous index and its count.
+    fn encode(&self, w: &mut Writer) {
+        w.uvar(self.buckets().count() as u64);
+        let mut prev = None;
+        for (k, c) in self.buckets() {
+            match prev {
+                None => w.svar(i64::from(k)),
+                Some(p) => w.uvar((k - p) as u64),
+            }
+            w.uvar(c);
+            prev = Some(k);
+        }
+    }
+
+    fn decode(
+        r: &mut Reader<'_>,
+        (lo, hi): (i32, i32),
+        buckets: &mut u64,
+    ) -> Result<Self, DecodeError> {
+        let n = r.count(2, "bucket count")?;
+        let mut store = Store::default();
+        let mut k = 0i64;
+        for i in 0..n {
+            if i == 0 {
+                k = r.svar("bucket index")?;
+            } else {
+                let gap = r.uvar("bucket gap")?;
+                if gap == 0 {
+                    return Err(r.error("bucket gap of 0: indexes must increase"));
+                }
+                k = k.saturating_add(i64::try_from(gap).unwrap_or(i64::MAX));
+            }
+            if k < i64::from(lo) || k > i64::from(hi) {
+                return Err(r.error(format!("bucket index {k} is outside {lo}..={hi}")));
+            }
+            let c = r.uvar("bucket count")?;
+            if c == 0 {
+                return Err(r.error("a bucket with a count of 0"));
+            }
+            if i == 0 {
+                // Reserve the whole span at once, within the budget.
+                store.add(k as i32, 0);
+            } else {
+                let span = (k - i64::from(store.offset)) as u64 + 1;
+                let grow = span.saturating_sub(store.bins.len() as u64);
+                if grow > *buckets {
+                    return Err(
+                        r.error("the sketches span more buckets than a partial of this size can")
+                    );
+                }
+                *buckets -= grow;
+            }
+            store
+                .count
+                .checked_add(c)
+                .ok_or_else(|| r.error("bucket counts overflow"))?;
+            store.add(k as i32, c);
+        }
+        Ok(store)
+    }
+}
+
+impl Sketch {
+    fn encode(&self, w: &mut Writer) {
+        w.uvar(self.zeros);
+        self.positive.encode(w);
+        self.negative.encode(w);
+    }
+
+    fn decode(r: &mut Reader<'_>, kind: ValueKind, buckets: &mut u64) -> Result<Self, DecodeError> {
+        let mut s = Sketch::new(kind);
+        let range = s.mapping.index_range();
+        s.zeros = r.uvar("zero count")?;
+        s.positive = Store::decode(r, range, buckets)?;
+        s.negative = Store::decode(r, range, buckets)?;
+        Ok(s)
+    }
+}
+
+impl MetricStats {
+    /// Writes the accumulator: `nulls`, `count`, then the values (sorted) while there are at
+    /// most [`EXACT_VALUES`], else the extrema, the exact sum and the sketch.
+    pub(crate) fn encode(&self, w: &mut Writer) {
+        w.uvar(self.nulls);
+        w.uvar(self.count());
+        match &self.values {
+            Values::Large(large) => {
+                match large.exact {
+                    Exact::Float { min, max } => {
+                        w.f64(min);
+                        w.f64(max);
+                        large.float_sum.encode(w);
+                    }
+                    Exact::Integer { sum, min, max } => {
+                        w.svar(min);
+                        w.svar(max);
+                        w.i128_le(sum);
+                    }
+                }
+                large.sketch.encode(w);
+            }
+            values => {
+                let mut kept = values.kept().unwrap_or_default().to_vec();
+                match self.kind {
+                    ValueKind::Float => {
+                        kept.sort_unstable_by(|a, b| {
+                            f64::from_bits(*a).total_cmp(&f64::from_bits(*b))
+                        });
+                        for bits in kept {
+                            w.f64(f64::from_bits(bits));
+                        }
+                    }
+                    ValueKind::Integer => {
+                        kept.sort_unstable_by_key(|&v| v as i64);
+                        for v in kept {
+                            w.svar(v as i64);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads what [`encode`](Self::encode) wrote, checking that it is a state some run could
+    /// have reached (so that merging and reporting it cannot fail). `buckets` is what is left
+    /// of the partial's budget of sketch buckets.
+    pub(crate) fn decode(
+        r: &mut Reader<'_>,
+        kind: ValueKind,
+        buckets: &mut u64,
+    ) -> Result<Self, DecodeError> {
+        let mut m = MetricStats::new(kind);
+        m.nulls = r.uvar("nulls")?;
+        let count = r.uvar("count")?;
+        if count <= EXACT_VALUES as u64 {
+            for _ in 0..count {
+                match kind {
+                    ValueKind::Float => {
+                        let v = r.f64("value")?;
+                        if !v.is_finite() {
+                            return Err(r.error("a kept value is not finite"));
+                        }
+                        m.add(v);
+                    }
+                    ValueKind::Integer => m.add_int(r.svar("value")?),
+                }
+            }
+            return Ok(m);
+        }
+        let mut large = Box::new(Large::new(kind));
+        large.count = count;
+        large.exact = match kind {
+            ValueKind::Float => {
+                let (min, max) = (r.f64("min")?, r.f64("max")?);
+                // `!(min <= max)` also refuses NaN.
+                #[allow(clippy::neg_cmp_op_on_partial_ord)]
+                if !(min.is_finite() && max.is_finite() && min <= max) {
+                    return Err(r.error(format!(
+                        "min {min} and max {max} are not finite and ordered"
+                    )));
+                }
+                large.float_sum = ExactSum::decode(r, count)?;
+                Exact::Float { min, max }
+            }
+            ValueKind::Integer => {
+                let (min, max) = (r.svar("min")?, r.svar("max")?);
+                let sum = r.i128_le("sum")?;
+                let bound = i128::from(count) << 63;
+                if min > max || sum.unsigned_abs() > bound as u128 {
+                    return Err(r.error("integer min, max and sum are inconsistent"));
+                }
+                Exact::Integer { sum, min, max }
+            }
+        };
+        large.sketch = Sketch::decode(r, kind, buckets)?;
+        let sketch = &large.sketch;
+        let held = sketch
+            .zeros
+            .checked_add(sketch.positive.count)
+            .and_then(|n| n.checked_add(sketch.negative.count));
+        if held != Some(count) {
+            return Err(r.error(format!(
+                "the sketch does not hold the {count} values counted"
+            )));
+        }
+        m.values = Values::Large(large);
+        Ok(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

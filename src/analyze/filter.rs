@@ -104,6 +104,16 @@ impl Filter {
         self
     }
 
+    /// The `since` bound, if any.
+    pub fn since_time(&self) -> Option<&DateTimeOffset> {
+        self.since.as_ref()
+    }
+
+    /// The `until` bound, if any.
+    pub fn until_time(&self) -> Option<&DateTimeOffset> {
+        self.until.as_ref()
+    }
+
     /// The conditions, in the order given.
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions

@@ -1129,10 +1129,41 @@ impl Analyzer {
     }
 }
 
+/// What an analyzer's options are, as a partial report records them (see [`crate::partial`]).
+impl Analyzer {
+    /// The options of this analyzer that a partial report records and that must match for
+    /// partials to be merged: every option that can change the report.
+    pub fn partial_options(&self) -> crate::partial::PartialOptions {
+        crate::partial::PartialOptions {
+            classifier: self.classifier,
+            filter: self.filter.clone(),
+            buildings: self.buildings.as_ref().map(|b| b.digest()),
+            keep_duplicates: self.keep_duplicates,
+            max_line_bytes: self.max_line_bytes as u64,
+            max_groups: self.max_groups as u64,
+        }
+    }
+
+    /// The grouping of this analyzer (its `--by` and `--top`) as a partial report records it.
+    pub fn partial_grouping(&self) -> (Vec<Dimension>, Option<(usize, u64)>) {
+        (self.group_by.clone(), self.top)
+    }
+
+    /// Every group, sorted by key, without `--top`: what a partial report holds.
+    pub fn without_top(mut self) -> Self {
+        self.top = None;
+        self
+    }
+}
+
 /// The `n` groups of highest poor rate among those with at least `min_streams` classified
 /// streams, by poor rate descending, streams descending, then key (`groups` come sorted by
 /// key, and the sort is stable). Only the kept groups are sorted.
-fn top_groups(mut groups: Vec<GroupReport>, n: usize, min_streams: u64) -> Vec<GroupReport> {
+pub(crate) fn top_groups(
+    mut groups: Vec<GroupReport>,
+    n: usize,
+    min_streams: u64,
+) -> Vec<GroupReport> {
     groups.retain(|g| g.stats.good + g.stats.poor >= min_streams);
     let order = |a: &GroupReport, b: &GroupReport| {
         // A group without classified streams (only with --min-streams 0) ranks last.
