@@ -26,6 +26,7 @@ mod generator;
 mod graph_examples;
 mod limits;
 mod ondemand;
+mod partial;
 mod readings;
 mod report;
 mod report_schema;
