@@ -1081,3 +1081,35 @@ pub fn check_sequence(data: &[u8]) {
         "the report depends on the chunk size"
     );
 }
+
+/// `partial`: arbitrary bytes read as a partial report, twice: as a whole file (refused unless
+/// they are one: never a panic), and as a body framed with a valid header and CRC-32, so that
+/// the body's reader sees every byte. Whatever is accepted re-encodes to the same bytes (the
+/// reader accepts only the one encoding of each state), merges with itself, and renders in
+/// every format.
+pub fn check_partial(data: &[u8]) {
+    use callq::partial::{FORMAT_VERSION, Partial};
+    if let Ok(p) = Partial::from_bytes(data) {
+        assert_eq!(p.to_bytes(), data, "an accepted whole partial is canonical");
+    }
+    let Ok(p) = Partial::from_bytes(&Partial::frame(FORMAT_VERSION, data)) else {
+        return;
+    };
+    let bytes = p.to_bytes();
+    assert_eq!(
+        bytes,
+        Partial::frame(FORMAT_VERSION, data),
+        "an accepted body is the one encoding of its state"
+    );
+    let q = Partial::from_bytes(&bytes).expect("a re-encoded partial reads back");
+    let mut twice = q.clone();
+    if twice.merge(q).is_ok() {
+        let r = twice.into_report();
+        let _ = callq::report::analyze_json(&r);
+    }
+    for r in p.into_reports() {
+        let _ = callq::report::analyze_json(&r);
+        let _ = callq::report::analyze_table(&r);
+        let _ = callq::report::analyze_csv(&r);
+    }
+}

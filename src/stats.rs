@@ -405,7 +405,7 @@ impl Mapping {
         let t = x as i32;
         let k = t - i32::from((t as f64) > x);
         let f = x - k as f64;
-        if f < FAST_MARGIN || f > 1.0 - FAST_MARGIN {
+        if !(FAST_MARGIN..=1.0 - FAST_MARGIN).contains(&f) {
             return self.exact_index(v);
         }
         k
@@ -1124,6 +1124,9 @@ impl ExactSum {
                 if !ok {
                     return Err(r.error(format!("sum chunk {i} holds {v}, out of its range")));
                 }
+                if v == 0 && (i == lo || i == lo + len - 1) {
+                    return Err(r.error("the sum's chunk range starts or ends with a zero"));
+                }
                 s.chunks[i] = v;
             }
         }
@@ -1268,17 +1271,30 @@ impl MetricStats {
         m.nulls = r.uvar("nulls")?;
         let count = r.uvar("count")?;
         if count <= EXACT_VALUES as u64 {
+            let mut last: Option<u64> = None;
             for _ in 0..count {
-                match kind {
+                let bits = match kind {
                     ValueKind::Float => {
                         let v = r.f64("value")?;
-                        if !v.is_finite() {
-                            return Err(r.error("a kept value is not finite"));
+                        // Finite, not -0.0, ascending: the one encoding of these values.
+                        if !v.is_finite() || v.to_bits() == (-0.0f64).to_bits() {
+                            return Err(r.error("a kept value is not finite, or is -0.0"));
                         }
-                        m.add(v);
+                        if last.is_some_and(|l| f64::from_bits(l) > v) {
+                            return Err(r.error("kept values are not in ascending order"));
+                        }
+                        v.to_bits()
                     }
-                    ValueKind::Integer => m.add_int(r.svar("value")?),
-                }
+                    ValueKind::Integer => {
+                        let v = r.svar("value")?;
+                        if last.is_some_and(|l| l as i64 > v) {
+                            return Err(r.error("kept values are not in ascending order"));
+                        }
+                        v as u64
+                    }
+                };
+                m.keep(bits);
+                last = Some(bits);
             }
             return Ok(m);
         }

@@ -525,16 +525,8 @@ impl Partial {
     /// The partial in the format of `docs/partial-format.md`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::default();
-        w.buf.extend_from_slice(&MAGIC);
-        w.buf.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        w.buf.extend_from_slice(&0u16.to_le_bytes());
-        w.buf.extend_from_slice(&0u64.to_le_bytes()); // the body's length, below
         self.encode_body(&mut w);
-        let body = (w.buf.len() - HEADER_LEN) as u64;
-        w.buf[12..20].copy_from_slice(&body.to_le_bytes());
-        let crc = crc32fast::hash(&w.buf);
-        w.buf.extend_from_slice(&crc.to_le_bytes());
-        w.buf
+        Partial::frame(FORMAT_VERSION, &w.buf)
     }
 
     fn encode_body(&self, w: &mut Writer) {
@@ -605,6 +597,28 @@ impl Partial {
         }
     }
 
+    /// `body` framed as a partial of format `version`: header, body and CRC-32. For tools
+    /// and tests that craft partials (the fuzz target hands arbitrary bodies to
+    /// [`from_bytes`](Self::from_bytes) this way); [`to_bytes`](Self::to_bytes) is
+    /// `frame(FORMAT_VERSION, body)`.
+    ///
+    /// ```
+    /// use callq::partial::{FORMAT_VERSION, Partial, PartialError};
+    /// let framed = Partial::frame(FORMAT_VERSION, b"\x07");
+    /// assert!(matches!(Partial::from_bytes(&framed), Err(PartialError::Damaged(_))));
+    /// ```
+    pub fn frame(version: u16, body: &[u8]) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(HEADER_LEN + body.len() + TRAILER_LEN);
+        buf.extend_from_slice(&MAGIC);
+        buf.extend_from_slice(&version.to_le_bytes());
+        buf.extend_from_slice(&0u16.to_le_bytes());
+        buf.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        buf.extend_from_slice(body);
+        let crc = crc32fast::hash(&buf);
+        buf.extend_from_slice(&crc.to_le_bytes());
+        buf
+    }
+
     /// Reads a partial, checking its magic number, length, CRC-32 and version, then that its
     /// content is a state a run could have reached.
     pub fn from_bytes(bytes: &[u8]) -> Result<Partial, PartialError> {
@@ -670,10 +684,13 @@ impl Partial {
         let time = |r: &mut Reader<'_>, what: &str| -> Result<_, DecodeError> {
             match r.opt_str(what)? {
                 None => Ok(None),
-                Some(t) => t
-                    .parse::<crate::datetime::DateTimeOffset>()
-                    .map(Some)
-                    .map_err(|e| r.error(format!("{what} `{t}`: {e}"))),
+                Some(t) => match t.parse::<crate::datetime::DateTimeOffset>() {
+                    Ok(v) if v.to_string() == t => Ok(Some(v)),
+                    Ok(_) => {
+                        Err(r.error(format!("{what} `{t}` is not written as callq writes it")))
+                    }
+                    Err(e) => Err(r.error(format!("{what} `{t}`: {e}"))),
+                },
             }
         };
         if let Some(t) = time(r, "since")? {
@@ -800,7 +817,13 @@ impl Partial {
 
 fn dimension(r: &mut Reader<'_>) -> Result<Dimension, DecodeError> {
     let name = r.str("dimension")?;
-    Dimension::parse(&name).map_err(|e| r.error(e.to_string()))
+    match Dimension::parse(&name) {
+        Ok(d) if d.name() == name => Ok(d),
+        Ok(_) => Err(r.error(format!(
+            "dimension `{name}` is not written as callq writes it"
+        ))),
+        Err(e) => Err(r.error(e.to_string())),
+    }
 }
 
 /// One group's statistics, checked for consistency: the classification and each metric's

@@ -213,12 +213,40 @@ fn partial_bytes_do_not_depend_on_threads_or_merge_grouping() {
     assert_eq!(left.to_bytes(), one);
 }
 
-/// A small partial: a few streams, so that every byte of it can be changed.
+/// A small partial that has every part: a bad line, a metric past the exact values (a
+/// sketch, with an exact sum), metrics with a few values, so that every byte can be changed.
 fn small_partial() -> Vec<u8> {
+    let streams: Vec<String> = (0..70)
+        .map(|i| {
+            format!(
+                r#"{{"averageJitter":"PT0.{:03}S","packetUtilization":{}{}}}"#,
+                i * 7 % 200,
+                i * 13,
+                if i < 3 {
+                    r#","averageRoundTripTime":"PT0.05S""#
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    let data = format!(
+        "{{\"value\":[{{\"segments\":[{{\"media\":[{{\"label\":\"main-audio\",\"streams\":[{}]}}]}}]}}]}}\nnot json\n",
+        streams.join(",")
+    );
     let analyzer = Analyzer::new();
-    let line = corpus_lines()[3].clone();
-    let report = analyzer.analyze_bytes("small.ndjson", &line).unwrap();
-    Partial::from_report(report, analyzer.partial_options(), None, 0).to_bytes()
+    let report = analyzer
+        .analyze_bytes("small.ndjson", data.as_bytes())
+        .unwrap();
+    let bytes = Partial::from_report(report, analyzer.partial_options(), None, 0).to_bytes();
+    let back = Partial::from_bytes(&bytes).unwrap().into_report();
+    assert_eq!(back.input.bad_lines, 1);
+    assert_eq!(
+        back.groups[0].stats.metrics[4].count(),
+        70,
+        "averageJitter, in a sketch"
+    );
+    bytes
 }
 
 #[test]
