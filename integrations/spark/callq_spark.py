@@ -197,6 +197,7 @@ def main(argv):
     conf = SparkConf().setAppName("callq")
     if a.master:
         conf = conf.setMaster(a.master)
+    created = SparkContext._active_spark_context is None  # a notebook's context is kept
     sc = SparkContext.getOrCreate(conf)
     callq_name = os.path.basename(a.callq)
     sc.addFile(os.path.abspath(a.callq))
@@ -260,7 +261,8 @@ def main(argv):
         proc = subprocess.run([exe, "merge", "--format", a.format, "--output", a.output] + names,
                               stderr=subprocess.PIPE)
         sys.stderr.write(proc.stderr.decode(errors="replace"))
-    sc.stop()
+    if created:
+        sc.stop()
     return proc.returncode
 
 
