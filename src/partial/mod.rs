@@ -5,7 +5,7 @@
 //! A [`Partial`] holds what [`Analyzer`](crate::analyze::Analyzer) knows at the end of a run,
 //! before it renders a report: the input counts, the first bad lines and the total, the
 //! unreadable inputs, and for each grouping every group's classification counts and every
-//! metric's accumulator ([`MetricStats`](crate::stats::MetricStats): exact counts, nulls,
+//! metric's accumulator ([`MetricStats`]: exact counts, nulls,
 //! extrema and sums, and the values themselves or a sketch), plus the options that must match
 //! ([`PartialOptions`]). Statistics are functions of the multiset of values, so merging the
 //! partials of inputs A, B, C in that order gives the state of one run over A B C; the counts
