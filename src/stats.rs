@@ -2,14 +2,16 @@
 //!
 //! [`MetricStats`] accumulates one metric of one group: `count`, `nulls`, exact `min`/`max`,
 //! a `mean` computed from an exact sum ([`ExactSum`]), and nearest-rank quantiles from a
-//! bounded-memory [DDSketch](https://arxiv.org/abs/1908.10693) (crate `sketches-ddsketch`).
+//! bounded-memory [DDSketch](https://arxiv.org/abs/1908.10693) of this module's own, which
+//! reproduces the buckets, merges and answers of the crate `sketches-ddsketch` 0.4 as callq
+//! configured it (that crate is the tests' oracle), and can be written to a partial report.
 //!
 //! Every statistic is a function of the *multiset* of values added (and the number of nulls)
 //! only: the order of [`MetricStats::add`] calls and the grouping of [`MetricStats::merge`]
 //! calls never change a single bit of the results. That is what makes a parallel report
 //! byte-identical whatever the number of threads.
 //!
-//! # Why DDSketch (`sketches-ddsketch` 0.4) rather than HdrHistogram
+//! # Why DDSketch rather than HdrHistogram
 //!
 //! The metrics are floats spanning many decades (loss ratios of 1e-7, bandwidths of 4e9),
 //! sometimes negative, mostly exactly zero, and the contract asks for a *relative* error bound.
@@ -20,20 +22,25 @@
 //! value: floats would need a fixed scale (losing the relative bound for tiny values) and
 //! negatives a second histogram.
 //!
-//! What the crate's source does, and how this module uses it:
+//! What `sketches-ddsketch` does, what this module's sketch does the same, and how it is used:
 //!
-//! * **Merge** adds `u64` bin counts: order-independent, *unless* a store collapses its lowest
-//!   bins when it exceeds `max_num_bins` — collapsing depends on insertion history. The
-//!   configuration here sets `min_value` to the smallest subnormal and `max_num_bins` above the
-//!   number of buckets between it and `f64::MAX`, so a store can never collapse (tested).
-//!   Stores are dense `Vec<u64>` covering only the range of keys seen, so memory stays small
-//!   for real data and bounded (≈ 1.3 MB, both signs, every bucket of the `f64` range) at worst.
+//! * **Index** `floor(ln v / ln γ)`: computed here from the float's exponent and a 256-entry
+//!   table of `log2` of the mantissa (linear interpolation, error below 3e-6 binades), which
+//!   decides the bucket unless the estimate lies within 5e-4 of a bucket boundary (~0.1% of
+//!   values, and subnormals): those take the original expression. So every index, hence every
+//!   report, is the crate's, without `ln` or libm's `floor` per value (tested against the crate
+//!   at every bucket boundary and on random values).
+//! * **Merge** adds `u64` bin counts: order-independent. The crate's stores collapse their
+//!   lowest bins past `max_num_bins` (which would depend on insertion history); callq configured
+//!   it so that they never do, and this sketch's stores never collapse. Stores are dense
+//!   `Vec<u64>` covering only the range of keys seen, so memory stays small for real data and
+//!   bounded (≈ 1.3 MB, both signs, every bucket of the `f64` range) at worst.
 //! * **Rank**: its `quantile(q)` picks the 0-based rank `floor(q·(n−1))`, not the contract's
 //!   nearest rank ⌈q·n⌉; its `q = 0` and `q = 1` return the exact min and max. This module
 //!   computes the nearest rank itself and asks the sketch for the middle of that rank, answers
 //!   the first and last ranks with the exact min and max, and clamps estimates into [min, max].
-//! * Its `sum` is a plain `f64` running sum (order-dependent): not used; the mean comes from
-//!   [`ExactSum`].
+//! * The crate's `sum` is a plain `f64` running sum (order-dependent) and it keeps its own min
+//!   and max: this sketch keeps neither; the mean comes from [`ExactSum`].
 //! * α is 0.009 for floats (1% minus a margin for `ln`/`exp` rounding) and 0.0045 for
 //!   integers, so that rounding the estimate to an integer still stays within 1%.
 //!
