@@ -103,5 +103,6 @@ pub mod output;
 pub mod parallel;
 mod properties;
 pub mod report;
+pub mod scan;
 pub mod sequence;
 pub mod stats;

@@ -67,3 +67,8 @@ fn writers() {
 fn sequence() {
     replay("sequence", checks::check_sequence);
 }
+
+#[test]
+fn scanner() {
+    replay("scanner", checks::check_scanner);
+}

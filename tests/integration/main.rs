@@ -29,6 +29,7 @@ mod ondemand;
 mod readings;
 mod report;
 mod report_schema;
+mod scan;
 mod serialize;
 mod stats;
 mod util;
