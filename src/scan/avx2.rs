@@ -75,3 +75,27 @@ pub(super) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
     // SAFETY: as in `classify`: a `Scanner` holds `Kernel::Avx2` only when the CPU has it.
     unsafe { skip_value_avx2(bytes, at) }
 }
+
+#[target_feature(enable = "avx2")]
+fn has_control_byte_avx2(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(32);
+    let limit = _mm256_set1_epi8(0x1f);
+    for block in &mut blocks {
+        // SAFETY: the 32-byte unaligned load reads exactly the chunk, in bounds.
+        let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
+        // A byte is at most 0x1f exactly when min(byte, 0x1f) == byte.
+        let low = _mm256_cmpeq_epi8(_mm256_min_epu8(v, limit), v);
+        if _mm256_movemask_epi8(low) != 0 {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| b < 0x20)
+}
+
+/// [`super::has_control_byte`] with AVX2. The caller has checked [`available`].
+#[inline]
+pub(super) fn has_control_byte(bytes: &[u8]) -> bool {
+    debug_assert!(available());
+    // SAFETY: called only after `available()` returned true.
+    unsafe { has_control_byte_avx2(bytes) }
+}

@@ -6,13 +6,7 @@ use crate::datetime::DateTimeOffset;
 use crate::document::parse_int64_string;
 use crate::duration::Duration;
 
-/// Whether any byte is below 0x20 (the minimum of each 64-byte block, which vectorises).
-pub(super) fn has_control_byte(line: &[u8]) -> bool {
-    let mut blocks = line.chunks_exact(64);
-    blocks.any(|block| block.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20)
-        || blocks.remainder().iter().any(|&b| b < 0x20)
-}
-
+pub(super) use crate::scan::has_control_byte;
 use crate::scan::quote_or_backslash;
 
 impl<'a> Cursor<'a> {
