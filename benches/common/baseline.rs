@@ -9,8 +9,14 @@
 
 use super::serde_model::{APage, AStream};
 
+/// A metric's value in a stream.
+pub type Extract = fn(&AStream<'_>) -> Option<f64>;
+
+/// A group key (direction, label) and its ten metrics' values.
+type Group = ((String, String), [Vec<f64>; 10]);
+
 /// The ten metrics, in milliseconds, percent or frames per second as callq reports them.
-pub const METRICS: [(&str, fn(&AStream<'_>) -> Option<f64>); 10] = [
+pub const METRICS: [(&str, Extract); 10] = [
     ("averageJitter", |s| {
         s.average_jitter.map(|d| d.0.as_millis_f64())
     }),
@@ -74,7 +80,7 @@ pub fn serde(line: &[u8]) -> APage<'_> {
 /// Runs the baseline over NDJSON `data` (lines framed with memchr) with `parse`.
 pub fn run(data: &[u8], parse: Parse) -> Report {
     // A handful of groups: a linear search by (direction, label) beats hashing them.
-    let mut groups: Vec<((String, String), [Vec<f64>; 10])> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut streams = 0u64;
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', data).chain([data.len()]) {
