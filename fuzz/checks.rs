@@ -1135,15 +1135,13 @@ pub fn check_scanner(data: &[u8]) {
             }
             Value::Object(members) => {
                 for (key, member) in members {
-                    // Keys written without escapes are found by their raw bytes (serde_json
-                    // keeps the last of repeated keys, find_key the first: skip those).
+                    // A key is found by its raw bytes: check only texts without any
+                    // backslash (so every key is written as its bytes) and keys written once
+                    // (serde_json keeps the last of repeated keys, find_key the first).
                     let raw = serde_json::to_string(key).expect("a key");
-                    if raw.contains('\\')
-                        || text
-                            .windows(raw.len())
-                            .filter(|w| *w == raw.as_bytes())
-                            .count()
-                            > 1
+                    let raw = raw.as_bytes();
+                    if text.contains(&b'\\')
+                        || text.windows(raw.len()).filter(|w| *w == raw).count() != 1
                     {
                         continue;
                     }
