@@ -66,12 +66,21 @@ impl Kernel {
 
     /// Every kernel this CPU runs (for tests and benchmarks).
     pub fn available() -> Vec<Kernel> {
-        let mut all = vec![Kernel::Portable];
-        #[cfg(target_arch = "x86_64")]
-        if avx2::available() {
-            all.push(Kernel::Avx2);
+        [Kernel::Portable, Kernel::Avx2]
+            .into_iter()
+            .filter(|k| k.runs_here())
+            .collect()
+    }
+
+    /// Whether this CPU runs the kernel.
+    fn runs_here(self) -> bool {
+        match self {
+            Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => avx2::available(),
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx2 => false,
         }
-        all
     }
 
     /// A short name, for reports.
@@ -566,7 +575,7 @@ impl Scanner {
 
     /// A scanner with `kernel`, or the portable one when this CPU cannot run it.
     pub fn with_kernel(kernel: Kernel) -> Scanner {
-        let kernel = if Kernel::available().contains(&kernel) {
+        let kernel = if kernel.runs_here() {
             kernel
         } else {
             Kernel::Portable
