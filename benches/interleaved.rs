@@ -92,6 +92,16 @@ fn main() {
             "analyze/serde_json_baseline_1t",
             Box::new(|| serde_baseline(black_box(lines)).streams),
         ),
+        // Issue 18's end-to-end typed baselines: group by direction × label, ten metrics,
+        // exact quantiles (benches/common/baseline.rs).
+        (
+            "analyze/sonic_rs_typed_e2e_1t",
+            Box::new(|| common::baseline::run(black_box(data), common::baseline::sonic).streams),
+        ),
+        (
+            "analyze/serde_json_typed_e2e_1t",
+            Box::new(|| common::baseline::run(black_box(data), common::baseline::serde).streams),
+        ),
     ];
     // callq_analyze needs its own parser (the closures above hold `parser` mutably).
     let mut parser2 = LineParser::new();
@@ -170,4 +180,6 @@ fn main() {
     ratio("parse/callq_analyze", "parse/sonic_rs_analyze");
     ratio("analyze/callq_1t", "analyze/serde_json_baseline_1t");
     ratio("analyze/callq_2t", "analyze/callq_1t");
+    ratio("analyze/callq_1t", "analyze/sonic_rs_typed_e2e_1t");
+    ratio("analyze/callq_1t", "analyze/serde_json_typed_e2e_1t");
 }

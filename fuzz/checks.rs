@@ -1113,3 +1113,79 @@ pub fn check_partial(data: &[u8]) {
         let _ = callq::report::analyze_csv(&r);
     }
 }
+
+// ---- scanner ----------------------------------------------------------------------------------
+
+/// The SIMD structural scanner (`callq::scan`) against its byte-at-a-time oracle, on arbitrary
+/// bytes: every kernel's masks of the whole input equal `naive_masks`; `skip_value` equals
+/// `naive_skip_value` at every position of the first 256 bytes and at every real quote and
+/// open bracket beyond; and on the inputs valid JSON accepts, skipping the whole text lands at
+/// its end and `find_key`/`elements` agree with serde_json's reading of the top level.
+pub fn check_scanner(data: &[u8]) {
+    use callq::scan::{Kernel, Scanner, classify, naive_masks, naive_skip_value};
+    let mut want = Vec::new();
+    naive_masks(data, &mut want);
+    let mut starts: Vec<usize> = (0..=data.len().min(256)).collect();
+    for (b, m) in want.iter().enumerate() {
+        let mut bits = m.quote | m.open;
+        while bits != 0 {
+            starts.push(b * 64 + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+    }
+    for kernel in Kernel::available() {
+        let mut got = Vec::new();
+        classify(kernel, data, &mut got);
+        assert_eq!(got, want, "{kernel:?}: masks differ from the oracle");
+        let scanner = Scanner::with_kernel(kernel);
+        for &at in &starts {
+            assert_eq!(
+                scanner.skip_value(data, at),
+                naive_skip_value(data, at),
+                "{kernel:?}: skip_value at {at}"
+            );
+        }
+        // Valid JSON: the structure agrees with a real parser's.
+        let text = data.trim_ascii();
+        let Ok(value) = serde_json::from_slice::<Value>(text) else {
+            continue;
+        };
+        assert_eq!(
+            scanner.skip_value(text, 0),
+            Some(text.len()),
+            "{kernel:?}: whole text"
+        );
+        match &value {
+            Value::Array(items) => {
+                let mut it = scanner.elements(text, 0);
+                let found: Vec<Value> = it
+                    .by_ref()
+                    .map(|r| serde_json::from_slice(&text[r]).expect("an element is JSON"))
+                    .collect();
+                assert!(it.is_complete(), "{kernel:?}: elements stopped early");
+                assert_eq!(&found, items, "{kernel:?}: elements");
+            }
+            Value::Object(members) => {
+                for (key, member) in members {
+                    // A key is found by its raw bytes: check only texts without any
+                    // backslash (so every key is written as its bytes) and keys written once
+                    // (serde_json keeps the last of repeated keys, find_key the first).
+                    let raw = serde_json::to_string(key).expect("a key");
+                    let raw = raw.as_bytes();
+                    if text.contains(&b'\\')
+                        || text.windows(raw.len()).filter(|w| *w == raw).count() != 1
+                    {
+                        continue;
+                    }
+                    let at = scanner
+                        .find_key(text, 0, key.as_bytes())
+                        .unwrap_or_else(|| panic!("{kernel:?}: key {key:?} not found"));
+                    let end = scanner.skip_value(text, at).expect("a member's value ends");
+                    let found: Value = serde_json::from_slice(&text[at..end]).expect("a value");
+                    assert_eq!(&found, member, "{kernel:?}: member {key:?}");
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -9,7 +9,7 @@ SECONDS_EACH=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 cd "$(dirname "$0")"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(line reader duration differential writers sequence partial)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(line reader duration differential writers sequence partial scanner)
 SAN=${SANITIZER:-address}
 export RUSTC_BOOTSTRAP=1  # cargo-fuzz passes -Zsanitizer; stable rustc needs this for it
 for t in "${TARGETS[@]}"; do

@@ -104,5 +104,6 @@ pub mod parallel;
 pub mod partial;
 mod properties;
 pub mod report;
+pub mod scan;
 pub mod sequence;
 pub mod stats;

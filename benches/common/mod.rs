@@ -3,6 +3,7 @@
 //! deserialize into.
 #![allow(dead_code)]
 
+pub mod baseline;
 pub mod runs;
 pub mod serde_model;
 

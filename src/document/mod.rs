@@ -64,6 +64,7 @@ pub struct LineParser {
     buffers: Buffers,
     tape: Option<Tape<'static>>,
     bump: Bump,
+    scratch: ondemand::ScratchStore,
     tape_rereads: u64,
 }
 
@@ -89,6 +90,7 @@ impl LineParser {
             buffers: Buffers::new(64 * 1024),
             tape: Some(Tape::null()),
             bump: Bump::new(),
+            scratch: ondemand::ScratchStore::default(),
             tape_rereads: 0,
         }
     }
@@ -109,7 +111,8 @@ impl LineParser {
     ) -> R {
         if reading == Reading::Analyze {
             self.bump.reset();
-            if let Some(document) = ondemand::analyze_document(line, &self.bump) {
+            if let Some(document) = ondemand::analyze_document(line, &self.bump, &mut self.scratch)
+            {
                 return f(Ok(document));
             }
             self.tape_rereads += 1;
@@ -159,7 +162,8 @@ impl LineParser {
     ) {
         if reading == Reading::Analyze {
             self.bump.reset();
-            if let Some(document) = ondemand::analyze_document(line, &self.bump) {
+            if let Some(document) = ondemand::analyze_document(line, &self.bump, &mut self.scratch)
+            {
                 return f(Ok(document));
             }
             self.tape_rereads += 1;

@@ -72,3 +72,8 @@ fn sequence() {
 fn partial() {
     replay("partial", checks::check_partial);
 }
+
+#[test]
+fn scanner() {
+    replay("scanner", checks::check_scanner);
+}

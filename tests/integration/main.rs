@@ -30,6 +30,7 @@ mod partial;
 mod readings;
 mod report;
 mod report_schema;
+mod scan;
 mod serialize;
 mod stats;
 mod util;

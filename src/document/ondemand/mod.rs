@@ -28,7 +28,7 @@ mod scan;
 mod walk;
 
 use scan::has_control_byte;
-use walk::Scratch;
+pub(super) use walk::ScratchStore;
 
 /// "Ask the tape": carries no information, so `?` costs nothing.
 #[derive(Debug)]
@@ -41,7 +41,11 @@ type R<T> = Result<T, Fallback>;
 pub(super) const MAX_SKIP_DEPTH: usize = 512;
 
 /// Reads `line` for `analyze`, or `None` when the tape must decide.
-pub(super) fn analyze_document<'a>(line: &'a [u8], bump: &'a Bump) -> Option<Document<'a>> {
+pub(super) fn analyze_document<'a>(
+    line: &'a [u8],
+    bump: &'a Bump,
+    store: &mut ScratchStore,
+) -> Option<Document<'a>> {
     // RFC 8259 text is UTF-8 throughout, so one check of the whole line covers every string;
     // and a line without control bytes has no raw control character in a string and no
     // whitespace but spaces, which keeps the scanners below simple.
@@ -55,11 +59,12 @@ pub(super) fn analyze_document<'a>(line: &'a [u8], bump: &'a Bump) -> Option<Doc
         pos: 0,
         depth: 0,
         bump,
-        scratch: Scratch::default(),
+        scratch: store.lend(),
     };
-    let document = cursor.document().ok()?;
+    let document = cursor.document().ok();
     cursor.skip_spaces();
-    (cursor.pos == line.len()).then_some(document)
+    store.keep(cursor.scratch);
+    document.filter(|_| cursor.pos == line.len())
 }
 
 /// The reader's position in the line, with the per-line arena and scratch vectors.
@@ -72,5 +77,5 @@ struct Cursor<'a> {
     /// nesting level `depth + 1` (the root object is level 1).
     depth: usize,
     bump: &'a Bump,
-    scratch: Scratch<'a>,
+    scratch: walk::Scratch<'a>,
 }

@@ -6,46 +6,8 @@ use crate::datetime::DateTimeOffset;
 use crate::document::parse_int64_string;
 use crate::duration::Duration;
 
-/// Whether any byte is below 0x20 (the minimum of each 64-byte block, which vectorises).
-pub(super) fn has_control_byte(line: &[u8]) -> bool {
-    let mut blocks = line.chunks_exact(64);
-    blocks.any(|block| block.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20)
-        || blocks.remainder().iter().any(|&b| b < 0x20)
-}
-
-/// The index of the first `"` or `\` at or after `from`.
-#[inline(always)]
-fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
-    // Keys and most values are short: up to 64 bytes a word at a time, then memchr's vector
-    // loop.
-    let rest = bytes.get(from..)?;
-    let mut words = rest.chunks_exact(BLOCK);
-    let mut scanned = 0;
-    for block in (&mut words).take(64 / BLOCK) {
-        if let Some(k) = first_quote_or_backslash(block.try_into().expect("one block")) {
-            return Some(from + scanned + k);
-        }
-        scanned += BLOCK;
-    }
-    memchr::memchr2(b'"', b'\\', &rest[scanned..]).map(|k| from + scanned + k)
-}
-
-const BLOCK: usize = 8;
-
-/// The index of the word's first `"` or `\`, a word at a time (portable SWAR: the high bit
-/// of each matching byte; bits above the first match may be spurious, and are not looked at).
-#[inline(always)]
-fn first_quote_or_backslash(block: &[u8; BLOCK]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let word = u64::from_le_bytes(*block);
-    let equal = |byte: u8| {
-        let x = word ^ (ONES * u64::from(byte));
-        x.wrapping_sub(ONES) & !x & HIGHS
-    };
-    let hits = equal(b'"') | equal(b'\\');
-    (hits != 0).then(|| hits.trailing_zeros() as usize / 8)
-}
+pub(super) use crate::scan::has_control_byte;
+use crate::scan::quote_or_backslash;
 
 impl<'a> Cursor<'a> {
     // ---- tokens ---------------------------------------------------------------------------

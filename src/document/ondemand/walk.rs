@@ -391,6 +391,46 @@ pub(super) struct Scratch<'a> {
     streams: Vec<MediaStream<'a>>,
 }
 
+/// The scratch vectors' allocations kept from one line to the next (empty between lines), so
+/// that a parser allocates them once, not once per line.
+#[derive(Default)]
+pub(crate) struct ScratchStore(Scratch<'static>);
+
+impl ScratchStore {
+    /// The kept vectors, for a line's lifetime.
+    pub(super) fn lend<'a>(&mut self) -> Scratch<'a> {
+        let s = std::mem::take(&mut self.0);
+        Scratch {
+            elements: recycle(s.elements),
+            sessions: recycle(s.sessions),
+            segments: recycle(s.segments),
+            media: recycle(s.media),
+            streams: recycle(s.streams),
+        }
+    }
+
+    /// Takes the vectors back after the line.
+    pub(super) fn keep(&mut self, s: Scratch<'_>) {
+        self.0 = Scratch {
+            elements: recycle(s.elements),
+            sessions: recycle(s.sessions),
+            segments: recycle(s.segments),
+            media: recycle(s.media),
+            streams: recycle(s.streams),
+        };
+    }
+}
+
+/// An emptied vector as a vector of the same type with another lifetime, keeping its
+/// allocation (the standard library collects a mapped `IntoIter` in place when the layouts
+/// match, as they do here).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
+}
+
 /// An array element type: copied into the arena, with a scratch vector of its own.
 trait Element<'a>: Copy + Default {
     fn scratch<'s>(scratch: &'s mut Scratch<'a>) -> &'s mut Vec<Self>;
@@ -438,3 +478,22 @@ const FOREIGN_ROW_MEMBERS: [&str; 4] = [
     "subscriptionId",
     "resourceData",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recycled_vectors_keep_their_allocation() {
+        let mut v: Vec<MediaStream<'static>> = Vec::with_capacity(37);
+        v.push(MediaStream::default());
+        let ptr = v.as_ptr() as usize;
+        let w: Vec<MediaStream<'_>> = recycle(v);
+        assert_eq!((w.len(), w.capacity(), w.as_ptr() as usize), (0, 37, ptr));
+        let mut store = ScratchStore::default();
+        let mut lent = store.lend();
+        lent.streams = w;
+        store.keep(lent);
+        assert_eq!(store.lend().streams.capacity(), 37);
+    }
+}

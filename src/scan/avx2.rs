@@ -1,0 +1,101 @@
+//! The AVX2 + PCLMULQDQ kernel (x86-64, detected at run time).
+
+use std::arch::x86_64::*;
+
+use super::{Algo, BLOCK, Classify, Masks, Raw};
+
+/// Whether this CPU runs the kernel (cached by the standard library's detection).
+#[inline]
+pub(super) fn available() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("pclmulqdq")
+}
+
+pub(super) struct Avx2;
+
+impl Classify for Avx2 {
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn raw(block: &[u8; BLOCK]) -> Raw {
+        // SAFETY: the caller runs this only on a CPU with AVX2 (the trait's contract); the two
+        // unaligned loads read the block's 64 bytes, in bounds.
+        unsafe {
+            let lo = _mm256_loadu_si256(block.as_ptr().cast::<__m256i>());
+            let hi = _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>());
+            let lo20 = _mm256_or_si256(lo, _mm256_set1_epi8(0x20));
+            let hi20 = _mm256_or_si256(hi, _mm256_set1_epi8(0x20));
+            let eq = |lo: __m256i, hi: __m256i, c: u8| {
+                let c = _mm256_set1_epi8(c as i8);
+                let l = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)) as u32 as u64;
+                let h = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) as u32 as u64;
+                l | h << 32
+            };
+            Raw {
+                quote: eq(lo, hi, b'"'),
+                backslash: eq(lo, hi, b'\\'),
+                open: eq(lo20, hi20, b'{'),
+                close: eq(lo20, hi20, b'}'),
+                separator: eq(lo, hi, b':') | eq(lo, hi, b','),
+                space: eq(lo, hi, b' ') | eq(lo, hi, b'\t') | eq(lo, hi, b'\n') | eq(lo, hi, b'\r'),
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "pclmulqdq")]
+    unsafe fn prefix_xor(x: u64) -> u64 {
+        // The caller runs this only on a CPU with PCLMULQDQ (the trait's contract). A
+        // carry-less multiply by all ones is the prefix XOR.
+        let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
+        _mm_cvtsi128_si64(product) as u64
+    }
+}
+
+#[target_feature(enable = "avx2,pclmulqdq")]
+fn classify_avx2(bytes: &[u8], out: &mut Vec<Masks>) {
+    Algo::<Avx2>::classify(bytes, out)
+}
+
+#[target_feature(enable = "avx2,pclmulqdq")]
+fn skip_value_avx2(bytes: &[u8], at: usize) -> Option<usize> {
+    Algo::<Avx2>::skip_value(bytes, at)
+}
+
+/// [`super::classify`] with this kernel. The caller has checked [`available`].
+pub(super) fn classify(bytes: &[u8], out: &mut Vec<Masks>) {
+    debug_assert!(available());
+    // SAFETY: the kernel is only selected (`Kernel::Avx2` from `detect`, `available` or
+    // `Scanner::with_kernel`) when `available()` is true, so the CPU has AVX2 and PCLMULQDQ.
+    unsafe { classify_avx2(bytes, out) }
+}
+
+/// [`super::Scanner::skip_value`] with this kernel. The caller has checked [`available`].
+#[inline]
+pub(super) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
+    debug_assert!(available());
+    // SAFETY: as in `classify`: a `Scanner` holds `Kernel::Avx2` only when the CPU has it.
+    unsafe { skip_value_avx2(bytes, at) }
+}
+
+#[target_feature(enable = "avx2")]
+fn has_control_byte_avx2(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(32);
+    let limit = _mm256_set1_epi8(0x1f);
+    for block in &mut blocks {
+        // SAFETY: the 32-byte unaligned load reads exactly the chunk, in bounds.
+        let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
+        // A byte is at most 0x1f exactly when min(byte, 0x1f) == byte.
+        let low = _mm256_cmpeq_epi8(_mm256_min_epu8(v, limit), v);
+        if _mm256_movemask_epi8(low) != 0 {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| b < 0x20)
+}
+
+/// [`super::has_control_byte`] with AVX2. The caller has checked [`available`].
+#[inline]
+pub(super) fn has_control_byte(bytes: &[u8]) -> bool {
+    debug_assert!(available());
+    // SAFETY: called only after `available()` returned true.
+    unsafe { has_control_byte_avx2(bytes) }
+}
