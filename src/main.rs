@@ -428,11 +428,7 @@ fn run_analyzer_with(
     common: &CommonArgs,
     prepared: &mut Prepared,
     report_lists_errors: bool,
-    run: impl FnOnce(
-        &[InputSource],
-        &Progress,
-        Vec<UnreadableInput>,
-    ) -> Result<Vec<Report>, RunError>
+    run: impl FnOnce(&[InputSource], &Progress, Vec<UnreadableInput>) -> Result<Vec<Report>, RunError>
     + Send,
 ) -> anyhow::Result<Vec<Report>> {
     let pool = thread_pool(common.threads)?;

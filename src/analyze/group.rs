@@ -322,11 +322,7 @@ impl Accumulator {
 
     /// The groups of every grouping, all of them (what a group costs in memory is per group).
     pub(super) fn all_groups(&self) -> usize {
-        self.more
-            .iter()
-            .map(|g| g.stats.len())
-            .sum::<usize>()
-            + self.groups.stats.len()
+        self.more.iter().map(|g| g.stats.len()).sum::<usize>() + self.groups.stats.len()
     }
 
     /// Drops every group of every grouping.

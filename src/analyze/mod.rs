@@ -1254,7 +1254,11 @@ impl Analyzer {
     }
 
     /// One report per grouping of a multi-grouping run.
-    fn finish_grouped(&self, mut total: Accumulator, unreadable: Vec<UnreadableInput>) -> Vec<Report> {
+    fn finish_grouped(
+        &self,
+        mut total: Accumulator,
+        unreadable: Vec<UnreadableInput>,
+    ) -> Vec<Report> {
         let mut more = std::mem::take(&mut total.more);
         more.resize_with(self.more.len(), Groups::default);
         let mut reports = Vec::with_capacity(1 + more.len());

@@ -152,7 +152,11 @@ fn dimension_groupings(buildings: bool) -> Vec<(Dimension, &'static str, bool)> 
             "Callee connection type",
             true,
         ),
-        (e(Side::Caller, EndpointField::Subnet), "Caller subnet", false),
+        (
+            e(Side::Caller, EndpointField::Subnet),
+            "Caller subnet",
+            false,
+        ),
     ];
     if buildings {
         g.push((

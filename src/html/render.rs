@@ -263,7 +263,15 @@ fn x_axis(s: &mut Svg, points: &[TimePoint], left: f64, right: f64, base: f64) -
 }
 
 /// Horizontal grid lines and their labels from 0 to `max`.
-fn y_grid(s: &mut Svg, left: f64, right: f64, top: f64, base: f64, max: f64, label: impl Fn(f64) -> String) {
+fn y_grid(
+    s: &mut Svg,
+    left: f64,
+    right: f64,
+    top: f64,
+    base: f64,
+    max: f64,
+    label: impl Fn(f64) -> String,
+) {
     for i in 0..=4 {
         let v = max * i as f64 / 4.0;
         let y = base - (base - top) * i as f64 / 4.0;
@@ -293,7 +301,11 @@ fn trend(h: &mut String, d: &ReportData) {
         let max_rate = d
             .trend
             .iter()
-            .flat_map(|t| kinds.iter().filter_map(|&k| t.kinds[kind_index(k)].poor_rate()))
+            .flat_map(|t| {
+                kinds
+                    .iter()
+                    .filter_map(|&k| t.kinds[kind_index(k)].poor_rate())
+            })
             .fold(0.0, f64::max);
         let max = nice_max(max_rate.max(0.01));
         let mut s = Svg::new(
@@ -506,7 +518,13 @@ fn dimensions(h: &mut String, d: &ReportData) {
             for i in 0..=4 {
                 let x = left + (right - left) * i as f64 / 4.0;
                 s.line(x, top - 4.0, x, height - 6.0, "grid");
-                s.text(x, top - 10.0, "middle", "small", &pct(Some(max * i as f64 / 4.0)));
+                s.text(
+                    x,
+                    top - 10.0,
+                    "middle",
+                    "small",
+                    &pct(Some(max * i as f64 / 4.0)),
+                );
             }
             for (i, b) in chart.bars.iter().enumerate() {
                 let y = top + row * i as f64;
@@ -520,13 +538,24 @@ fn dimensions(h: &mut String, d: &ReportData) {
                     int(b.counts.streams)
                 );
                 s.text_hover(left - 8.0, y + 17.0, "end", "lab", &clip(name, 20), &hover);
-                s.rect(left, y + 4.0, (right - left) * rate / max, row - 8.0, "bar", &hover);
+                s.rect(
+                    left,
+                    y + 4.0,
+                    (right - left) * rate / max,
+                    row - 8.0,
+                    "bar",
+                    &hover,
+                );
                 s.text(
                     left + (right - left) * rate / max + 6.0,
                     y + 17.0,
                     "start",
                     "small",
-                    &format!("{} · n={}", pct(b.counts.poor_rate()), int(b.counts.classified())),
+                    &format!(
+                        "{} · n={}",
+                        pct(b.counts.poor_rate()),
+                        int(b.counts.classified())
+                    ),
                 );
             }
             let _ = write!(h, "<figure class=\"scroll-x\">{}</figure>", s.finish());
@@ -609,12 +638,24 @@ fn distributions(h: &mut String, d: &ReportData) {
         for i in 0..=4 {
             let v = max * i as f64 / 4.0;
             s.line(x(v), top - 4.0, x(v), height - 24.0, "grid");
-            s.text(x(v), top - 10.0, "middle", "small", &value(Some(v), metric.unit));
+            s.text(
+                x(v),
+                top - 10.0,
+                "middle",
+                "small",
+                &value(Some(v), metric.unit),
+            );
         }
         for (r, &kind) in kinds.iter().enumerate() {
             let dist = &d.kind(kind).distributions[m];
             let y0 = top + (bar * 3.0 + gap) * r as f64;
-            s.text(left - 10.0, y0 + bar * 1.5 + 5.0, "end", "lab", kind_name(kind));
+            s.text(
+                left - 10.0,
+                y0 + bar * 1.5 + 5.0,
+                "end",
+                "lab",
+                kind_name(kind),
+            );
             for (j, (q, v)) in [("p50", dist.p50), ("p90", dist.p90), ("p99", dist.p99)]
                 .into_iter()
                 .enumerate()
@@ -628,7 +669,14 @@ fn distributions(h: &mut String, d: &ReportData) {
                     value(v, metric.unit),
                     int(dist.count)
                 );
-                s.rect(left, y + 1.0, x(v.unwrap_or(0.0)) - left, bar - 2.0, q, &hover);
+                s.rect(
+                    left,
+                    y + 1.0,
+                    x(v.unwrap_or(0.0)) - left,
+                    bar - 2.0,
+                    q,
+                    &hover,
+                );
                 s.text(
                     x(v.unwrap_or(0.0)) + 5.0,
                     y + bar - 5.0,
@@ -649,7 +697,10 @@ fn distributions(h: &mut String, d: &ReportData) {
                 height - 8.0,
                 "middle",
                 "limit-t",
-                &format!("CQD audio limit {}", value(Some(metric.audio_threshold), metric.unit)),
+                &format!(
+                    "CQD audio limit {}",
+                    value(Some(metric.audio_threshold), metric.unit)
+                ),
             );
         }
         let _ = write!(h, "<figure class=\"scroll-x\">{}</figure>", s.finish());
@@ -704,7 +755,12 @@ fn poor_due_to(h: &mut String, d: &ReportData) {
     }
     let (left, right, top, row) = (280.0, W - 140.0, 28.0, 26.0);
     let height = top + row * rows.len() as f64 + 8.0;
-    let mut s = Svg::new("chart-poor-due-to", W, height, "Poor streams by reason and media kind");
+    let mut s = Svg::new(
+        "chart-poor-due-to",
+        W,
+        height,
+        "Poor streams by reason and media kind",
+    );
     for i in 0..=4 {
         let x = left + (right - left) * i as f64 / 4.0;
         s.line(x, top - 4.0, x, height - 6.0, "grid");

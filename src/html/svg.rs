@@ -229,7 +229,10 @@ mod tests {
             esc("<script>alert(\"x\")</script> & 'y'"),
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
         );
-        assert_eq!(esc("a\u{0}b\u{1b}[31m\u{85}"), "a\u{FFFD}b\u{FFFD}[31m\u{FFFD}");
+        assert_eq!(
+            esc("a\u{0}b\u{1b}[31m\u{85}"),
+            "a\u{FFFD}b\u{FFFD}[31m\u{FFFD}"
+        );
         assert!(matches!(esc("שלום 北京"), Cow::Borrowed(_)));
     }
 
