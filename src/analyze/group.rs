@@ -42,8 +42,12 @@ impl GroupStats {
     /// of a [`Grouping::counts`]).
     pub fn counts_only() -> Self {
         GroupStats {
+            streams: 0,
+            good: 0,
+            poor: 0,
+            unclassified: 0,
+            poor_due_to: [0; 8],
             metrics: Vec::new(),
-            ..GroupStats::new()
         }
     }
 

@@ -298,6 +298,9 @@ pub struct Analyzer {
     main_metrics: bool,
     /// The groupings after the first of a multi-grouping run.
     more: Vec<Grouping>,
+    /// Whether every one of `more` is counts-only and the same for all streams of a media
+    /// (then they are counted once per media).
+    more_per_media: bool,
 }
 
 /// One grouping of a multi-grouping run ([`Analyzer::analyze_inputs_grouped`]): the
@@ -356,6 +359,7 @@ impl Analyzer {
             dedupe_memory: DEFAULT_DEDUPE_MEMORY,
             main_metrics: true,
             more: Vec::new(),
+            more_per_media: false,
         }
     }
 
@@ -482,6 +486,11 @@ impl Analyzer {
         run.group_by = groupings[0].by.clone();
         run.main_metrics = groupings[0].metrics;
         run.more = groupings[1..].to_vec();
+        run.more_per_media = !run.more.is_empty()
+            && run
+                .more
+                .iter()
+                .all(|g| !g.metrics && !g.by.iter().any(Dimension::per_stream));
         run.top = None;
         run
     }
@@ -1197,6 +1206,11 @@ impl Analyzer {
                         acc.counts.filtered_streams += media.streams.len() as u64;
                         continue;
                     }
+                    // The verdicts of this media's streams, for the counts-only groupings whose
+                    // key is the same for every stream of a media: one key and one look-up per
+                    // media instead of per stream.
+                    let mut per_media = GroupStats::counts_only();
+                    let mut last_stream = None;
                     for stream in media.streams {
                         let (quality, reasons) = classify(self.classifier, media.label, stream);
                         let ctx = StreamContext {
@@ -1221,6 +1235,11 @@ impl Analyzer {
                                 .get_or(key, GroupStats::counts_only)
                                 .add_verdict(quality, reasons);
                         }
+                        if self.more_per_media {
+                            per_media.add_verdict(quality, reasons);
+                            last_stream = Some(stream);
+                            continue;
+                        }
                         for (grouping, groups) in self.more.iter().zip(acc.more.iter_mut()) {
                             build_key(&grouping.by, &ctx, buildings, key, text);
                             if grouping.metrics {
@@ -1230,6 +1249,22 @@ impl Analyzer {
                                     .get_or(key, GroupStats::counts_only)
                                     .add_verdict(quality, reasons);
                             }
+                        }
+                    }
+                    if let Some(stream) = last_stream {
+                        // Any stream of the media gives the same keys.
+                        let ctx = StreamContext {
+                            session,
+                            segment,
+                            media,
+                            stream,
+                            quality: Quality::Unclassified,
+                        };
+                        for (grouping, groups) in self.more.iter().zip(acc.more.iter_mut()) {
+                            build_key(&grouping.by, &ctx, buildings, key, text);
+                            groups
+                                .get_or(key, GroupStats::counts_only)
+                                .merge(&per_media);
                         }
                     }
                 }

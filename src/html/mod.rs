@@ -127,58 +127,50 @@ impl Default for ReportOptions {
     }
 }
 
-/// The dimension groupings after the time × label one, in report order: (dimension,
-/// chart title, whether it is charted).
-fn dimension_groupings(buildings: bool) -> Vec<(Dimension, &'static str, bool)> {
+/// The dimensions after time × label, in report order: (grouping after the first, position
+/// in its key, dimension, chart title, whether it is charted). The four endpoint dimensions are
+/// one grouping and the network ones another, so that a stream costs two key look-ups, not
+/// six; each dimension's groups are that grouping's groups summed over the other positions.
+fn report_dimensions(buildings: bool) -> Vec<(usize, usize, Dimension, &'static str, bool)> {
     let e = Dimension::Endpoint;
-    let mut g = vec![
+    let mut d = vec![
+        (0, 0, e(Side::Caller, EndpointField::Platform), "Caller platform", true),
+        (0, 1, e(Side::Callee, EndpointField::Platform), "Callee platform", true),
         (
-            e(Side::Caller, EndpointField::Platform),
-            "Caller platform",
-            true,
-        ),
-        (
-            e(Side::Callee, EndpointField::Platform),
-            "Callee platform",
-            true,
-        ),
-        (
+            0,
+            2,
             e(Side::Caller, EndpointField::ConnectionType),
             "Caller connection type",
             true,
         ),
         (
+            0,
+            3,
             e(Side::Callee, EndpointField::ConnectionType),
             "Callee connection type",
             true,
         ),
-        (
-            e(Side::Caller, EndpointField::Subnet),
-            "Caller subnet",
-            false,
-        ),
+        (1, 0, e(Side::Caller, EndpointField::Subnet), "Caller subnet", false),
     ];
     if buildings {
-        g.push((
-            e(Side::Caller, EndpointField::Building),
-            "Caller building",
-            true,
-        ));
+        d.push((1, 1, e(Side::Caller, EndpointField::Building), "Caller building", true));
     }
-    g
+    d
 }
 
 impl ReportOptions {
     /// The groupings [`ReportData::from_reports`] needs, in this order: time × label with
-    /// every statistic, then caller and callee platform, caller and callee connection type,
-    /// caller subnet and (with a building file) caller building, counts only.
+    /// every statistic; caller platform × callee platform × caller connection type × callee
+    /// connection type, counts only; caller subnet (× caller building with a building file),
+    /// counts only.
     pub fn groupings(&self) -> Vec<Grouping> {
         let mut g = vec![Grouping::new(vec![self.time.dimension(), Dimension::Label])];
-        g.extend(
-            dimension_groupings(self.buildings)
-                .into_iter()
-                .map(|(d, _, _)| Grouping::counts(vec![d])),
-        );
+        for (i, _, d, _, _) in report_dimensions(self.buildings) {
+            if g.len() == i + 1 {
+                g.push(Grouping::counts(Vec::new()));
+            }
+            g[i + 1].by.push(d);
+        }
         g
     }
 }
@@ -215,11 +207,6 @@ impl Counts {
         self.unclassified += s.unclassified;
     }
 
-    fn of(s: &GroupStats) -> Counts {
-        let mut c = Counts::default();
-        c.add(s);
-        c
-    }
 }
 
 /// The media kinds of the report, in report order.
@@ -512,17 +499,21 @@ impl ReportData {
         };
         let mut charts = Vec::new();
         let mut candidates = Vec::new();
-        for ((dimension, title, charted), report) in dimension_groupings(options.buildings)
-            .into_iter()
-            .zip(&reports[1..])
-        {
+        for (i, position, dimension, title, charted) in report_dimensions(options.buildings) {
             let name = dimension.name();
+            // This dimension's groups: the grouping's, summed over its other dimensions.
+            let mut sums: std::collections::BTreeMap<Option<&str>, Counts> =
+                std::collections::BTreeMap::new();
+            for g in &reports[i + 1].groups {
+                let value = g.key.get(position).and_then(|v| v.as_deref());
+                sums.entry(value).or_default().add(&g.stats);
+            }
             let mut bars: Vec<Bar> = Vec::new();
             let (mut small, mut small_streams) = (0, 0);
-            for g in &report.groups {
+            for (value, counts) in sums {
                 let bar = Bar {
-                    value: g.key.first().cloned().flatten(),
-                    counts: Counts::of(&g.stats),
+                    value: value.map(str::to_owned),
+                    counts,
                 };
                 if bar.counts.classified() >= options.min_streams.max(1) {
                     candidates.push(WorstGroup {
