@@ -134,8 +134,20 @@ impl Default for ReportOptions {
 fn report_dimensions(buildings: bool) -> Vec<(usize, usize, Dimension, &'static str, bool)> {
     let e = Dimension::Endpoint;
     let mut d = vec![
-        (0, 0, e(Side::Caller, EndpointField::Platform), "Caller platform", true),
-        (0, 1, e(Side::Callee, EndpointField::Platform), "Callee platform", true),
+        (
+            0,
+            0,
+            e(Side::Caller, EndpointField::Platform),
+            "Caller platform",
+            true,
+        ),
+        (
+            0,
+            1,
+            e(Side::Callee, EndpointField::Platform),
+            "Callee platform",
+            true,
+        ),
         (
             0,
             2,
@@ -150,10 +162,22 @@ fn report_dimensions(buildings: bool) -> Vec<(usize, usize, Dimension, &'static 
             "Callee connection type",
             true,
         ),
-        (1, 0, e(Side::Caller, EndpointField::Subnet), "Caller subnet", false),
+        (
+            1,
+            0,
+            e(Side::Caller, EndpointField::Subnet),
+            "Caller subnet",
+            false,
+        ),
     ];
     if buildings {
-        d.push((1, 1, e(Side::Caller, EndpointField::Building), "Caller building", true));
+        d.push((
+            1,
+            1,
+            e(Side::Caller, EndpointField::Building),
+            "Caller building",
+            true,
+        ));
     }
     d
 }
@@ -206,7 +230,6 @@ impl Counts {
         self.poor += s.poor;
         self.unclassified += s.unclassified;
     }
-
 }
 
 /// The media kinds of the report, in report order.

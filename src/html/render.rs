@@ -102,7 +102,7 @@ pub fn render(d: &ReportData) -> String {
     let _ = write!(
         h,
         "<header><h1>Call quality report</h1><p class=\"sub\">{} · by {} · CQD rules: {} · \
-         made by {}</p></header>\n",
+         made by {}</p></header>",
         esc(&period),
         d.options.time.name(),
         match d.classifier {
@@ -111,6 +111,7 @@ pub fn render(d: &ReportData) -> String {
         },
         esc(crate::report::GENERATOR)
     );
+    h.push('\n');
     headline(&mut h, d, &period);
     trend(&mut h, d);
     dimensions(&mut h, d);
@@ -876,9 +877,10 @@ fn bad_lines(h: &mut String, d: &ReportData) {
     if c.bad_lines == 0 && d.unreadable.is_empty() {
         let _ = write!(
             h,
-            "<p>No bad line: all {} lines were read.</p></section>\n",
+            "<p>No bad line: all {} lines were read.</p></section>",
             int(c.lines)
         );
+        h.push('\n');
         return;
     }
     if !d.unreadable.is_empty() {
