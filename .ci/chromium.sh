@@ -95,11 +95,13 @@ m = re.search(r'<pre id="chart-boxes">(.*?)</pre>', open(sys.argv[1]).read(), re
 boxes = json.loads(html.unescape(m.group(1)))["charts"]
 assert boxes, "no chart in the report"
 def inked(img, b):
+    """The share of the box's pixels in colour (not white, grey or black text): the bars,
+    lines and dots; axes and labels alone do not pass."""
     crop = img.convert("RGB").crop((int(b["x"]), int(b["y"]), int(b["x"] + b["w"]), int(b["y"] + b["h"])))
-    px = crop.getdata()
-    ink = sum(1 for p in px if min(p) < 200)         # not background (white) nor light grid
-    colours = len(set(px))
-    return ink / max(1, len(px)), colours
+    raw = crop.tobytes()
+    px = [raw[i:i + 3] for i in range(0, len(raw), 3)]
+    colour = sum(1 for p in px if max(p) - min(p) > 60)
+    return colour / max(1, len(px)), len(set(px))
 for shot, limit in ((sys.argv[2], 2400), (sys.argv[3], 10**9)):
     img = Image.open(shot)
     if limit == 2400:
@@ -109,8 +111,8 @@ for shot, limit in ((sys.argv[2], 2400), (sys.argv[3], 10**9)):
         if b["y"] + b["h"] > min(limit, img.size[1]):
             continue
         share, colours = inked(img, b)
-        if share < 0.005 or colours < 3:
-            sys.exit(f"{shot}: chart {b['id']} looks blank ({share:.2%} ink, {colours} colours)")
+        if share < 0.002 or colours < 3:
+            sys.exit(f"{shot}: chart {b['id']} looks blank ({share:.2%} in colour, {colours} colours)")
         seen += 1
     print(f"   {shot.rsplit('/', 1)[-1]}: {seen} of {len(boxes)} charts checked, each with ink")
     assert seen > 0, "no chart in the screenshot"

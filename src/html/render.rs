@@ -40,6 +40,7 @@ p.sub,p.note,figcaption{color:var(--muted);margin:.2em 0 .6em}
 figure{margin:0 0 8px}
 .scroll-x{overflow-x:auto}
 svg.chart{display:block;width:100%;min-width:520px;height:auto}
+svg.chart.wide{min-width:820px}
 svg text{font-family:inherit;font-size:13px;fill:var(--ink)}
 svg text.small{font-size:11.5px;fill:var(--muted)}
 svg text.lab{font-size:12.5px}
@@ -75,7 +76,7 @@ code{font-size:.95em}
  figure,.card,tr{break-inside:avoid}
  h2,h3{break-after:avoid}
  .scroll-x{overflow:visible}
- svg.chart{min-width:0}
+ svg.chart,svg.chart.wide{min-width:0}
 }
 "#;
 
@@ -143,12 +144,13 @@ fn card(h: &mut String, key: &str, val: &str, detail: &str) {
 fn headline(h: &mut String, d: &ReportData, period: &str) {
     let c = &d.input;
     h.push_str("<section id=\"headline\"><h2>Headline</h2><div class=\"cards\">");
-    card(
-        h,
-        "Period",
-        period,
-        &format!("{} step(s) of a {}", d.trend.len(), d.options.time.name()),
-    );
+    // The dates on lines of their own: a card is too narrow on a phone for both on one line.
+    let steps = crate::report::counted(d.trend.len() as u64, "step", "steps");
+    let unit = d.options.time.name();
+    match &d.period {
+        Some((a, b)) if a != b => card(h, "Period", a, &format!("to {b} · {steps} of a {unit}")),
+        _ => card(h, "Period", period, &format!("{steps} of a {unit}")),
+    }
     card(
         h,
         "Files",
@@ -639,13 +641,20 @@ fn distributions(h: &mut String, d: &ReportData) {
         for i in 0..=4 {
             let v = max * i as f64 / 4.0;
             s.line(x(v), top - 4.0, x(v), height - 24.0, "grid");
-            s.text(
-                x(v),
-                top - 10.0,
-                "middle",
-                "small",
-                &value(Some(v), metric.unit),
-            );
+            // Ticks with the decimals the scale needs: 0, 50, 100 ms; 0, 2.5, 5%.
+            let tick = if max >= 20.0 {
+                format!("{v:.0}")
+            } else if max >= 2.0 {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.2}")
+            };
+            let tick = if metric.unit == "%" {
+                format!("{tick}%")
+            } else {
+                format!("{tick} {}", metric.unit)
+            };
+            s.text(x(v), top - 10.0, "middle", "small", &tick);
         }
         for (r, &kind) in kinds.iter().enumerate() {
             let dist = &d.kind(kind).distributions[m];

@@ -115,9 +115,11 @@ impl Svg {
         let mut out = String::with_capacity(4096);
         let _ = write!(
             out,
-            "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {} {}\" role=\"img\" \
+            "<svg class=\"chart{}\" id=\"{id}\" viewBox=\"0 0 {} {}\" role=\"img\" \
              aria-labelledby=\"{id}-t\" xmlns=\"http://www.w3.org/2000/svg\">\
              <title id=\"{id}-t\">{}</title>",
+            // A wide drawing keeps a readable size on a phone (it scrolls sideways).
+            if width > 600.0 { " wide" } else { "" },
             f(width),
             f(height),
             esc(title)
