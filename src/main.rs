@@ -668,17 +668,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         ClassifierArg::Cqd2020 => Classifier::Cqd2020,
     };
     let by = args.by.map(|d| d.0).unwrap_or_default();
-    let mut filter = Filter::new();
-    if let Some(t) = args.since {
-        filter = filter.since(t);
-    }
-    if let Some(t) = args.until {
-        filter = filter.until(t);
-    }
-    for c in args.where_ {
-        filter = filter.condition(c);
-    }
-    filter.check().map_err(anyhow::Error::msg)?;
+    let filter = build_filter(args.since, args.until, args.where_)?;
     if args.top.is_some() && by.is_empty() {
         anyhow::bail!(
             "--top needs --by: it ranks groups, and without --by there is one group \
@@ -709,9 +699,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     // The building file is read, and refused when it breaks the rules, before any input.
     if let Some(path) = &args.buildings {
-        let buildings = Buildings::load(path)
-            .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))?;
-        analyzer = analyzer.buildings(Arc::new(buildings));
+        analyzer = analyzer.buildings(load_buildings(path)?);
     }
     let to_terminal = args
         .common
@@ -818,6 +806,33 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The `--since`, `--until` and `--where` filter of `analyze` and `report`, checked.
+fn build_filter(
+    since: Option<DateTimeOffset>,
+    until: Option<DateTimeOffset>,
+    conditions: Vec<Condition>,
+) -> anyhow::Result<Filter> {
+    let mut filter = Filter::new();
+    if let Some(t) = since {
+        filter = filter.since(t);
+    }
+    if let Some(t) = until {
+        filter = filter.until(t);
+    }
+    for c in conditions {
+        filter = filter.condition(c);
+    }
+    filter.check().map_err(anyhow::Error::msg)?;
+    Ok(filter)
+}
+
+/// The `--buildings` file, or why it is refused.
+fn load_buildings(path: &std::path::Path) -> anyhow::Result<Arc<Buildings>> {
+    Buildings::load(path)
+        .map(Arc::new)
+        .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))
+}
+
 fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let options = callq::html::ReportOptions {
         time: args.by_time.parse().map_err(anyhow::Error::msg)?,
@@ -825,17 +840,7 @@ fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         buildings: args.buildings.is_some(),
         ..Default::default()
     };
-    let mut filter = Filter::new();
-    if let Some(t) = args.since {
-        filter = filter.since(t);
-    }
-    if let Some(t) = args.until {
-        filter = filter.until(t);
-    }
-    for c in args.where_ {
-        filter = filter.condition(c);
-    }
-    filter.check().map_err(anyhow::Error::msg)?;
+    let filter = build_filter(args.since, args.until, args.where_)?;
     if args.buildings.is_none()
         && let Some(c) = filter
             .conditions()
@@ -858,9 +863,7 @@ fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         .reading(Reading::Analyze)
         .filter(filter);
     if let Some(path) = &args.buildings {
-        let buildings = Buildings::load(path)
-            .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))?;
-        analyzer = analyzer.buildings(Arc::new(buildings));
+        analyzer = analyzer.buildings(load_buildings(path)?);
     }
     let groupings = options.groupings();
     let mut prepared = prepare(&args.common)?;
