@@ -157,6 +157,13 @@ impl std::ops::BitOrAssign for Reasons {
     }
 }
 
+/// The audio rule's limit on `averageRoundTripTime`, in milliseconds (poor above it).
+pub const AUDIO_ROUND_TRIP_MS: f64 = 500.0;
+/// The audio rule's limit on `averagePacketLossRate` (a ratio; poor above it).
+pub const AUDIO_PACKET_LOSS_RATE: f64 = 0.1;
+/// The audio rule's limit on `averageJitter`, in milliseconds (poor above it).
+pub const AUDIO_JITTER_MS: f64 = 30.0;
+
 /// Which rule set a media label selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamKind {
@@ -212,15 +219,15 @@ pub fn classify(
             let mut checks: [(Option<f64>, f64, Reasons); 5] = [
                 (
                     millis(s.average_round_trip_time),
-                    500.0,
+                    AUDIO_ROUND_TRIP_MS,
                     Reasons::ROUND_TRIP,
                 ),
                 (
                     finite(s.average_packet_loss_rate),
-                    0.1,
+                    AUDIO_PACKET_LOSS_RATE,
                     Reasons::PACKET_LOSS,
                 ),
-                (millis(s.average_jitter), 30.0, Reasons::JITTER),
+                (millis(s.average_jitter), AUDIO_JITTER_MS, Reasons::JITTER),
                 (None, 1.0, Reasons::DEGRADATION),
                 (None, 0.07, Reasons::CONCEALED),
             ];

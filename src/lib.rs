@@ -97,6 +97,7 @@ pub mod document;
 pub mod duration;
 pub mod framing;
 pub mod generate;
+pub mod html;
 pub mod input;
 pub mod model;
 pub mod output;

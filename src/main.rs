@@ -42,6 +42,8 @@ enum Command {
     /// Merge partial reports (`analyze --format partial`) into the report of one run over
     /// all their inputs.
     Merge(MergeArgs),
+    /// Write one self-contained HTML quality report with charts (no network, no script).
+    Report(ReportArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -195,6 +197,46 @@ struct AnalyzeArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    callq report -o report.html archive/\n  \
+    callq report --by-time week --buildings buildings.csv --since 2026-10-01 -o q4.html archive/")]
+struct ReportArgs {
+    /// Step of the trend charts: day, week (ISO) or month (UTC, of the session's start).
+    #[arg(long, value_name = "STEP", default_value = "day", value_parser = ["day", "week", "month"])]
+    by_time: String,
+    /// Keep sessions that start at or after T (as for analyze).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    since: Option<DateTimeOffset>,
+    /// Keep sessions that start before T (as for analyze).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    until: Option<DateTimeOffset>,
+    /// Keep streams whose value of dimension DIM is one of the values (as for analyze).
+    #[arg(long = "where", value_name = "DIM=V[,V...]", value_parser = Condition::parse)]
+    where_: Vec<Condition>,
+    /// The CQD building data file: adds poor rate by building, and buildings to the worst
+    /// groups (as for analyze).
+    #[arg(long, value_name = "FILE")]
+    buildings: Option<PathBuf>,
+    /// The fewest classified (good + poor) streams a group needs to be charted and ranked.
+    #[arg(long, value_name = "M", default_value_t = 10)]
+    min_streams: u64,
+    /// Classification rules.
+    #[arg(long, value_enum, default_value = "current")]
+    classifier: ClassifierArg,
+    /// Most groups a grouping may make; past it the run stops with an error (exit 2).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GROUPS)]
+    max_groups: usize,
+    /// Count every copy of a session (as for analyze).
+    #[arg(long)]
+    keep_duplicates: bool,
+    /// Memory for session identities before they spill to temporary files (as for analyze).
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
+    dedupe_memory: u64,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
 struct CheckArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
@@ -262,6 +304,7 @@ fn main() -> ExitCode {
         Command::Check(c) => run_check(c),
         Command::Gen(g) => run_gen(g),
         Command::Merge(m) => run_merge(m),
+        Command::Report(r) => run_report(r),
     };
     match result {
         Ok(code) => code,
@@ -378,6 +421,22 @@ fn run_analyzer(
     prepared: &mut Prepared,
     report_lists_errors: bool,
 ) -> anyhow::Result<Report> {
+    let mut reports = run_analyzer_with(common, prepared, report_lists_errors, |inputs, p, u| {
+        analyzer.analyze_inputs(inputs, p, u).map(|r| vec![r])
+    })?;
+    Ok(reports.remove(0))
+}
+
+/// [`run_analyzer`] for a run that makes one report or several (one per grouping): `run`
+/// gets the inputs, the progress and the unreadable inputs, and returns at least one report;
+/// the summary and `--errors` come from the first.
+fn run_analyzer_with(
+    common: &CommonArgs,
+    prepared: &mut Prepared,
+    report_lists_errors: bool,
+    run: impl FnOnce(&[InputSource], &Progress, Vec<UnreadableInput>) -> Result<Vec<Report>, RunError>
+    + Send,
+) -> anyhow::Result<Vec<Report>> {
     let pool = thread_pool(common.threads)?;
     let inputs = &prepared.inputs;
     // The bar's total is what the inputs hold as stored (compressed files by their compressed
@@ -425,26 +484,28 @@ fn run_analyzer(
     });
     let started = Instant::now();
     let unreadable = std::mem::take(&mut prepared.unreadable);
-    let result = pool.install(|| analyzer.analyze_inputs(inputs, &progress, unreadable));
+    let result = pool.install(|| run(inputs, &progress, unreadable));
     done.store(true, Ordering::Relaxed);
     if let Some(t) = bar_thread {
         let _ = t.join();
     }
-    let mut report = result?;
+    let mut reports = result?;
     let errors_file = prepared.errors.take();
     if let Some((path, out)) = errors_file {
-        out.write_with(|w| report::write_errors_ndjson(&report.errors, w))
+        out.write_with(|w| report::write_errors_ndjson(&reports[0].errors, w))
             .with_context(|| format!("cannot write {}", terminal_safe(&path.to_string_lossy())))?;
     }
     // The report itself lists the first ones only (`--errors` has them all).
-    report.errors.truncate(MAX_LISTED_ERRORS);
+    for report in &mut reports {
+        report.errors.truncate(MAX_LISTED_ERRORS);
+    }
     print_summary(
-        &report,
+        &reports[0],
         started.elapsed().as_secs_f64(),
         common,
         report_lists_errors,
     );
-    Ok(report)
+    Ok(reports)
 }
 
 fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_errors: bool) {
@@ -613,17 +674,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         ClassifierArg::Cqd2020 => Classifier::Cqd2020,
     };
     let by = args.by.map(|d| d.0).unwrap_or_default();
-    let mut filter = Filter::new();
-    if let Some(t) = args.since {
-        filter = filter.since(t);
-    }
-    if let Some(t) = args.until {
-        filter = filter.until(t);
-    }
-    for c in args.where_ {
-        filter = filter.condition(c);
-    }
-    filter.check().map_err(anyhow::Error::msg)?;
+    let filter = build_filter(args.since, args.until, args.where_)?;
     if args.top.is_some() && by.is_empty() {
         anyhow::bail!(
             "--top needs --by: it ranks groups, and without --by there is one group \
@@ -654,9 +705,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     // The building file is read, and refused when it breaks the rules, before any input.
     if let Some(path) = &args.buildings {
-        let buildings = Buildings::load(path)
-            .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))?;
-        analyzer = analyzer.buildings(Arc::new(buildings));
+        analyzer = analyzer.buildings(load_buildings(path)?);
     }
     let to_terminal = args
         .common
@@ -902,4 +951,77 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
         summary.bytes as f64 / 1e6 / secs.max(1e-9)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--since`, `--until` and `--where` filter of `analyze` and `report`, checked.
+fn build_filter(
+    since: Option<DateTimeOffset>,
+    until: Option<DateTimeOffset>,
+    conditions: Vec<Condition>,
+) -> anyhow::Result<Filter> {
+    let mut filter = Filter::new();
+    if let Some(t) = since {
+        filter = filter.since(t);
+    }
+    if let Some(t) = until {
+        filter = filter.until(t);
+    }
+    for c in conditions {
+        filter = filter.condition(c);
+    }
+    filter.check().map_err(anyhow::Error::msg)?;
+    Ok(filter)
+}
+
+/// The `--buildings` file, or why it is refused.
+fn load_buildings(path: &std::path::Path) -> anyhow::Result<Arc<Buildings>> {
+    Buildings::load(path)
+        .map(Arc::new)
+        .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))
+}
+
+fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let options = callq::html::ReportOptions {
+        time: args.by_time.parse().map_err(anyhow::Error::msg)?,
+        min_streams: args.min_streams,
+        buildings: args.buildings.is_some(),
+        ..Default::default()
+    };
+    let filter = build_filter(args.since, args.until, args.where_)?;
+    if args.buildings.is_none()
+        && let Some(c) = filter
+            .conditions()
+            .iter()
+            .find(|c| c.dimension.needs_buildings())
+    {
+        anyhow::bail!(
+            "dimension `{}` comes from the building file: give it with --buildings FILE",
+            c.dimension.name()
+        );
+    }
+    let mut analyzer = base_analyzer(&args.common)
+        .classifier(match args.classifier {
+            ClassifierArg::Current => Classifier::Current,
+            ClassifierArg::Cqd2020 => Classifier::Cqd2020,
+        })
+        .max_groups(args.max_groups)
+        .keep_duplicates(args.keep_duplicates)
+        .dedupe_memory(args.dedupe_memory)
+        .reading(Reading::Analyze)
+        .filter(filter);
+    if let Some(path) = &args.buildings {
+        analyzer = analyzer.buildings(load_buildings(path)?);
+    }
+    let groupings = options.groupings();
+    let mut prepared = prepare(&args.common)?;
+    let reports = run_analyzer_with(&args.common, &mut prepared, true, |inputs, p, u| {
+        analyzer.analyze_inputs_grouped(inputs, p, u, &groupings)
+    })?;
+    let data = callq::html::ReportData::from_reports(&reports, &options)?;
+    let html = callq::html::render(&data);
+    prepared
+        .report
+        .write_with(|out| out.write_all(html.as_bytes()))
+        .context("cannot write the report")?;
+    Ok(finish(&reports[0], false))
 }

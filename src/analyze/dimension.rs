@@ -317,6 +317,20 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    /// Whether two streams of one media can differ in this dimension (their direction, their
+    /// verdict, or the endpoint their direction picks); every other dimension is the same for
+    /// all the streams of a media.
+    pub(super) fn per_stream(&self) -> bool {
+        matches!(
+            self,
+            Dimension::Direction
+                | Dimension::Quality
+                | Dimension::Endpoint(Side::Sender | Side::Receiver, _)
+        )
+    }
+}
+
 /// Everything a dimension can read about one stream.
 pub(super) struct StreamContext<'r, 'a> {
     pub(super) session: &'r Session<'a>,

@@ -38,8 +38,33 @@ impl GroupStats {
         }
     }
 
+    /// An empty group that keeps counts only: [`GroupStats::metrics`] stays empty (the groups
+    /// of a [`Grouping::counts`]).
+    pub fn counts_only() -> Self {
+        GroupStats {
+            streams: 0,
+            good: 0,
+            poor: 0,
+            unclassified: 0,
+            poor_due_to: [0; 8],
+            metrics: Vec::new(),
+        }
+    }
+
     /// Adds one classified stream.
     pub fn add(&mut self, stream: &MediaStream<'_>, quality: Quality, reasons: Reasons) {
+        self.add_verdict(quality, reasons);
+        for (metric, stats) in METRICS.iter().zip(self.metrics.iter_mut()) {
+            match (metric.extract)(stream) {
+                MetricValue::Absent => stats.add_null(),
+                MetricValue::Float(v) => stats.add(v),
+                MetricValue::Int(v) => stats.add_int(v),
+            }
+        }
+    }
+
+    /// Adds one stream's verdict only: the counts and poor-due-to, not its metrics.
+    pub fn add_verdict(&mut self, quality: Quality, reasons: Reasons) {
         self.streams += 1;
         match quality {
             Quality::Good => self.good += 1,
@@ -51,13 +76,6 @@ impl GroupStats {
                 if reasons.contains(*r) {
                     self.poor_due_to[i] += 1;
                 }
-            }
-        }
-        for (metric, stats) in METRICS.iter().zip(self.metrics.iter_mut()) {
-            match (metric.extract)(stream) {
-                MetricValue::Absent => stats.add_null(),
-                MetricValue::Float(v) => stats.add(v),
-                MetricValue::Int(v) => stats.add_int(v),
             }
         }
     }
@@ -202,6 +220,9 @@ pub(super) struct Accumulator {
     /// How many bad lines `errors` keeps (all accumulators of a run share it).
     pub(super) error_limit: usize,
     pub(super) groups: Groups,
+    /// The groups of the further groupings of a multi-grouping run, one per grouping after
+    /// the first ([`Analyzer::analyze_inputs_grouped`]); empty otherwise.
+    pub(super) more: Vec<Groups>,
     /// The identities of the copies counted, in input order (only while deduplicating).
     pub(super) identities: Vec<crate::dedupe::IdentityRecord>,
 }
@@ -224,13 +245,19 @@ pub(super) struct Groups {
 impl Groups {
     #[inline]
     pub(super) fn get(&mut self, key: &[u8]) -> &mut GroupStats {
+        self.get_or(key, GroupStats::new)
+    }
+
+    /// The group of `key`, made by `new` when it is not there yet.
+    #[inline]
+    pub(super) fn get_or(&mut self, key: &[u8], new: fn() -> GroupStats) -> &mut GroupStats {
         let i = match self.last {
             Some(i) if *self.stats[i].0 == *key => i,
             _ => {
                 let i = match self.index.get(key) {
                     Some(&i) => i,
                     None => {
-                        self.stats.push((key.into(), GroupStats::new()));
+                        self.stats.push((key.into(), new()));
                         self.index.insert(key.into(), self.stats.len() - 1);
                         self.stats.len() - 1
                     }
@@ -267,6 +294,12 @@ impl Merge for Accumulator {
         let room = self.error_limit.saturating_sub(self.errors.len());
         self.errors.extend(later.errors.into_iter().take(room));
         self.groups.merge(later.groups);
+        if self.more.len() < later.more.len() {
+            self.more.resize_with(later.more.len(), Groups::default);
+        }
+        for (a, b) in self.more.iter_mut().zip(later.more) {
+            a.merge(b);
+        }
         self.identities.extend(later.identities);
     }
 }
@@ -278,7 +311,29 @@ impl Accumulator {
             errors: Vec::new(),
             error_limit,
             groups: Groups::default(),
+            more: Vec::new(),
             identities: Vec::new(),
+        }
+    }
+
+    /// The most groups any of its groupings holds (what [`Analyzer::max_groups`] bounds).
+    pub(super) fn group_count(&self) -> usize {
+        self.more
+            .iter()
+            .map(|g| g.stats.len())
+            .fold(self.groups.stats.len(), usize::max)
+    }
+
+    /// The groups of every grouping, all of them (what a group costs in memory is per group).
+    pub(super) fn all_groups(&self) -> usize {
+        self.more.iter().map(|g| g.stats.len()).sum::<usize>() + self.groups.stats.len()
+    }
+
+    /// Drops every group of every grouping.
+    pub(super) fn clear_groups(&mut self) {
+        self.groups = Groups::default();
+        for g in &mut self.more {
+            *g = Groups::default();
         }
     }
 

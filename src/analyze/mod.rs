@@ -154,7 +154,7 @@ impl InputOutcome {
             self.sources.extend(later.sources);
             self.discarded.extend(later.discarded);
             self.failure = later.failure;
-            if self.failure.is_none() && self.acc.groups.stats.len() > max_groups {
+            if self.failure.is_none() && self.acc.group_count() > max_groups {
                 self.failure = Some(RunError::TooManyGroups { limit: max_groups });
             }
         }
@@ -293,6 +293,41 @@ pub struct Analyzer {
     top: Option<(usize, u64)>,
     keep_duplicates: bool,
     dedupe_memory: u64,
+    /// Whether the groups of `group_by` keep metric statistics (false only for a first
+    /// grouping made with [`Grouping::counts`]).
+    main_metrics: bool,
+    /// The groupings after the first of a multi-grouping run.
+    more: Vec<Grouping>,
+    /// Whether every one of `more` is counts-only and the same for all streams of a media
+    /// (then they are counted once per media).
+    more_per_media: bool,
+}
+
+/// One grouping of a multi-grouping run ([`Analyzer::analyze_inputs_grouped`]): the
+/// dimensions, as for [`Analyzer::group_by`], and whether its groups keep the metrics'
+/// statistics or only the counts.
+///
+/// A counts-only grouping costs a key and a hash look-up per stream, not the 22 metric
+/// sketches: its groups have [`GroupStats::metrics`] empty, and the streams, good, poor,
+/// unclassified and poor-due-to counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grouping {
+    /// The dimensions (none: one group of every stream).
+    pub by: Vec<Dimension>,
+    /// Whether the groups keep metric statistics.
+    pub metrics: bool,
+}
+
+impl Grouping {
+    /// A grouping with every statistic, as `callq analyze --by` makes.
+    pub fn new(by: Vec<Dimension>) -> Self {
+        Grouping { by, metrics: true }
+    }
+
+    /// A grouping of counts only (empty [`GroupStats::metrics`]).
+    pub fn counts(by: Vec<Dimension>) -> Self {
+        Grouping { by, metrics: false }
+    }
 }
 
 impl Default for Analyzer {
@@ -322,6 +357,9 @@ impl Analyzer {
             top: None,
             keep_duplicates: false,
             dedupe_memory: DEFAULT_DEDUPE_MEMORY,
+            main_metrics: true,
+            more: Vec::new(),
+            more_per_media: false,
         }
     }
 
@@ -437,7 +475,24 @@ impl Analyzer {
     }
 
     fn accumulator(&self) -> Accumulator {
-        Accumulator::listing(self.listed_errors)
+        let mut acc = Accumulator::listing(self.listed_errors);
+        acc.more.resize_with(self.more.len(), Groups::default);
+        acc
+    }
+
+    /// This analyzer set up to compute `groupings` (at least one) in one pass.
+    fn for_groupings(&self, groupings: &[Grouping]) -> Analyzer {
+        let mut run = self.clone();
+        run.group_by = groupings[0].by.clone();
+        run.main_metrics = groupings[0].metrics;
+        run.more = groupings[1..].to_vec();
+        run.more_per_media = !run.more.is_empty()
+            && run
+                .more
+                .iter()
+                .all(|g| !g.metrics && !g.by.iter().any(Dimension::per_stream));
+        run.top = None;
+        run
     }
 
     /// Whether an unreadable input stops the run (`false`) or is reported and skipped (`true`,
@@ -463,6 +518,52 @@ impl Analyzer {
     /// Analyzes one in-memory input named `name`: a JSON text sequence when the name says so
     /// (`*.json`, or `-`), else NDJSON.
     pub fn analyze_bytes(&self, name: &str, data: &[u8]) -> Result<Report, RunError> {
+        let total = self.run_bytes(name, data)?;
+        Ok(self.finish(total, Vec::new()))
+    }
+
+    /// Analyzes one in-memory input as [`analyze_bytes`](Self::analyze_bytes) does, computing
+    /// every grouping of `groupings` in the same pass: one report per grouping, in order (see
+    /// [`analyze_inputs_grouped`](Self::analyze_inputs_grouped)).
+    ///
+    /// ```
+    /// use callq::analyze::{Analyzer, Dimension, Grouping};
+    ///
+    /// let page = concat!(
+    ///     r#"{"value":[{"startDateTime":"2026-11-02T09:00:00Z","segments":[{"media":["#,
+    ///     r#"{"label":"main-audio","streams":[{"streamDirection":"callerToCallee","#,
+    ///     r#""averageJitter":"PT0.045S","packetUtilization":900}]}]}]}]}"#,
+    /// );
+    /// let dims = |s: &str| s.split(',').map(|d| Dimension::parse(d).unwrap()).collect();
+    /// let reports = Analyzer::new()
+    ///     .analyze_bytes_grouped(
+    ///         "page.ndjson",
+    ///         page.as_bytes(),
+    ///         &[Grouping::new(dims("day,label")), Grouping::counts(dims("direction"))],
+    ///     )
+    ///     .unwrap();
+    /// assert_eq!(reports.len(), 2);
+    /// assert_eq!(reports[0].groups[0].key, vec![Some("2026-11-02".into()), Some("main-audio".into())]);
+    /// assert_eq!(reports[0].groups[0].stats.metrics.len(), 22);
+    /// assert_eq!(reports[1].groups[0].key, vec![Some("callerToCallee".into())]);
+    /// assert_eq!(reports[1].groups[0].stats.poor, 1);
+    /// assert!(reports[1].groups[0].stats.metrics.is_empty()); // counts only
+    /// ```
+    pub fn analyze_bytes_grouped(
+        &self,
+        name: &str,
+        data: &[u8],
+        groupings: &[Grouping],
+    ) -> Result<Vec<Report>, RunError> {
+        if groupings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let run = self.for_groupings(groupings);
+        let total = run.run_bytes(name, data)?;
+        Ok(run.finish_grouped(total, Vec::new()))
+    }
+
+    fn run_bytes(&self, name: &str, data: &[u8]) -> Result<Accumulator, RunError> {
         let framing = crate::sequence::Framing::for_name(name);
         let pass = |dedupe: Dedupe<'_>| -> Result<Accumulator, RunError> {
             let mut total = self.accumulator();
@@ -501,7 +602,7 @@ impl Analyzer {
         }
         total.counts.files += 1;
         total.counts.bytes += data.len() as u64;
-        Ok(self.finish(total, Vec::new()))
+        Ok(total)
     }
 
     /// Analyzes command-line paths (files, directories, `-`), on the current rayon pool.
@@ -522,8 +623,40 @@ impl Analyzer {
         &self,
         inputs: &[InputSource],
         progress: &Progress,
-        mut unreadable: Vec<UnreadableInput>,
+        unreadable: Vec<UnreadableInput>,
     ) -> Result<Report, RunError> {
+        let (total, unreadable) = self.run_inputs(inputs, progress, unreadable)?;
+        Ok(self.finish(total, unreadable))
+    }
+
+    /// Analyzes a list of inputs once, computing every grouping of `groupings` in that pass:
+    /// one [`Report`] per grouping, in order, each what a run with
+    /// [`group_by`](Self::group_by)`(grouping.by)` reports (the same input counts, bad lines and
+    /// unreadable inputs in each), except that a [`Grouping::counts`] grouping keeps no metric
+    /// statistics and [`top`](Self::top) is not applied. The analyzer's own
+    /// [`group_by`](Self::group_by) is not used. [`max_groups`](Self::max_groups) bounds each
+    /// grouping. An empty `groupings` reads nothing and returns no report.
+    pub fn analyze_inputs_grouped(
+        &self,
+        inputs: &[InputSource],
+        progress: &Progress,
+        unreadable: Vec<UnreadableInput>,
+        groupings: &[Grouping],
+    ) -> Result<Vec<Report>, RunError> {
+        if groupings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let run = self.for_groupings(groupings);
+        let (total, unreadable) = run.run_inputs(inputs, progress, unreadable)?;
+        Ok(run.finish_grouped(total, unreadable))
+    }
+
+    fn run_inputs(
+        &self,
+        inputs: &[InputSource],
+        progress: &Progress,
+        mut unreadable: Vec<UnreadableInput>,
+    ) -> Result<(Accumulator, Vec<UnreadableInput>), RunError> {
         if !cfg!(feature = "compression")
             && let Some(input) = inputs
                 .iter()
@@ -573,7 +706,7 @@ impl Analyzer {
             }
             None => outcome.acc,
         };
-        Ok(self.finish(total, unreadable))
+        Ok((total, unreadable))
     }
 
     /// Pass 1 of one input while deduplicating: its batches' accumulators kept apart, their
@@ -661,7 +794,7 @@ impl Analyzer {
                         total.merge(acc);
                         acc = self.accumulator();
                     } else {
-                        let bytes = (acc.groups.stats.len() as u64 + 1) * GROUP_BYTES;
+                        let bytes = (acc.all_groups() as u64 + 1) * GROUP_BYTES;
                         if one.kept.fetch_add(bytes, Ordering::Relaxed) + bytes > self.dedupe_memory
                         {
                             one.fallback.store(true, Ordering::Relaxed);
@@ -764,7 +897,7 @@ impl Analyzer {
                         c.media = 0;
                         c.streams = 0;
                         c.filtered_streams = 0;
-                        part.acc.groups = Groups::default();
+                        part.acc.clear_groups();
                     } else {
                         let source = &sources[&part.input];
                         part.acc = self.recompute(source, part, &plan)?;
@@ -786,7 +919,7 @@ impl Analyzer {
                 }
             }
             total.merge(part.acc);
-            if total.groups.stats.len() > self.max_groups {
+            if total.group_count() > self.max_groups {
                 return Err(RunError::TooManyGroups {
                     limit: self.max_groups,
                 });
@@ -939,7 +1072,7 @@ impl Analyzer {
             return Err(RunError::BadLine(first.clone()));
         }
         total.merge(acc);
-        if total.groups.stats.len() > self.max_groups {
+        if total.group_count() > self.max_groups {
             return Err(RunError::TooManyGroups {
                 limit: self.max_groups,
             });
@@ -1073,6 +1206,11 @@ impl Analyzer {
                         acc.counts.filtered_streams += media.streams.len() as u64;
                         continue;
                     }
+                    // The verdicts of this media's streams, for the counts-only groupings whose
+                    // key is the same for every stream of a media: one key and one look-up per
+                    // media instead of per stream.
+                    let mut per_media = GroupStats::counts_only();
+                    let mut last_stream = None;
                     for stream in media.streams {
                         let (quality, reasons) = classify(self.classifier, media.label, stream);
                         let ctx = StreamContext {
@@ -1090,7 +1228,44 @@ impl Analyzer {
                         }
                         acc.counts.streams += 1;
                         build_key(&self.group_by, &ctx, buildings, key, text);
-                        acc.groups.get(key).add(stream, quality, reasons);
+                        if self.main_metrics {
+                            acc.groups.get(key).add(stream, quality, reasons);
+                        } else {
+                            acc.groups
+                                .get_or(key, GroupStats::counts_only)
+                                .add_verdict(quality, reasons);
+                        }
+                        if self.more_per_media {
+                            per_media.add_verdict(quality, reasons);
+                            last_stream = Some(stream);
+                            continue;
+                        }
+                        for (grouping, groups) in self.more.iter().zip(acc.more.iter_mut()) {
+                            build_key(&grouping.by, &ctx, buildings, key, text);
+                            if grouping.metrics {
+                                groups.get(key).add(stream, quality, reasons);
+                            } else {
+                                groups
+                                    .get_or(key, GroupStats::counts_only)
+                                    .add_verdict(quality, reasons);
+                            }
+                        }
+                    }
+                    if let Some(stream) = last_stream {
+                        // Any stream of the media gives the same keys.
+                        let ctx = StreamContext {
+                            session,
+                            segment,
+                            media,
+                            stream,
+                            quality: Quality::Unclassified,
+                        };
+                        for (grouping, groups) in self.more.iter().zip(acc.more.iter_mut()) {
+                            build_key(&grouping.by, &ctx, buildings, key, text);
+                            groups
+                                .get_or(key, GroupStats::counts_only)
+                                .merge(&per_media);
+                        }
                     }
                 }
             }
@@ -1098,22 +1273,7 @@ impl Analyzer {
     }
 
     fn finish(&self, total: Accumulator, unreadable: Vec<UnreadableInput>) -> Report {
-        let mut groups: Vec<GroupReport> = total
-            .groups
-            .stats
-            .into_iter()
-            .map(|(k, stats)| GroupReport {
-                key: decode_key(&k),
-                stats,
-            })
-            .collect();
-        if self.group_by.is_empty() && groups.is_empty() {
-            groups.push(GroupReport {
-                key: Vec::new(),
-                stats: GroupStats::new(),
-            });
-        }
-        groups.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut groups = sorted_groups(total.groups, &self.group_by, self.main_metrics);
         if let Some((n, min_streams)) = self.top {
             groups = top_groups(groups, n, min_streams);
         }
@@ -1127,6 +1287,55 @@ impl Analyzer {
             filtered: !self.filter.is_empty(),
         }
     }
+
+    /// One report per grouping of a multi-grouping run.
+    fn finish_grouped(
+        &self,
+        mut total: Accumulator,
+        unreadable: Vec<UnreadableInput>,
+    ) -> Vec<Report> {
+        let mut more = std::mem::take(&mut total.more);
+        more.resize_with(self.more.len(), Groups::default);
+        let mut reports = Vec::with_capacity(1 + more.len());
+        for (grouping, groups) in self.more.iter().zip(more) {
+            reports.push(Report {
+                input: total.counts,
+                errors: total.errors.clone(),
+                group_by: grouping.by.clone(),
+                groups: sorted_groups(groups, &grouping.by, grouping.metrics),
+                unreadable: unreadable.clone(),
+                classifier: self.classifier,
+                filtered: !self.filter.is_empty(),
+            });
+        }
+        reports.insert(0, self.finish(total, unreadable));
+        reports
+    }
+}
+
+/// A grouping's groups, decoded and sorted by key; without dimensions, one group even when
+/// no stream was read.
+fn sorted_groups(groups: Groups, by: &[Dimension], metrics: bool) -> Vec<GroupReport> {
+    let mut groups: Vec<GroupReport> = groups
+        .stats
+        .into_iter()
+        .map(|(k, stats)| GroupReport {
+            key: decode_key(&k),
+            stats,
+        })
+        .collect();
+    if by.is_empty() && groups.is_empty() {
+        groups.push(GroupReport {
+            key: Vec::new(),
+            stats: if metrics {
+                GroupStats::new()
+            } else {
+                GroupStats::counts_only()
+            },
+        });
+    }
+    groups.sort_by(|a, b| a.key.cmp(&b.key));
+    groups
 }
 
 /// What an analyzer's options are, as a partial report records them (see [`crate::partial`]).

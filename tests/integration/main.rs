@@ -24,6 +24,7 @@ mod fuzz_regressions;
 mod generated;
 mod generator;
 mod graph_examples;
+mod html_report;
 mod limits;
 mod ondemand;
 mod partial;
