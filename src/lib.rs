@@ -95,6 +95,7 @@ pub mod datetime;
 pub mod dedupe;
 pub mod document;
 pub mod duration;
+pub mod flatten;
 pub mod framing;
 pub mod generate;
 pub mod input;

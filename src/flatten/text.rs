@@ -1,0 +1,183 @@
+//! The text forms of rows: CSV (RFC 4180, with a header) and NDJSON (one object per row).
+
+use std::io::{self, Write};
+
+use super::{RowBatch, Value};
+use crate::classify::Reasons;
+
+/// An instant in microseconds since the epoch as RFC 3339 in UTC with six decimals
+/// (`2026-11-02T14:03:05.123456Z`), as DuckDB, Spark and Polars read it.
+pub(crate) fn timestamp(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let frac = us.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:06}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard
+/// Hinnant's `civil_from_days`.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Writes the CSV header: the column names, comma-separated, CRLF-free (LF line ends).
+pub fn write_csv_header(batch_columns: &[super::Column], out: &mut impl Write) -> io::Result<()> {
+    let mut line = Vec::new();
+    for (i, c) in batch_columns.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        csv_field(&mut line, c.name().as_bytes());
+    }
+    line.push(b'\n');
+    out.write_all(&line)
+}
+
+/// Appends a CSV field, quoted when it holds a comma, a quote, CR or LF (quotes doubled), or
+/// when it is empty (so that an empty string is told apart from a missing value, which is
+/// written as nothing).
+fn csv_field(out: &mut Vec<u8>, s: &[u8]) {
+    if s.is_empty() || s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for &b in s {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s);
+    }
+}
+
+fn reasons_joined(out: &mut Vec<u8>, r: Reasons, sep: &[u8], quote: bool) {
+    let mut first = true;
+    for (reason, name) in Reasons::ALL {
+        if r.contains(reason) {
+            if !first {
+                out.extend_from_slice(sep);
+            }
+            if quote {
+                out.push(b'"');
+            }
+            out.extend_from_slice(name.as_bytes());
+            if quote {
+                out.push(b'"');
+            }
+            first = false;
+        }
+    }
+}
+
+/// Appends row `row` of `batch` as a CSV record (LF-terminated). Missing values are empty
+/// fields; timestamps RFC 3339 UTC; reasons `;`-joined; doubles in their shortest
+/// round-trip form.
+pub fn write_csv_row(batch: &RowBatch, row: usize, out: &mut Vec<u8>) {
+    let mut num = ryu::Buffer::new();
+    for k in 0..batch.columns().len() {
+        if k > 0 {
+            out.push(b',');
+        }
+        match batch.value(row, k) {
+            Value::Null => {}
+            Value::String(s) => csv_field(out, s.as_bytes()),
+            Value::Int(n) => out.extend_from_slice(itoa(n).as_bytes()),
+            Value::Float(x) => out.extend_from_slice(num.format_finite(x).as_bytes()),
+            Value::Timestamp(us) => out.extend_from_slice(timestamp(us).as_bytes()),
+            Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Value::Reasons(r) => reasons_joined(out, r, b";", false),
+        }
+    }
+    out.push(b'\n');
+}
+
+fn itoa(n: i64) -> String {
+    n.to_string()
+}
+
+/// Appends row `row` of `batch` as one JSON object and a newline: every column, in table
+/// order, `null` when missing; timestamps as RFC 3339 UTC strings; reasons as arrays.
+pub fn write_ndjson_row(batch: &RowBatch, row: usize, out: &mut Vec<u8>) {
+    let mut num = ryu::Buffer::new();
+    out.push(b'{');
+    for (k, c) in batch.columns().iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        // Column names are plain ASCII identifiers: no escaping needed.
+        out.push(b'"');
+        out.extend_from_slice(c.name().as_bytes());
+        out.extend_from_slice(b"\":");
+        match batch.value(row, k) {
+            Value::Null => out.extend_from_slice(b"null"),
+            Value::String(s) => {
+                // Writing a string into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, s);
+            }
+            Value::Int(n) => out.extend_from_slice(itoa(n).as_bytes()),
+            Value::Float(x) => out.extend_from_slice(num.format_finite(x).as_bytes()),
+            Value::Timestamp(us) => {
+                out.push(b'"');
+                out.extend_from_slice(timestamp(us).as_bytes());
+                out.push(b'"');
+            }
+            Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Value::Reasons(r) => {
+                out.push(b'[');
+                reasons_joined(out, r, b",", true);
+                out.push(b']');
+            }
+        }
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(timestamp(-1), "1969-12-31T23:59:59.999999Z");
+        // 2026-11-02T14:03:05.123456Z
+        assert_eq!(
+            timestamp(1_793_628_185_123_456),
+            "2026-11-02T14:03:05.123456Z"
+        );
+        assert_eq!(
+            timestamp(951_782_400_000_000),
+            "2000-02-29T00:00:00.000000Z"
+        );
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        let mut out = Vec::new();
+        csv_field(&mut out, b"a,b");
+        out.push(b'|');
+        csv_field(&mut out, b"say \"hi\"");
+        out.push(b'|');
+        csv_field(&mut out, b"");
+        out.push(b'|');
+        csv_field(&mut out, b"plain");
+        assert_eq!(out, b"\"a,b\"|\"say \"\"hi\"\"\"|\"\"|plain");
+    }
+}
