@@ -906,7 +906,7 @@ fn flatten_options_json(args: &FlattenArgs, format: callq::flatten::OutputFormat
         "until": time(&f.until),
         "where": f.where_,
         "buildings": f.buildings.as_ref().map(|p| p.to_string_lossy().into_owned()),
-        "classifier": format!("{:?}", f.classifier),
+        "classifier": match f.classifier { ClassifierArg::Current => "current", ClassifierArg::Cqd2020 => "cqd-2020" },
         "keepDuplicates": args.keep_duplicates,
         "onError": format!("{:?}", args.common.on_error).to_lowercase(),
     })

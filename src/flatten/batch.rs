@@ -15,8 +15,10 @@ pub(crate) enum ColumnData {
         bytes: Vec<u8>,
         valid: Vec<bool>,
     },
-    /// Integers and timestamps (microseconds).
+    /// Integers.
     I64 { values: Vec<i64>, valid: Vec<bool> },
+    /// Timestamps (microseconds).
+    Ts { values: Vec<i64>, valid: Vec<bool> },
     /// Doubles.
     F64 { values: Vec<f64>, valid: Vec<bool> },
     /// Booleans.
@@ -33,7 +35,11 @@ impl ColumnData {
                 bytes: Vec::new(),
                 valid: Vec::new(),
             },
-            ColumnKind::Int64 | ColumnKind::Timestamp => ColumnData::I64 {
+            ColumnKind::Int64 => ColumnData::I64 {
+                values: Vec::new(),
+                valid: Vec::new(),
+            },
+            ColumnKind::Timestamp => ColumnData::Ts {
                 values: Vec::new(),
                 valid: Vec::new(),
             },
@@ -75,11 +81,12 @@ impl ColumnData {
                 offsets.push(i32::try_from(bytes.len()).unwrap_or(i32::MAX));
                 valid.push(false);
             }
-            (ColumnData::I64 { values, valid }, Value::Int(n) | Value::Timestamp(n)) => {
+            (ColumnData::I64 { values, valid }, Value::Int(n))
+            | (ColumnData::Ts { values, valid }, Value::Timestamp(n)) => {
                 values.push(n);
                 valid.push(true);
             }
-            (ColumnData::I64 { values, valid }, _) => {
+            (ColumnData::I64 { values, valid } | ColumnData::Ts { values, valid }, _) => {
                 values.push(0);
                 valid.push(false);
             }
@@ -204,6 +211,7 @@ impl RowBatch {
     /// # Panics
     ///
     /// When either is out of range.
+    #[inline]
     pub fn value(&self, row: usize, column: usize) -> Value<'_> {
         assert!(row < self.len, "row {row} of a batch of {}", self.len);
         match &self.columns[column] {
@@ -216,14 +224,23 @@ impl RowBatch {
                     return Value::Null;
                 }
                 let (a, b) = (offsets[row] as usize, offsets[row + 1] as usize);
-                // Pushed from `&str`s, so every row's bytes are UTF-8.
-                Value::String(std::str::from_utf8(&bytes[a..b]).unwrap_or_default())
+                let slice = &bytes[a..b];
+                // SAFETY: every row's bytes are a whole `&str`: pushed from one, or read back
+                // from the spool by `read_from`, which checks each row's bytes are UTF-8.
+                Value::String(unsafe { std::str::from_utf8_unchecked(slice) })
             }
             ColumnData::I64 { values, valid } => {
-                match (valid[row], self.columns()[column].kind()) {
-                    (false, _) => Value::Null,
-                    (true, ColumnKind::Timestamp) => Value::Timestamp(values[row]),
-                    (true, _) => Value::Int(values[row]),
+                if valid[row] {
+                    Value::Int(values[row])
+                } else {
+                    Value::Null
+                }
+            }
+            ColumnData::Ts { values, valid } => {
+                if valid[row] {
+                    Value::Timestamp(values[row])
+                } else {
+                    Value::Null
                 }
             }
             ColumnData::F64 { values, valid } => {
@@ -323,7 +340,7 @@ impl RowBatch {
                     put_bytes(&mut buf, bytes);
                     put_bools(&mut buf, valid);
                 }
-                ColumnData::I64 { values, valid } => {
+                ColumnData::I64 { values, valid } | ColumnData::Ts { values, valid } => {
                     for v in values {
                         buf.extend_from_slice(&v.to_le_bytes());
                     }
@@ -391,8 +408,18 @@ impl RowBatch {
                     }
                     *bytes = r.bytes()?.to_vec();
                     *valid = r.bools(rows)?;
+                    // `value` relies on every row's bytes being UTF-8, within the buffer.
+                    let mut start = 0usize;
+                    for (k, &end) in offsets.iter().enumerate() {
+                        let end = usize::try_from(end).map_err(|_| corrupt())?;
+                        if k > 0 {
+                            let row = bytes.get(start..end).ok_or_else(corrupt)?;
+                            std::str::from_utf8(row).map_err(|_| corrupt())?;
+                        }
+                        start = end;
+                    }
                 }
-                ColumnData::I64 { values, valid } => {
+                ColumnData::I64 { values, valid } | ColumnData::Ts { values, valid } => {
                     for _ in 0..rows {
                         values.push(r.u64()? as i64);
                     }
@@ -466,5 +493,81 @@ impl<'a> Reader<'a> {
     }
     fn bools(&mut self, n: usize) -> io::Result<Vec<bool>> {
         Ok(self.take(n)?.iter().map(|&b| b != 0).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::Analyzer;
+    use crate::flatten::Flattener;
+
+    fn batches(data: &[u8], with_buildings: bool) -> Vec<RowBatch> {
+        let mut out = Vec::new();
+        let mut analyzer = Analyzer::new().keep_duplicates(true);
+        if with_buildings {
+            let b = crate::buildings::Buildings::parse(
+                "b.csv",
+                b"10.0.0.0,HQ,8,Main,,,,Oslo,,Norway,,Europe,1,0\n",
+            )
+            .unwrap();
+            analyzer = analyzer.buildings(std::sync::Arc::new(b));
+        }
+        Flattener::new(analyzer)
+            .run_bytes("a.ndjson", data, &mut |b: &RowBatch| {
+                out.push(b.clone());
+                Ok(())
+            })
+            .unwrap();
+        out
+    }
+
+    const LINES: &str = concat!(
+        r#"{"@odata.context":"x/callRecords('r1')/sessions","value":[{"id":"s1","startDateTime":"2026-11-02T14:00:00Z","segments":[{"media":[{"label":"main-audio","callerNetwork":{"ipAddress":"10.1.2.3"},"streams":[{"averageJitter":"PT0.045S","packetUtilization":900},{"streamId":"a\"b,c"}]}]}]},"#,
+        r#"{"id":"s2","segments":[{"media":[{"label":"main-video","streams":[{"averageVideoFrameRate":7.5}]}]}]}]}"#,
+        "\n",
+        r#"{"value":[{"segments":[{"media":[{"streams":[{}]}]}]}]}"#,
+        "\n"
+    );
+
+    fn texts(b: &RowBatch) -> Vec<Vec<String>> {
+        (0..b.len())
+            .map(|r| {
+                (0..b.columns().len())
+                    .map(|k| format!("{:?}", b.value(r, k)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_spool_form_reads_back_the_same_rows_and_sessions() {
+        for with_buildings in [false, true] {
+            for b in batches(LINES.as_bytes(), with_buildings) {
+                let mut bytes = Vec::new();
+                b.write_to(&mut bytes).unwrap();
+                let back = RowBatch::read_from(&mut bytes.as_slice()).unwrap();
+                assert_eq!(texts(&back), texts(&b));
+                assert_eq!(back.sessions.len(), b.sessions.len());
+                assert_eq!(back.partition(), b.partition());
+                // A damaged spool is an error, not a panic.
+                for cut in [1, bytes.len() / 2, bytes.len() - 1] {
+                    assert!(RowBatch::read_from(&mut &bytes[..cut]).is_err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dropping_a_session_drops_exactly_its_rows() {
+        let b = batches(LINES.as_bytes(), false).remove(0);
+        assert_eq!(b.len(), 4);
+        // s1 (two streams) has an identity; the others do not.
+        let first = b.sessions[0].order.unwrap();
+        let (kept, dropped) = b.clone().without_sessions(|o| *o == first);
+        assert_eq!(dropped, 2);
+        assert_eq!(texts(&kept), texts(&b)[2..].to_vec());
+        let (same, none) = b.clone().without_sessions(|_| false);
+        assert_eq!((texts(&same), none), (texts(&b), 0));
     }
 }

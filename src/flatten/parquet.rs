@@ -97,9 +97,8 @@ pub(crate) fn record_batch(
     batch: RowBatch,
 ) -> parquet::errors::Result<RecordBatch> {
     let rows = batch.len();
-    let cols = batch.columns();
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(cols.len());
-    for (c, data) in cols.iter().zip(batch.columns) {
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(batch.columns.len());
+    for data in batch.columns {
         let array: ArrayRef = match data {
             ColumnData::Str {
                 offsets,
@@ -111,15 +110,12 @@ pub(crate) fn record_batch(
                 nulls(valid),
             )?),
             ColumnData::I64 { values, valid } => {
-                if c.kind() == ColumnKind::Timestamp {
-                    Arc::new(
-                        TimestampMicrosecondArray::new(ScalarBuffer::from(values), nulls(valid))
-                            .with_timezone("UTC"),
-                    )
-                } else {
-                    Arc::new(Int64Array::new(ScalarBuffer::from(values), nulls(valid)))
-                }
+                Arc::new(Int64Array::new(ScalarBuffer::from(values), nulls(valid)))
             }
+            ColumnData::Ts { values, valid } => Arc::new(
+                TimestampMicrosecondArray::new(ScalarBuffer::from(values), nulls(valid))
+                    .with_timezone("UTC"),
+            ),
             ColumnData::F64 { values, valid } => {
                 Arc::new(Float64Array::new(ScalarBuffer::from(values), nulls(valid)))
             }
@@ -201,6 +197,11 @@ impl<W: Write + Send> ParquetWriter<W> {
         }
         let rb = record_batch(&self.schema, batch)?;
         self.writer.write(&rb)
+    }
+
+    /// The output being written.
+    pub(crate) fn output(&self) -> &W {
+        self.writer.inner()
     }
 
     /// Bytes buffered for the row group in progress.

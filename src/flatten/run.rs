@@ -8,10 +8,11 @@ use super::{PartitionBy, RowBatch, RowSink, StreamRow};
 use crate::analyze::{
     Accumulator, Analyzer, Dedupe, OnError, Progress, Report, RunError, Scratch, Seen, Visit,
 };
-use crate::dedupe::{IdentityStore, TempFile};
+use crate::dedupe::{DedupePlan, IdentityStore, TempFile};
 use crate::framing::Line;
 use crate::input::{InputSource, discover};
-use crate::parallel::{InputStop, Merge};
+use crate::parallel::{BatchSpan, InputStop, Merge, SpanKind};
+use std::sync::Mutex;
 
 /// Chunks per batch handed to the sink: fixed (not scaled with the threads, as `analyze`'s
 /// are) so that batch boundaries, and so the bytes of every file written, depend on the input
@@ -211,26 +212,33 @@ impl Flattener {
         sink: &mut (dyn RowSink + Send),
     ) -> Result<FlattenSummary, FlattenError> {
         let framing = crate::sequence::Framing::for_name(name);
-        self.run_each(1, sink, |_, dedupe, on_batch| {
-            let an = &self.analyzer;
-            an.driver
-                .clone()
-                .batch_chunks(BATCH_CHUNKS)
-                .run_bytes(
-                    data,
-                    framing,
-                    an.input_options(),
-                    &Scratch::default,
-                    &|| self.flat_acc(an.accumulator()),
-                    &|scratch: &mut Scratch, acc: &mut FlatAcc, line: Line<'_>| {
-                        an.line(name, dedupe, scratch, acc, line)
-                    },
-                    &|o| self.flat_acc(an.skipped(name, o)),
-                    on_batch,
-                )
-                .map(|()| data.len() as u64)
-                .map_err(|()| None)
-        })
+        let never = |_: &DedupePlan, _: &mut (dyn RowSink + Send)| Ok(0);
+        self.run_each(
+            1,
+            sink,
+            false,
+            |_, dedupe, on_batch| {
+                let an = &self.analyzer;
+                an.driver
+                    .clone()
+                    .batch_chunks(BATCH_CHUNKS)
+                    .run_bytes(
+                        data,
+                        framing,
+                        an.input_options(),
+                        &Scratch::default,
+                        &|| self.flat_acc(an.accumulator()),
+                        &|scratch: &mut Scratch, acc: &mut FlatAcc, line: Line<'_>| {
+                            an.line(name, dedupe, scratch, acc, line)
+                        },
+                        &|o| self.flat_acc(an.skipped(name, o)),
+                        on_batch,
+                    )
+                    .map(|()| data.len() as u64)
+                    .map_err(|()| None)
+            },
+            never,
+        )
     }
 
     /// Flattens command-line paths (files, directories, `-`), on the current rayon pool.
@@ -268,42 +276,130 @@ impl Flattener {
         }
         let an = &self.analyzer;
         let driver = an.driver.clone().batch_chunks(BATCH_CHUNKS);
-        self.run_each(inputs.len(), sink, |k, dedupe, on_batch| {
+        // Removing duplicates into a sink that can start again: rows go out as they are made,
+        // and only when copies turn out dropped are the batches read again (from the file, or
+        // from a spool of a streamed input) and the rows written again without them.
+        let direct = !an.keep_duplicates && sink.restartable();
+        let spans: Mutex<Vec<(u32, BatchSpan)>> = Mutex::new(Vec::new());
+        let sources: Mutex<Vec<Option<Source>>> =
+            Mutex::new((0..inputs.len()).map(|_| None).collect());
+        let input_error = |name: &str, source: io::Error| {
+            FlattenError::Run(RunError::Input(crate::input::InputError {
+                name: name.to_owned(),
+                source,
+            }))
+        };
+        let read = |k: u32,
+                    dedupe: Dedupe<'static>,
+                    on_batch: &mut dyn FnMut(FlatAcc) -> Result<(), ()>| {
             let input = &inputs[k as usize];
             let name = input.name();
-            driver
-                .run_input(
+            let source = if direct {
+                Some(Source::of(input).map_err(|e| Some(input_error(name, e)))?)
+            } else {
+                None
+            };
+            let spool = match &source {
+                Some(Source::Spool(t)) => Some(t),
+                _ => None,
+            };
+            let bytes = driver
+                .run_input_spans(
                     input,
                     an.input_options(),
                     &progress.bytes_done,
-                    &Scratch::default,
-                    &|| self.flat_acc(an.accumulator()),
-                    &|scratch: &mut Scratch, acc: &mut FlatAcc, line: Line<'_>| {
-                        an.line(name, dedupe, scratch, acc, line)
+                    spool,
+                    (
+                        &Scratch::default,
+                        &|| self.flat_acc(an.accumulator()),
+                        &|scratch: &mut Scratch, acc: &mut FlatAcc, line: Line<'_>| {
+                            an.line(name, dedupe, scratch, acc, line)
+                        },
+                        &|o| self.flat_acc(an.skipped(name, o)),
+                    ),
+                    |span, acc| {
+                        if direct {
+                            lock(&spans).push((k, span));
+                        }
+                        on_batch(acc)
                     },
-                    &|o| self.flat_acc(an.skipped(name, o)),
-                    on_batch,
                 )
                 .map_err(|stop| match stop {
-                    InputStop::Io(source) => Some(FlattenError::Run(RunError::Input(
-                        crate::input::InputError {
-                            name: name.to_owned(),
-                            source,
-                        },
-                    ))),
+                    InputStop::Io(source) => Some(input_error(name, source)),
                     InputStop::Stopped(()) => None,
-                })
-        })
+                })?;
+            lock(&sources)[k as usize] = source;
+            Ok(bytes)
+        };
+        let rewrite =
+            |plan: &DedupePlan, sink: &mut (dyn RowSink + Send)| -> Result<u64, FlattenError> {
+                sink.restart().map_err(FlattenError::Output)?;
+                let sources = std::mem::take(&mut *lock(&sources));
+                let spans = std::mem::take(&mut *lock(&spans));
+                let mut rows = 0u64;
+                for (k, span) in spans {
+                    let Some(source) = &sources[k as usize] else {
+                        continue;
+                    };
+                    if span.kind == SpanKind::Skipped {
+                        continue;
+                    }
+                    let name = inputs[k as usize].name();
+                    let bytes = source.read(span.range.clone()).map_err(|e| {
+                        input_error(
+                            name,
+                            io::Error::new(
+                                e.kind(),
+                                format!(
+                                    "{e} (reading it again to leave out duplicate sessions; did it \
+                                 change?)"
+                                ),
+                            ),
+                        )
+                    })?;
+                    let dedupe = Dedupe {
+                        input: k,
+                        collect: false,
+                        plan: Some(plan),
+                    };
+                    let acc = driver.rerun_batch(
+                        &bytes,
+                        &span,
+                        (
+                            &Scratch::default,
+                            &|| self.flat_acc(an.accumulator()),
+                            &|scratch: &mut Scratch, acc: &mut FlatAcc, line: Line<'_>| {
+                                an.line(name, dedupe, scratch, acc, line)
+                            },
+                            &|o| self.flat_acc(an.skipped(name, o)),
+                        ),
+                    );
+                    an.release_idle();
+                    for b in acc.map(|a| a.batches).unwrap_or_default() {
+                        if !b.is_empty() {
+                            rows += b.len() as u64;
+                            sink.write(b).map_err(FlattenError::Output)?;
+                        }
+                    }
+                }
+                Ok(rows)
+            };
+        self.run_each(inputs.len(), sink, direct, read, rewrite)
     }
 
     /// The run: `read(k, dedupe, on_batch)` reads input `k` through the per-line pass with
     /// `dedupe(k)`, handing each batch's accumulator to `on_batch` in order, and returns the
     /// bytes read, or the error that stopped it (`None` when `on_batch` did).
-    fn run_each<R>(
+    ///
+    /// With `direct` (while removing duplicates), rows go to the sink at once and, when the
+    /// plan drops copies, `rewrite` writes them all again; else they wait in a spool.
+    fn run_each<R, W>(
         &self,
         inputs: usize,
         sink: &mut (dyn RowSink + Send),
+        direct: bool,
         read: R,
+        rewrite: W,
     ) -> Result<FlattenSummary, FlattenError>
     where
         R: Fn(
@@ -311,11 +407,12 @@ impl Flattener {
             Dedupe<'static>,
             &mut dyn FnMut(FlatAcc) -> Result<(), ()>,
         ) -> Result<u64, Option<FlattenError>>,
+        W: FnOnce(&DedupePlan, &mut (dyn RowSink + Send)) -> Result<u64, FlattenError>,
     {
         let an = &self.analyzer;
         let dedupe = !an.keep_duplicates;
         let mut store = dedupe.then(|| IdentityStore::new(an.dedupe_memory));
-        let spool = if dedupe {
+        let spool = if dedupe && !direct {
             Some(TempFile::new("rows").map_err(FlattenError::Output)?)
         } else {
             None
@@ -418,7 +515,15 @@ impl Flattener {
             }
         });
         written?;
-        if let (Some(store), Some(spool)) = (store, spool) {
+        if direct && let Some(store) = store {
+            let plan = store.plan(|_| true).map_err(FlattenError::Output)?;
+            if !plan.is_empty() {
+                rows = rewrite(&plan, sink)?;
+                let losers = plan.losers().len() as u64;
+                total.counts.duplicate_sessions += losers;
+                total.counts.sessions -= losers.min(total.counts.sessions);
+            }
+        } else if let (Some(store), Some(spool)) = (store, spool) {
             let plan = store.plan(|_| true).map_err(FlattenError::Output)?;
             let mut reader = BufReader::with_capacity(
                 1 << 20,
@@ -466,5 +571,40 @@ impl<R: Read> AtEnd for BufReader<R> {
     fn fill_buf_is_empty(&mut self) -> io::Result<bool> {
         use std::io::BufRead;
         Ok(self.fill_buf()?.is_empty())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Where an input's bytes can be read again for a second pass.
+enum Source {
+    /// The file itself (a plain, non-empty regular file).
+    File(std::path::PathBuf),
+    /// Its decompressed bytes, spooled while read (compressed files, standard input, FIFOs).
+    Spool(TempFile),
+}
+
+impl Source {
+    fn of(input: &InputSource) -> io::Result<Source> {
+        match input {
+            InputSource::File { path, .. }
+                if input.compression() == crate::input::Compression::None
+                    && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0) =>
+            {
+                Ok(Source::File(path.clone()))
+            }
+            _ => TempFile::new("spool").map(Source::Spool),
+        }
+    }
+
+    fn read(&self, range: std::ops::Range<u64>) -> io::Result<Vec<u8>> {
+        match self {
+            Source::File(path) => {
+                std::fs::File::open(path).and_then(|mut f| crate::dedupe::read_range(&mut f, range))
+            }
+            Source::Spool(t) => t.read_range(range),
+        }
     }
 }

@@ -17,6 +17,22 @@ use crate::output::{Output, OutputFile};
 pub trait RowSink {
     /// Takes the next batch.
     fn write(&mut self, batch: RowBatch) -> io::Result<()>;
+
+    /// Whether [`restart`](Self::restart) works. While removing duplicates, a run writes to
+    /// a sink that can restart as it reads, and writes again only when copies turned out to
+    /// be dropped; into any other sink, rows wait in a temporary spool until every input is
+    /// read. (The default: no.)
+    fn restartable(&self) -> bool {
+        false
+    }
+
+    /// Throws away everything written so far, to take the rows again from the start.
+    fn restart(&mut self) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this sink cannot start again",
+        ))
+    }
 }
 
 impl<F: FnMut(&RowBatch) -> io::Result<()>> RowSink for F {
@@ -261,7 +277,11 @@ pub struct SinkOptions {
 /// under `--on-error fail`), it leaves nothing behind. `-` is standard output, a device is
 /// written in place (as [`Output`] does).
 pub struct FileSink {
-    encoder: Encoder,
+    encoder: Option<Encoder>,
+    path: PathBuf,
+    format: OutputFormat,
+    with_buildings: bool,
+    options: SinkOptions,
 }
 
 impl FileSink {
@@ -278,19 +298,74 @@ impl FileSink {
         }
         let target = Target::open(Some(path))?;
         Ok(FileSink {
-            encoder: Encoder::new(format, target, with_buildings, options)?,
+            encoder: Some(Encoder::new(format, target, with_buildings, options)?),
+            path: path.to_path_buf(),
+            format,
+            with_buildings,
+            options: options.clone(),
         })
     }
 
     /// Writes what is buffered (a Parquet footer) and renames the file to its name.
     pub fn finish(self) -> io::Result<()> {
-        self.encoder.finish()
+        match self.encoder {
+            Some(e) => e.finish(),
+            None => Err(io::Error::other("the file could not be started again")),
+        }
+    }
+
+    fn encoder(&mut self) -> io::Result<&mut Encoder> {
+        self.encoder
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the file could not be started again"))
     }
 }
 
 impl RowSink for FileSink {
     fn write(&mut self, batch: RowBatch) -> io::Result<()> {
-        self.encoder.write(batch)
+        self.encoder()?.write(batch)
+    }
+
+    /// A file written under a temporary name can (standard output and devices cannot).
+    fn restartable(&self) -> bool {
+        matches!(
+            self.encoder,
+            Some(Encoder::Text {
+                out: Target::File(_),
+                ..
+            })
+        ) || self.parquet_to_file()
+    }
+
+    fn restart(&mut self) -> io::Result<()> {
+        if !self.restartable() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "standard output and devices cannot start again",
+            ));
+        }
+        // The old temporary file goes first (dropping it removes it).
+        self.encoder = None;
+        let target = Target::open(Some(&self.path))?;
+        self.encoder = Some(Encoder::new(
+            self.format,
+            target,
+            self.with_buildings,
+            &self.options,
+        )?);
+        Ok(())
+    }
+}
+
+impl FileSink {
+    #[cfg(feature = "parquet")]
+    fn parquet_to_file(&self) -> bool {
+        matches!(&self.encoder, Some(Encoder::Parquet(w)) if matches!(w.output(), Target::File(_)))
+    }
+
+    #[cfg(not(feature = "parquet"))]
+    fn parquet_to_file(&self) -> bool {
+        false
     }
 }
 
@@ -404,6 +479,7 @@ impl DirSink {
             encoder.finish()?;
         }
         self.finished = true;
+        self.remove_empty_made();
         if self.overwrite {
             self.remove_stale(&written)?;
         }
@@ -479,6 +555,28 @@ impl RowSink for DirSink {
             }
         }
         Ok(())
+    }
+
+    fn restartable(&self) -> bool {
+        true
+    }
+
+    fn restart(&mut self) -> io::Result<()> {
+        // Dropping the writers removes their temporary files.
+        self.files.clear();
+        Ok(())
+    }
+}
+
+impl DirSink {
+    /// Removes the directories this sink made that hold nothing (a partition whose rows were
+    /// all dropped copies, after a restart).
+    fn remove_empty_made(&self) {
+        for d in self.made.iter().rev() {
+            if d != &self.dir {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
     }
 }
 

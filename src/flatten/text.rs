@@ -8,17 +8,65 @@ use crate::classify::Reasons;
 /// An instant in microseconds since the epoch as RFC 3339 in UTC with six decimals
 /// (`2026-11-02T14:03:05.123456Z`), as DuckDB, Spark and Polars read it.
 pub(crate) fn timestamp(us: i64) -> String {
+    let mut out = Vec::with_capacity(27);
+    push_timestamp(&mut out, us);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `n` as `width` digits (zero-padded; `n` is below 10^width).
+fn push_digits(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let start = out.len();
+    out.resize(start + width, b'0');
+    for i in (0..width).rev() {
+        out[start + i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
+/// Appends [`timestamp`]'s text without allocating.
+fn push_timestamp(out: &mut Vec<u8>, us: i64) {
     let secs = us.div_euclid(1_000_000);
-    let frac = us.rem_euclid(1_000_000);
+    let frac = us.rem_euclid(1_000_000) as u64;
     let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
+    let rem = secs.rem_euclid(86_400) as u64;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:06}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    if (0..10_000).contains(&y) {
+        push_digits(out, y as u64, 4);
+    } else {
+        out.extend_from_slice(y.to_string().as_bytes());
+    }
+    out.push(b'-');
+    push_digits(out, u64::from(m), 2);
+    out.push(b'-');
+    push_digits(out, u64::from(d), 2);
+    out.push(b'T');
+    push_digits(out, rem / 3600, 2);
+    out.push(b':');
+    push_digits(out, rem / 60 % 60, 2);
+    out.push(b':');
+    push_digits(out, rem % 60, 2);
+    out.push(b'.');
+    push_digits(out, frac, 6);
+    out.push(b'Z');
+}
+
+/// Appends an integer in decimal without allocating.
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    let mut v = n.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// The proleptic Gregorian date of a day number (days since 1970-01-01), after Howard
@@ -98,18 +146,14 @@ pub fn write_csv_row(batch: &RowBatch, row: usize, out: &mut Vec<u8>) {
         match batch.value(row, k) {
             Value::Null => {}
             Value::String(s) => csv_field(out, s.as_bytes()),
-            Value::Int(n) => out.extend_from_slice(itoa(n).as_bytes()),
+            Value::Int(n) => push_int(out, n),
             Value::Float(x) => out.extend_from_slice(num.format_finite(x).as_bytes()),
-            Value::Timestamp(us) => out.extend_from_slice(timestamp(us).as_bytes()),
+            Value::Timestamp(us) => push_timestamp(out, us),
             Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
             Value::Reasons(r) => reasons_joined(out, r, b";", false),
         }
     }
     out.push(b'\n');
-}
-
-fn itoa(n: i64) -> String {
-    n.to_string()
 }
 
 /// Appends row `row` of `batch` as one JSON object and a newline: every column, in table
@@ -131,11 +175,11 @@ pub fn write_ndjson_row(batch: &RowBatch, row: usize, out: &mut Vec<u8>) {
                 // Writing a string into a Vec cannot fail.
                 let _ = serde_json::to_writer(&mut *out, s);
             }
-            Value::Int(n) => out.extend_from_slice(itoa(n).as_bytes()),
+            Value::Int(n) => push_int(out, n),
             Value::Float(x) => out.extend_from_slice(num.format_finite(x).as_bytes()),
             Value::Timestamp(us) => {
                 out.push(b'"');
-                out.extend_from_slice(timestamp(us).as_bytes());
+                push_timestamp(out, us);
                 out.push(b'"');
             }
             Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
