@@ -126,7 +126,7 @@ for by, lake in lakes.items():
         fail(f"partition column {by} collides with a column")
 
 for name, src in sources.items():
-    n = db.sql(f"SELECT count(*) FROM {src}").fetchone()[0]
+    n = db.sql(f"SELECT count(*) FROM {src}").fetchall()[0][0]
     if n != streams:
         fail(f"{name}: count(*) = {n}, the report's streams = {streams}")
     for m in METRICS:

@@ -144,6 +144,21 @@ pub struct RowBatch {
     partition: Option<Box<str>>,
     pub(crate) columns: Vec<ColumnData>,
     pub(crate) sessions: Vec<SessionRows>,
+    /// Rows already written as CSV or NDJSON text ([`RowForm`]), instead of `columns`.
+    encoded: Option<Vec<u8>>,
+    form: RowForm,
+}
+
+/// How a sink wants its rows: as column values, or already written as CSV or NDJSON records
+/// (the text is then made on the worker threads, in parallel, and the sink only copies it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowForm {
+    /// Column values ([`RowBatch::value`]).
+    Columns,
+    /// CSV records ([`RowBatch::encoded`]), no header.
+    Csv,
+    /// NDJSON objects ([`RowBatch::encoded`]).
+    Ndjson,
 }
 
 impl RowBatch {
@@ -159,7 +174,26 @@ impl RowBatch {
                 .map(|c| ColumnData::new(c.kind()))
                 .collect(),
             sessions: Vec::new(),
+            encoded: None,
+            form: RowForm::Columns,
         }
+    }
+
+    /// An empty batch whose rows are written as text in `form` as they are pushed (no column
+    /// values are kept: [`value`](Self::value) panics; [`encoded`](Self::encoded) has them).
+    pub fn encoding(with_buildings: bool, partition: Option<Box<str>>, form: RowForm) -> Self {
+        let mut b = RowBatch::new(with_buildings, partition);
+        if form != RowForm::Columns {
+            b.columns.clear();
+            b.encoded = Some(Vec::new());
+            b.form = form;
+        }
+        b
+    }
+
+    /// The rows as text, for a batch made by [`encoding`](Self::encoding).
+    pub fn encoded(&self) -> Option<&[u8]> {
+        self.encoded.as_deref()
     }
 
     /// The number of rows.
@@ -190,8 +224,19 @@ impl RowBatch {
     /// Appends a row.
     #[inline]
     pub fn push(&mut self, row: &StreamRow<'_, '_>) {
-        for (c, data) in self.columns().iter().zip(self.columns.iter_mut()) {
-            data.push(row.value(c));
+        let cols = self.columns();
+        match (&mut self.encoded, self.form) {
+            (Some(text), RowForm::Csv) => {
+                super::text::csv_record(cols.iter().map(|c| row.value(c)), text)
+            }
+            (Some(text), _) => {
+                super::text::ndjson_record(cols.iter().map(|c| (c.name(), row.value(c))), text)
+            }
+            (None, _) => {
+                for (c, data) in cols.iter().zip(self.columns.iter_mut()) {
+                    data.push(row.value(c));
+                }
+            }
         }
         self.len += 1;
     }

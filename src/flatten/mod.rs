@@ -59,7 +59,7 @@ mod run;
 mod sink;
 mod text;
 
-pub use batch::RowBatch;
+pub use batch::{RowBatch, RowForm};
 #[cfg(feature = "parquet")]
 pub use parquet::{ParquetOptions, arrow_schema};
 pub use run::{FlattenError, FlattenSummary, Flattener};

@@ -12,7 +12,8 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use super::batch::ColumnData;
 use super::{Column, ColumnKind, RowBatch, columns};
@@ -24,7 +25,8 @@ pub struct ParquetOptions {
     /// Rows per row group at most (default 131,072): a row group is buffered, encoded, before
     /// it is written, so this bounds the memory a file being written takes.
     pub row_group_rows: usize,
-    /// The zstd level (default 3).
+    /// The zstd level (default 1: the fastest; level 3 saves about 5% more for twice the
+    /// compression time).
     pub zstd_level: i32,
     /// Key-value metadata for the file footer, after `callq.version` (the options a run was
     /// made with, for example).
@@ -35,7 +37,7 @@ impl Default for ParquetOptions {
     fn default() -> Self {
         ParquetOptions {
             row_group_rows: 128 * 1024,
-            zstd_level: 3,
+            zstd_level: 1,
             metadata: Vec::new(),
         }
     }
@@ -184,6 +186,10 @@ impl<W: Write + Send> ParquetWriter<W> {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(options.zstd_level)?))
             .set_dictionary_enabled(true)
+            // A stream's id is unique: a dictionary for it is only work.
+            .set_column_dictionary_enabled(ColumnPath::from("streamId"), false)
+            // Row-group statistics (what DuckDB, Spark and Polars prune with), not per page.
+            .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
             .set_key_value_metadata(Some(metadata))
             .build();

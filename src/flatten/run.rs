@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::mpsc::sync_channel;
 
-use super::{PartitionBy, RowBatch, RowSink, StreamRow};
+use super::{PartitionBy, RowBatch, RowForm, RowSink, StreamRow};
 use crate::analyze::{
     Accumulator, Analyzer, Dedupe, OnError, Progress, Report, RunError, Scratch, Seen, Visit,
 };
@@ -87,6 +87,8 @@ pub struct FlattenSummary {
 pub struct Flattener {
     analyzer: Analyzer,
     partition_by: Option<PartitionBy>,
+    /// The form of the rows made (the sink's, when rows go to it as they are made).
+    form: RowForm,
 }
 
 /// The accumulator of a chunk: the analyze counts and bad lines, and the rows.
@@ -95,17 +97,24 @@ struct FlatAcc {
     batches: Vec<RowBatch>,
     with_buildings: bool,
     partition_by: Option<PartitionBy>,
+    form: RowForm,
     /// The batch the last row went to.
     last: usize,
 }
 
 impl FlatAcc {
-    fn new(acc: Accumulator, with_buildings: bool, partition_by: Option<PartitionBy>) -> Self {
+    fn new(
+        acc: Accumulator,
+        with_buildings: bool,
+        partition_by: Option<PartitionBy>,
+        form: RowForm,
+    ) -> Self {
         FlatAcc {
             acc,
             batches: Vec::new(),
             with_buildings,
             partition_by,
+            form,
             last: 0,
         }
     }
@@ -118,8 +127,11 @@ impl FlatAcc {
             _ => match self.batches.iter().rposition(fits) {
                 Some(i) => i,
                 None => {
-                    self.batches
-                        .push(RowBatch::new(self.with_buildings, name.map(Into::into)));
+                    self.batches.push(RowBatch::encoding(
+                        self.with_buildings,
+                        name.map(Into::into),
+                        self.form,
+                    ));
                     self.batches.len() - 1
                 }
             },
@@ -186,6 +198,7 @@ impl Flattener {
         Flattener {
             analyzer,
             partition_by: None,
+            form: RowForm::Columns,
         }
     }
 
@@ -200,12 +213,22 @@ impl Flattener {
     }
 
     fn flat_acc(&self, acc: Accumulator) -> FlatAcc {
-        FlatAcc::new(acc, self.with_buildings(), self.partition_by)
+        FlatAcc::new(acc, self.with_buildings(), self.partition_by, self.form)
     }
 
     /// Flattens one in-memory input named `name` (a JSON text sequence when the name says
     /// so, else NDJSON).
     pub fn run_bytes(
+        &self,
+        name: &str,
+        data: &[u8],
+        sink: &mut (dyn RowSink + Send),
+    ) -> Result<FlattenSummary, FlattenError> {
+        // In memory, rows go through the spool while removing duplicates.
+        self.in_form_of(&*sink, true).run_bytes_as(name, data, sink)
+    }
+
+    fn run_bytes_as(
         &self,
         name: &str,
         data: &[u8],
@@ -259,6 +282,30 @@ impl Flattener {
     /// Flattens a list of inputs, in order. An input that cannot be read, or not to its end,
     /// stops the run (its rows would be missing from the table).
     pub fn run_inputs(
+        &self,
+        inputs: &[InputSource],
+        progress: &Progress,
+        sink: &mut (dyn RowSink + Send),
+    ) -> Result<FlattenSummary, FlattenError> {
+        self.in_form_of(&*sink, false)
+            .run_inputs_as(inputs, progress, sink)
+    }
+
+    /// This flattener making rows in the sink's form when they go to it as they are made
+    /// (not through the spool, which keeps column values).
+    fn in_form_of(&self, sink: &(dyn RowSink + Send), spooled: bool) -> Flattener {
+        let streamed = self.analyzer.keep_duplicates || (sink.restartable() && !spooled);
+        Flattener {
+            form: if streamed {
+                sink.form()
+            } else {
+                RowForm::Columns
+            },
+            ..self.clone()
+        }
+    }
+
+    fn run_inputs_as(
         &self,
         inputs: &[InputSource],
         progress: &Progress,
@@ -345,6 +392,17 @@ impl Flattener {
                         continue;
                     }
                     let name = inputs[k as usize].name();
+                    // A sequence's units need not end in order (a structural problem reported
+                    // at the end of the array it is about): read from the first start to the
+                    // last end.
+                    let span = match &span.kind {
+                        SpanKind::Units(units) => BatchSpan {
+                            range: units.iter().map(|u| u.start).min().unwrap_or(0)
+                                ..units.iter().map(|u| u.end).max().unwrap_or(0),
+                            ..span
+                        },
+                        _ => span,
+                    };
                     let bytes = source.read(span.range.clone()).map_err(|e| {
                         input_error(
                             name,

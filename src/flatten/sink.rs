@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::RowBatch;
+use super::{RowBatch, RowForm};
 use crate::datetime::DateTimeOffset;
 use crate::output::{Output, OutputFile};
 
@@ -17,6 +17,13 @@ use crate::output::{Output, OutputFile};
 pub trait RowSink {
     /// Takes the next batch.
     fn write(&mut self, batch: RowBatch) -> io::Result<()>;
+
+    /// How the sink wants its rows (default: column values). A sink that asks for text gets
+    /// batches made by [`RowBatch::encoding`] whenever the run hands rows over as it makes
+    /// them, and column values when they come from the spool.
+    fn form(&self) -> RowForm {
+        RowForm::Columns
+    }
 
     /// Whether [`restart`](Self::restart) works. While removing duplicates, a run writes to
     /// a sink that can restart as it reads, and writes again only when copies turned out to
@@ -219,6 +226,9 @@ impl Encoder {
 
     fn write(&mut self, batch: RowBatch) -> io::Result<()> {
         match self {
+            Encoder::Text { out, .. } if batch.encoded().is_some() => {
+                out.write_all(batch.encoded().unwrap_or_default())
+            }
             Encoder::Text { ndjson, out, buf } => {
                 buf.clear();
                 for r in 0..batch.len() {
@@ -321,9 +331,22 @@ impl FileSink {
     }
 }
 
+/// The text form of a format (Parquet takes column values).
+fn form_of(format: OutputFormat) -> RowForm {
+    match format {
+        OutputFormat::Parquet => RowForm::Columns,
+        OutputFormat::Csv => RowForm::Csv,
+        OutputFormat::Ndjson => RowForm::Ndjson,
+    }
+}
+
 impl RowSink for FileSink {
     fn write(&mut self, batch: RowBatch) -> io::Result<()> {
         self.encoder()?.write(batch)
+    }
+
+    fn form(&self) -> RowForm {
+        form_of(self.format)
     }
 
     /// A file written under a temporary name can (standard output and devices cannot).
@@ -555,6 +578,10 @@ impl RowSink for DirSink {
             }
         }
         Ok(())
+    }
+
+    fn form(&self) -> RowForm {
+        form_of(self.format)
     }
 
     fn restartable(&self) -> bool {

@@ -101,7 +101,10 @@ pub fn write_csv_header(batch_columns: &[super::Column], out: &mut impl Write) -
 /// when it is empty (so that an empty string is told apart from a missing value, which is
 /// written as nothing).
 fn csv_field(out: &mut Vec<u8>, s: &[u8]) {
-    if s.is_empty() || s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+    if s.is_empty()
+        || memchr::memchr3(b',', b'"', b'\n', s).is_some()
+        || memchr::memchr(b'\r', s).is_some()
+    {
         out.push(b'"');
         for &b in s {
             if b == b'"' {
@@ -138,12 +141,17 @@ fn reasons_joined(out: &mut Vec<u8>, r: Reasons, sep: &[u8], quote: bool) {
 /// fields; timestamps RFC 3339 UTC; reasons `;`-joined; doubles in their shortest
 /// round-trip form.
 pub fn write_csv_row(batch: &RowBatch, row: usize, out: &mut Vec<u8>) {
+    csv_record((0..batch.columns().len()).map(|k| batch.value(row, k)), out);
+}
+
+/// Appends one CSV record of `values`.
+pub(crate) fn csv_record<'v>(values: impl Iterator<Item = Value<'v>>, out: &mut Vec<u8>) {
     let mut num = ryu::Buffer::new();
-    for k in 0..batch.columns().len() {
+    for (k, v) in values.enumerate() {
         if k > 0 {
             out.push(b',');
         }
-        match batch.value(row, k) {
+        match v {
             Value::Null => {}
             Value::String(s) => csv_field(out, s.as_bytes()),
             Value::Int(n) => push_int(out, n),
@@ -159,17 +167,32 @@ pub fn write_csv_row(batch: &RowBatch, row: usize, out: &mut Vec<u8>) {
 /// Appends row `row` of `batch` as one JSON object and a newline: every column, in table
 /// order, `null` when missing; timestamps as RFC 3339 UTC strings; reasons as arrays.
 pub fn write_ndjson_row(batch: &RowBatch, row: usize, out: &mut Vec<u8>) {
+    ndjson_record(
+        batch
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(k, c)| (c.name(), batch.value(row, k))),
+        out,
+    );
+}
+
+/// Appends one NDJSON object of `(name, value)` members.
+pub(crate) fn ndjson_record<'v>(
+    members: impl Iterator<Item = (&'v str, Value<'v>)>,
+    out: &mut Vec<u8>,
+) {
     let mut num = ryu::Buffer::new();
     out.push(b'{');
-    for (k, c) in batch.columns().iter().enumerate() {
+    for (k, (name, v)) in members.enumerate() {
         if k > 0 {
             out.push(b',');
         }
         // Column names are plain ASCII identifiers: no escaping needed.
         out.push(b'"');
-        out.extend_from_slice(c.name().as_bytes());
+        out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        match batch.value(row, k) {
+        match v {
             Value::Null => out.extend_from_slice(b"null"),
             Value::String(s) => {
                 // Writing a string into a Vec cannot fail.
