@@ -183,16 +183,28 @@ impl<W: Write + Send> ParquetWriter<W> {
                 .iter()
                 .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
         );
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(options.zstd_level)?))
-            .set_dictionary_enabled(true)
-            // A stream's id is unique: a dictionary for it is only work.
-            .set_column_dictionary_enabled(ColumnPath::from("streamId"), false)
+            // Dictionaries for the strings (numbers are nearly all distinct: a dictionary for
+            // them is only work), except a stream's id, which is unique.
+            .set_dictionary_enabled(false)
             // Row-group statistics (what DuckDB, Spark and Polars prune with), not per page.
             .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
-            .set_key_value_metadata(Some(metadata))
-            .build();
+            .set_key_value_metadata(Some(metadata));
+        for c in columns(with_buildings) {
+            let path = match c.kind() {
+                ColumnKind::String if c.name() != "streamId" => ColumnPath::from(c.name()),
+                ColumnKind::Reasons => ColumnPath::new(vec![
+                    c.name().to_owned(),
+                    "list".to_owned(),
+                    "item".to_owned(),
+                ]),
+                _ => continue,
+            };
+            props = props.set_column_dictionary_enabled(path, true);
+        }
+        let props = props.build();
         let writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(props))?;
         Ok(ParquetWriter { schema, writer })
     }
