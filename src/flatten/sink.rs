@@ -177,7 +177,7 @@ enum Encoder {
         buf: Vec<u8>,
     },
     #[cfg(feature = "parquet")]
-    Parquet(super::parquet::ParquetWriter<Target>),
+    Parquet(Box<super::parquet::ParquetWriter<Target>>),
 }
 
 /// The error of a format this build cannot write.
@@ -213,7 +213,7 @@ impl Encoder {
             #[cfg(feature = "parquet")]
             OutputFormat::Parquet => {
                 super::parquet::ParquetWriter::new(out, with_buildings, &options.parquet)
-                    .map(Encoder::Parquet)
+                    .map(|w| Encoder::Parquet(Box::new(w)))
                     .map_err(super::parquet::io_error)
             }
             #[cfg(not(feature = "parquet"))]
