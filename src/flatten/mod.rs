@@ -21,7 +21,7 @@
 //!
 //! ```
 //! use callq::analyze::Analyzer;
-//! use callq::flatten::{Flattener, RowBatch, Value, column_index};
+//! use callq::flatten::{Flattener, RowBatch, column_index};
 //!
 //! let page = concat!(
 //!     r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#communications/callRecords('r1')/sessions","#,
@@ -33,7 +33,7 @@
 //!     let jitter = column_index("averageJitter").unwrap();
 //!     let quality = column_index("quality").unwrap();
 //!     for r in 0..batch.len() {
-//!         rows.push((batch.value(r, jitter), batch.value(r, quality).to_string()));
+//!         rows.push((batch.value(r, jitter).to_string(), batch.value(r, quality).to_string()));
 //!     }
 //!     Ok(())
 //! };
@@ -41,7 +41,7 @@
 //!     .run_bytes("a.ndjson", page.as_bytes(), &mut sink)
 //!     .unwrap();
 //! assert_eq!(summary.rows, 1);
-//! assert_eq!(rows, vec![(Value::Float(45.0), "poor".to_string())]);
+//! assert_eq!(rows, vec![("45.0".to_string(), "poor".to_string())]);
 //! ```
 
 use std::sync::LazyLock;
