@@ -79,10 +79,14 @@ pub struct FlattenSummary {
 /// on a thread of their own; the rows, and so the bytes of the files, are the same for any
 /// number of threads.
 ///
-/// While removing duplicates, a copy can only be known as dropped once every input is read,
-/// so rows wait in a temporary spool file (a private binary form, about the size of the rows)
-/// and reach the sink after the last input, without the dropped copies. With
-/// `keep_duplicates(true)` they reach it as they are made.
+/// While removing duplicates, a copy can only be known as dropped once every input is read.
+/// A sink that can start again ([`RowSink::restartable`]: the file sinks) gets the rows as
+/// they are made and, only when copies were dropped, [`RowSink::restart`] and every row
+/// again: the batches are read again (from the file, or from a spool of a streamed input's
+/// decompressed bytes) leaving the dropped copies out. Any other sink (a closure) gets the
+/// rows after the last input, from a temporary spool of the rows (a private binary form,
+/// about their size), without the dropped copies. With `keep_duplicates(true)` rows reach
+/// every sink as they are made. [`run_bytes`](Self::run_bytes) always uses the row spool.
 #[derive(Clone, Debug)]
 pub struct Flattener {
     analyzer: Analyzer,
