@@ -142,6 +142,11 @@ impl Reasons {
     pub fn bits(self) -> u8 {
         self.0
     }
+
+    /// The reasons of [`bits`](Self::bits).
+    pub fn from_bits(bits: u8) -> Reasons {
+        Reasons(bits)
+    }
 }
 
 impl std::ops::BitOr for Reasons {

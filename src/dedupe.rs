@@ -238,6 +238,11 @@ impl TempFile {
         f.write_all(bytes)
     }
 
+    /// Another handle on the file (sharing its position), to stream through.
+    pub fn try_clone_file(&self) -> std::io::Result<File> {
+        self.file().try_clone()
+    }
+
     /// Reads the bytes of `range`.
     pub fn read_range(&self, range: Range<u64>) -> std::io::Result<Vec<u8>> {
         let mut f = self.file();

@@ -13,6 +13,7 @@
 //! | lines → documents | [`document`], [`model`], [`duration`], [`datetime`] | one line → a borrowed [`model::Document`] (on demand for `analyze`, through simd-json's tape for `check`) |
 //! | documents → statistics | [`classify`], [`stats`], [`analyze`], [`buildings`] | streams → CQD verdicts, filters, groups (buildings from CQD's building file) and mergeable statistics |
 //! | statistics → report | [`report`] | pure JSON, table and CSV renderers |
+//! | streams → rows | [`flatten`] | one row per stream with its context, to Parquet, CSV, NDJSON or a sink of your own |
 //! | workload | [`generate`] | a deterministic, realistic corpus generator |
 //!
 //! # Three layers in one example
@@ -58,6 +59,9 @@
 //!   an [`analyze::Analyzer`] given a `.gz` or `.zst` input returns
 //!   [`analyze::RunError::FeatureMissing`] before reading anything, so a build that lacks the
 //!   feature can never report part of an archive as the whole.
+//! * `parquet` (default): Parquet output for [`flatten`] through the Apache Arrow crates
+//!   (`parquet` with its `arrow` and `zstd` features, `arrow-array`, `arrow-schema`,
+//!   `arrow-buffer`). Without it, [`flatten`] still builds rows and writes CSV and NDJSON.
 //! * `serde` (default): `serde::Serialize` for the reports ([`analyze::Report`],
 //!   [`analyze::GroupReport`], [`analyze::GroupStats`], [`stats::MetricStats`],
 //!   [`stats::Number`], [`analyze::InputCounts`], …) and for the borrowed [`model`], so they
@@ -85,7 +89,7 @@
 //! ```
 //!
 //! With `default-features = false` the library needs only simd-json, simdutf8, memmap2, memchr,
-//! rayon, bumpalo, serde, serde_json, ipnet, foldhash and crc32fast.
+//! rayon, bumpalo, serde, serde_json, ryu, ipnet, foldhash and crc32fast.
 #![deny(missing_docs)]
 
 pub mod analyze;
@@ -95,6 +99,7 @@ pub mod datetime;
 pub mod dedupe;
 pub mod document;
 pub mod duration;
+pub mod flatten;
 pub mod framing;
 pub mod generate;
 pub mod html;

@@ -44,6 +44,9 @@ enum Command {
     Merge(MergeArgs),
     /// Write one self-contained HTML quality report with charts (no network, no script).
     Report(ReportArgs),
+    /// Write one row per stream (with its call, session and endpoint context) as Parquet, CSV
+    /// or NDJSON, for DuckDB, Spark, Polars and Power BI.
+    Flatten(FlattenArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -305,6 +308,7 @@ fn main() -> ExitCode {
         Command::Gen(g) => run_gen(g),
         Command::Merge(m) => run_merge(m),
         Command::Report(r) => run_report(r),
+        Command::Flatten(f) => run_flatten(f),
     };
     match result {
         Ok(code) => code,
@@ -1024,4 +1028,282 @@ fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         .write_with(|out| out.write_all(html.as_bytes()))
         .context("cannot write the report")?;
     Ok(finish(&reports[0], false))
+}
+
+// ---- callq flatten ----------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FlattenFormat {
+    /// Apache Parquet: zstd, dictionary-encoded strings, typed columns.
+    Parquet,
+    /// CSV (RFC 4180) with a header row.
+    Csv,
+    /// One JSON object per row.
+    Ndjson,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PartitionArg {
+    /// day=2026-11-02 (UTC day of the session's start).
+    Day,
+    /// month=2026-11.
+    Month,
+}
+
+/// The stream filters shared by the commands that take them (`--since`, `--until`,
+/// `--where`), with the building file and the classifier they may need.
+#[derive(Args, Debug)]
+struct FilterArgs {
+    /// Keep sessions that start at or after T: a date (2026-11-01, midnight UTC) or a
+    /// date-time with an offset (2026-11-01T08:00:00+01:00).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    since: Option<DateTimeOffset>,
+    /// Keep sessions that start before T (same forms as --since).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    until: Option<DateTimeOffset>,
+    /// Keep streams whose value of dimension DIM (any `analyze --by` dimension) is one of the
+    /// values; `null` stands for a missing value. Repeatable: all must hold.
+    #[arg(long = "where", value_name = "DIM=V[,V...]")]
+    where_: Vec<String>,
+    /// The CQD building data file (CSV or TSV, as uploaded to the Call Quality Dashboard):
+    /// adds the callerBuilding, …City, …Country, …Region, …Network and …InsideCorp columns
+    /// (and the same for the callee).
+    #[arg(long, value_name = "FILE")]
+    buildings: Option<PathBuf>,
+    /// The classifier of the `quality` dimension in --where (both classifiers' verdicts are
+    /// columns: quality and quality2020).
+    #[arg(long, value_enum, default_value = "current")]
+    classifier: ClassifierArg,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> anyhow::Result<Filter> {
+        let mut filter = Filter::new();
+        if let Some(t) = self.since {
+            filter = filter.since(t);
+        }
+        if let Some(t) = self.until {
+            filter = filter.until(t);
+        }
+        for w in &self.where_ {
+            filter = filter.condition(
+                Condition::parse(w).map_err(|e| anyhow::anyhow!("invalid --where {w}: {e}"))?,
+            );
+        }
+        filter.check().map_err(anyhow::Error::msg)?;
+        if self.buildings.is_none()
+            && let Some(c) = filter
+                .conditions()
+                .iter()
+                .find(|c| c.dimension.needs_buildings())
+        {
+            anyhow::bail!(
+                "dimension `{}` comes from the building file: give it with --buildings FILE",
+                c.dimension.name()
+            );
+        }
+        Ok(filter)
+    }
+
+    fn classifier(&self) -> Classifier {
+        match self.classifier {
+            ClassifierArg::Current => Classifier::Current,
+            ClassifierArg::Cqd2020 => Classifier::Cqd2020,
+        }
+    }
+
+    /// The analyzer's filter, classifier and building file.
+    fn apply(&self, analyzer: Analyzer) -> anyhow::Result<Analyzer> {
+        let mut analyzer = analyzer
+            .classifier(self.classifier())
+            .filter(self.filter()?);
+        if let Some(path) = &self.buildings {
+            let buildings = Buildings::load(path)
+                .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))?;
+            analyzer = analyzer.buildings(Arc::new(buildings));
+        }
+        Ok(analyzer)
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    callq flatten --output-dir lake --partition-by month archive/\n  \
+    callq flatten -o streams.parquet --since 2026-11-01 archive/\n  \
+    callq flatten -o poor-audio.csv --where label=main-audio --where quality=poor archive/\n\n\
+    Then, in DuckDB: SELECT callerPlatform, avg(averageJitter) FROM 'lake/**/*.parquet' GROUP BY ALL")]
+struct FlattenArgs {
+    /// Row format; default: from the --output file's extension (.parquet, .csv, .ndjson,
+    /// .jsonl), else parquet.
+    #[arg(long, value_enum)]
+    format: Option<FlattenFormat>,
+    /// Write the files under DIR (instead of one --output FILE): DIR/part-00000.parquet, or
+    /// with --partition-by a Hive layout, DIR/day=2026-11-02/part-00000.parquet. A DIR that
+    /// exists and is not empty is refused unless --overwrite.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    output_dir: Option<PathBuf>,
+    /// Partition --output-dir by the UTC day or month of each session's start (sessions
+    /// without a start go to day=__HIVE_DEFAULT_PARTITION__).
+    #[arg(long, value_enum, value_name = "day|month", requires = "output_dir")]
+    partition_by: Option<PartitionArg>,
+    /// Write into a non-empty --output-dir: its partition files are replaced, and those of an
+    /// earlier run that this run does not write again (part-*.parquet|csv|ndjson in DIR and
+    /// its NAME=VALUE directories) are removed. Nothing else in DIR is touched.
+    #[arg(long, requires = "output_dir")]
+    overwrite: bool,
+    #[command(flatten)]
+    filters: FilterArgs,
+    /// Write every copy of a session. By default one copy of each (record id, session id) is
+    /// kept: the one with the highest record version, then the last in input order.
+    #[arg(long)]
+    keep_duplicates: bool,
+    /// Memory for session identities (40 bytes each) before they spill to temporary files.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
+    dedupe_memory: u64,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// The run's options as JSON, for the Parquet files' `callq.options` metadata.
+fn flatten_options_json(args: &FlattenArgs, format: callq::flatten::OutputFormat) -> String {
+    let f = &args.filters;
+    let time = |t: &Option<DateTimeOffset>| t.map(|t| format!("{t:?}"));
+    serde_json::json!({
+        "format": format.extension(),
+        "partitionBy": args.partition_by.map(|p| format!("{p:?}").to_lowercase()),
+        "since": time(&f.since),
+        "until": time(&f.until),
+        "where": f.where_,
+        "buildings": f.buildings.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        "classifier": match f.classifier { ClassifierArg::Current => "current", ClassifierArg::Cqd2020 => "cqd-2020" },
+        "keepDuplicates": args.keep_duplicates,
+        "onError": format!("{:?}", args.common.on_error).to_lowercase(),
+    })
+    .to_string()
+}
+
+fn run_flatten(mut args: FlattenArgs) -> anyhow::Result<ExitCode> {
+    use callq::flatten::{
+        DirSink, FileSink, Flattener, OutputFormat, PartitionBy, RowSink, SinkOptions,
+    };
+    let analyzer = base_analyzer(&args.common)
+        .keep_duplicates(args.keep_duplicates)
+        .dedupe_memory(args.dedupe_memory)
+        .reading(Reading::Analyze);
+    let analyzer = args.filters.apply(analyzer)?;
+    let with_buildings = args.filters.buildings.is_some();
+    // The rows' destination is opened here, not by `prepare` (which opens report files).
+    let output = args.common.output.take();
+    if output.is_none() && args.output_dir.is_none() {
+        anyhow::bail!(
+            "name where the rows go: --output FILE (- for standard output) or --output-dir DIR"
+        );
+    }
+    let format = match args.format {
+        Some(FlattenFormat::Parquet) => OutputFormat::Parquet,
+        Some(FlattenFormat::Csv) => OutputFormat::Csv,
+        Some(FlattenFormat::Ndjson) => OutputFormat::Ndjson,
+        None => output
+            .as_ref()
+            .and_then(|p| OutputFormat::from_name(&p.to_string_lossy()))
+            .unwrap_or(OutputFormat::Parquet),
+    };
+    let partition_by = args.partition_by.map(|p| match p {
+        PartitionArg::Day => PartitionBy::Day,
+        PartitionArg::Month => PartitionBy::Month,
+    });
+    #[allow(unused_mut)]
+    let mut options = SinkOptions::default();
+    #[cfg(feature = "parquet")]
+    options
+        .parquet
+        .metadata
+        .push(("callq.options".into(), flatten_options_json(&args, format)));
+    #[cfg(not(feature = "parquet"))]
+    let _ = flatten_options_json;
+    let mut prepared = prepare(&args.common)?;
+    let shown = |p: &std::path::Path| terminal_safe(&p.to_string_lossy()).into_owned();
+    enum Sink {
+        File(FileSink),
+        Dir(DirSink),
+    }
+    let (mut sink, dest) = match (&output, &args.output_dir) {
+        (Some(path), _) => {
+            let to_stdout = path.as_os_str() == "-";
+            if format == OutputFormat::Parquet && to_stdout && std::io::stdout().is_terminal() {
+                anyhow::bail!(
+                    "refusing to write Parquet to a terminal: name a file with --output FILE"
+                );
+            }
+            if !to_stdout {
+                output::refuse_if_input(path, &prepared.inputs)
+                    .with_context(|| format!("refusing to write the rows to {}", shown(path)))?;
+            }
+            let sink = FileSink::create(path, format, with_buildings, &options)
+                .with_context(|| format!("cannot write {}", shown(path)))?;
+            (Sink::File(sink), path.clone())
+        }
+        (None, Some(dir)) => {
+            if let Some(input) = prepared.inputs.iter().find(|i| match i {
+                InputSource::File { path, .. } => path.starts_with(dir),
+                InputSource::Stdin => false,
+            }) {
+                anyhow::bail!(
+                    "refusing to write into {}: it holds the input {}",
+                    shown(dir),
+                    terminal_safe(input.name())
+                );
+            }
+            let sink = DirSink::create(dir, format, with_buildings, &options, args.overwrite)
+                .with_context(|| format!("cannot write into {}", shown(dir)))?;
+            (Sink::Dir(sink), dir.clone())
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    let flattener = Flattener::new(analyzer).partition_by(partition_by);
+    let pool = thread_pool(args.common.threads)?;
+    let progress = Progress::default();
+    let started = Instant::now();
+    let result = {
+        let sink: &mut (dyn RowSink + Send) = match &mut sink {
+            Sink::File(s) => s,
+            Sink::Dir(s) => s,
+        };
+        pool.install(|| flattener.run_inputs(&prepared.inputs, &progress, sink))
+    };
+    let summary = result.map_err(|e| match e {
+        // A bad line keeps its type (exit 1); the rest are messages (exit 2).
+        callq::flatten::FlattenError::Run(e @ RunError::BadLine(_)) => anyhow::Error::new(e),
+        callq::flatten::FlattenError::Run(e) => anyhow::Error::msg(e.to_string()),
+        callq::flatten::FlattenError::Output(e) => {
+            anyhow::Error::new(e).context(format!("cannot write {}", shown(&dest)))
+        }
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    match sink {
+        Sink::File(s) => s.finish(),
+        Sink::Dir(s) => s.finish(),
+    }
+    .with_context(|| format!("cannot write {}", shown(&dest)))?;
+    let mut report = summary.report;
+    let mut unreadable = std::mem::take(&mut prepared.unreadable);
+    unreadable.append(&mut report.unreadable);
+    report.unreadable = unreadable;
+    if let Some((path, out)) = prepared.errors.take() {
+        out.write_with(|w| report::write_errors_ndjson(&report.errors, w))
+            .with_context(|| format!("cannot write {}", shown(&path)))?;
+    }
+    report.errors.truncate(MAX_LISTED_ERRORS);
+    print_summary(
+        &report,
+        started.elapsed().as_secs_f64(),
+        &args.common,
+        false,
+    );
+    eprintln!(
+        "callq: wrote {} to {}",
+        counted(summary.rows, "row", "rows"),
+        shown(&dest)
+    );
+    Ok(finish(&report, false))
 }

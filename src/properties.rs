@@ -62,7 +62,7 @@ macro_rules! media_stream {
         analyze "rmsFreezeDuration"                        rms_freeze_duration: Duration, Ms;
         full    "startDateTime"                            start_date_time: DateTimeOffset;
         analyze "streamDirection"                          stream_direction: Enum(MediaStreamDirection);
-        full    "streamId"                                 stream_id: String;
+        analyze "streamId"                                 stream_id: String;
         analyze "videoCodec"                               video_codec: Enum(VideoCodec);
         full    "wasMediaBypassed"                         was_media_bypassed: Boolean;
     } };
@@ -121,7 +121,7 @@ macro_rules! session {
         analyze "callee"        callee: Boxed(endpoint);
         analyze "id"            id: String;
         full    "modalities"    modalities: EnumArray(Modality);
-        full    "endDateTime"   end_date_time: DateTimeOffset;
+        analyze "endDateTime"   end_date_time: DateTimeOffset;
         full    "isTest"        is_test: Boolean;
         full    "failureInfo"   failure_info: With(failure_info);
     } };
@@ -133,9 +133,9 @@ macro_rules! segment {
         analyze "media"         media: Array(media);
         analyze "caller"        caller: Boxed(endpoint);
         analyze "callee"        callee: Boxed(endpoint);
-        full    "id"            id: String;
-        full    "startDateTime" start_date_time: DateTimeOffset;
-        full    "endDateTime"   end_date_time: DateTimeOffset;
+        analyze "id"            id: String;
+        analyze "startDateTime" start_date_time: DateTimeOffset;
+        analyze "endDateTime"   end_date_time: DateTimeOffset;
         full    "failureInfo"   failure_info: With(failure_info);
     } };
 }

@@ -85,3 +85,43 @@ fn with_the_serde_feature_the_model_serializes() {
         r#"{"value":[{"segments":[{"media":[{"streams":[{"averageJitter":"PT0.016S","packetUtilization":709,"streamDirection":"callerToCallee"}],"label":"main-audio"}]}],"id":"s"}]}"#
     );
 }
+
+/// `flatten` writes Parquet only with the `parquet` feature; without it, asking for Parquet is
+/// a typed error before anything is written, and CSV still works.
+#[test]
+fn parquet_output_needs_the_parquet_feature() {
+    use callq::flatten::{FileSink, OutputFormat, SinkOptions};
+    let dir = std::env::temp_dir().join(format!("callq-features-pq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pq = FileSink::create(
+        &dir.join("a.parquet"),
+        OutputFormat::Parquet,
+        false,
+        &SinkOptions::default(),
+    );
+    if cfg!(feature = "parquet") {
+        pq.unwrap().finish().unwrap();
+        assert!(
+            std::fs::read(dir.join("a.parquet"))
+                .unwrap()
+                .starts_with(b"PAR1")
+        );
+    } else {
+        let e = pq.err().expect("no Parquet without the feature");
+        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+        assert!(!dir.join("a.parquet").exists());
+    }
+    let csv = FileSink::create(
+        &dir.join("a.csv"),
+        OutputFormat::Csv,
+        false,
+        &SinkOptions::default(),
+    );
+    csv.unwrap().finish().unwrap();
+    assert!(
+        std::fs::read_to_string(dir.join("a.csv"))
+            .unwrap()
+            .starts_with("recordId,")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

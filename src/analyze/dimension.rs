@@ -332,12 +332,12 @@ impl Dimension {
 }
 
 /// Everything a dimension can read about one stream.
-pub(super) struct StreamContext<'r, 'a> {
-    pub(super) session: &'r Session<'a>,
-    pub(super) segment: &'r Segment<'a>,
-    pub(super) media: &'r Media<'a>,
-    pub(super) stream: &'r MediaStream<'a>,
-    pub(super) quality: Quality,
+pub(crate) struct StreamContext<'r, 'a> {
+    pub(crate) session: &'r Session<'a>,
+    pub(crate) segment: &'r Segment<'a>,
+    pub(crate) media: &'r Media<'a>,
+    pub(crate) stream: &'r MediaStream<'a>,
+    pub(crate) quality: Quality,
 }
 
 /// The endpoint's subtype as a dimension value (`None` when `@odata.type` is absent).
@@ -352,7 +352,7 @@ fn kind_name<'a>(kind: EndpointKind<'a>) -> Option<&'a str> {
 
 /// The endpoint field's value of the caller (`caller == true`) or the callee, with building
 /// fields looked up in `buildings`.
-pub(super) fn endpoint_value<'s, 'a: 's>(
+pub(crate) fn endpoint_value<'s, 'a: 's>(
     ctx: &StreamContext<'_, 'a>,
     caller: bool,
     field: EndpointField,

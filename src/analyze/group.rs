@@ -214,9 +214,9 @@ impl From<&crate::input::InputError> for UnreadableInput {
 
 /// The accumulator of one chunk (and, merged, of everything).
 #[derive(Debug)]
-pub(super) struct Accumulator {
-    pub(super) counts: InputCounts,
-    pub(super) errors: Vec<BadLine>,
+pub(crate) struct Accumulator {
+    pub(crate) counts: InputCounts,
+    pub(crate) errors: Vec<BadLine>,
     /// How many bad lines `errors` keeps (all accumulators of a run share it).
     pub(super) error_limit: usize,
     pub(super) groups: Groups,
@@ -224,7 +224,7 @@ pub(super) struct Accumulator {
     /// the first ([`Analyzer::analyze_inputs_grouped`]); empty otherwise.
     pub(super) more: Vec<Groups>,
     /// The identities of the copies counted, in input order (only while deduplicating).
-    pub(super) identities: Vec<crate::dedupe::IdentityRecord>,
+    pub(crate) identities: Vec<crate::dedupe::IdentityRecord>,
 }
 
 impl Default for Accumulator {

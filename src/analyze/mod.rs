@@ -53,7 +53,9 @@ use budget::*;
 pub use budget::{HUGE_LINE_BYTES, default_max_memory, line_memory_estimate};
 use dimension::*;
 pub use dimension::{Dimension, DimensionError, DimensionErrorKind, EndpointField, Side};
+pub(crate) use dimension::{StreamContext, endpoint_value};
 pub use filter::{Condition, Filter, parse_time};
+pub(crate) use group::Accumulator;
 use group::*;
 pub use group::{BadLine, GroupStats, InputCounts, UnreadableInput};
 pub use metric::{METRICS, Metric, MetricValue, Unit};
@@ -125,17 +127,17 @@ enum Source {
 
 /// What the per-line closure does about duplicates.
 #[derive(Clone, Copy)]
-struct Dedupe<'p> {
+pub(crate) struct Dedupe<'p> {
     /// The input's index, in the order given.
-    input: u32,
+    pub(crate) input: u32,
     /// Record the identity of each copy counted.
-    collect: bool,
+    pub(crate) collect: bool,
     /// Leave out the copies this plan drops.
-    plan: Option<&'p DedupePlan>,
+    pub(crate) plan: Option<&'p DedupePlan>,
 }
 
 impl Dedupe<'_> {
-    const OFF: Dedupe<'static> = Dedupe {
+    pub(crate) const OFF: Dedupe<'static> = Dedupe {
         input: 0,
         collect: false,
         plan: None,
@@ -164,10 +166,74 @@ impl InputOutcome {
 
 /// Per-task scratch state: the line parser and the reusable key buffers.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     parser: LineParser,
     key: Vec<u8>,
     text: String,
+}
+
+/// One kept, unfiltered stream as the per-line pass meets it, with its context.
+pub(crate) struct Seen<'r, 'a> {
+    /// The record id and version of the record holding the session (see
+    /// [`Document::sessions_with_record`]).
+    pub(crate) record_id: Option<&'a str>,
+    pub(crate) version: Option<i64>,
+    /// The session's place in the input, and whether it has an identity (record id and
+    /// session id): only then can it be a dropped copy.
+    pub(crate) order: SessionOrder,
+    pub(crate) identified: bool,
+    pub(crate) ctx: StreamContext<'r, 'a>,
+    /// The reasons of the classifier chosen ([`Analyzer::classifier`]).
+    pub(crate) reasons: Reasons,
+}
+
+/// What a pass does with each kept, unfiltered stream: `analyze` adds it to its group
+/// ([`Accumulator`]); `flatten` makes a row of it. Monomorphized, so the analyze pass costs
+/// what it did before the trait existed.
+pub(crate) trait Visit {
+    /// The counts and bad lines of the chunk.
+    fn acc(&mut self) -> &mut Accumulator;
+    /// One stream (already counted in `acc().counts.streams`).
+    fn stream(
+        &mut self,
+        analyzer: &Analyzer,
+        seen: &Seen<'_, '_>,
+        key: &mut Vec<u8>,
+        text: &mut String,
+    );
+}
+
+impl Visit for Accumulator {
+    #[inline]
+    fn acc(&mut self) -> &mut Accumulator {
+        self
+    }
+
+    #[inline]
+    fn stream(
+        &mut self,
+        analyzer: &Analyzer,
+        seen: &Seen<'_, '_>,
+        key: &mut Vec<u8>,
+        text: &mut String,
+    ) {
+        build_key(
+            &analyzer.group_by,
+            &seen.ctx,
+            analyzer.buildings.as_deref(),
+            key,
+            text,
+        );
+        if analyzer.main_metrics {
+            self.groups
+                .get(key)
+                .add(seen.ctx.stream, seen.ctx.quality, seen.reasons);
+        } else {
+            self.groups
+                .get_or(key, GroupStats::counts_only)
+                .add_verdict(seen.ctx.quality, seen.reasons);
+        }
+    }
 }
 
 // ---- the analyzer -------------------------------------------------------------------------
@@ -278,21 +344,21 @@ pub struct Progress {
 pub struct Analyzer {
     group_by: Vec<Dimension>,
     classifier: Classifier,
-    on_error: OnError,
+    pub(crate) on_error: OnError,
     reading: Reading,
-    driver: ParallelLines,
+    pub(crate) driver: ParallelLines,
     max_line_bytes: usize,
-    keep_going_on_unreadable: bool,
+    pub(crate) keep_going_on_unreadable: bool,
     mmap: bool,
     listed_errors: usize,
     budget: Arc<MemoryBudget>,
     max_groups: usize,
     statistics: bool,
     filter: Filter,
-    buildings: Option<Arc<Buildings>>,
+    pub(crate) buildings: Option<Arc<Buildings>>,
     top: Option<(usize, u64)>,
-    keep_duplicates: bool,
-    dedupe_memory: u64,
+    pub(crate) keep_duplicates: bool,
+    pub(crate) dedupe_memory: u64,
     /// Whether the groups of `group_by` keep metric statistics (false only for a first
     /// grouping made with [`Grouping::counts`]).
     main_metrics: bool,
@@ -474,7 +540,7 @@ impl Analyzer {
         self
     }
 
-    fn accumulator(&self) -> Accumulator {
+    pub(crate) fn accumulator(&self) -> Accumulator {
         let mut acc = Accumulator::listing(self.listed_errors);
         acc.more.resize_with(self.more.len(), Groups::default);
         acc
@@ -1027,7 +1093,7 @@ impl Analyzer {
         Ok(())
     }
 
-    fn input_options(&self) -> InputOptions {
+    pub(crate) fn input_options(&self) -> InputOptions {
         let options = InputOptions::new(self.max_line_bytes);
         if self.mmap {
             // SAFETY: `self.mmap` is set only by `memory_map`, whose caller promised that the
@@ -1040,7 +1106,7 @@ impl Analyzer {
 
     /// The accumulator of a line or document skipped before parsing: longer than the limit,
     /// or a structural problem of a JSON text sequence.
-    fn skipped(&self, name: &str, unit: SkippedUnit) -> Accumulator {
+    pub(crate) fn skipped(&self, name: &str, unit: SkippedUnit) -> Accumulator {
         let mut acc = self.accumulator();
         acc.counts.lines += 1;
         let message = match unit.reason {
@@ -1080,12 +1146,12 @@ impl Analyzer {
         Ok(())
     }
 
-    fn line(
+    pub(crate) fn line<V: Visit>(
         &self,
         name: &str,
         dedupe: Dedupe<'_>,
         scratch: &mut Scratch,
-        acc: &mut Accumulator,
+        visit: &mut V,
         line: Line<'_>,
     ) {
         if line.is_blank() {
@@ -1097,16 +1163,20 @@ impl Analyzer {
             byte_offset: line.offset,
         };
         if line.bytes.len() > self.max_line_bytes {
-            acc.counts.lines += 1;
-            acc.bad_line(position(), self.overlong_message(line.bytes.len() as u64));
+            visit.acc().counts.lines += 1;
+            visit
+                .acc()
+                .bad_line(position(), self.overlong_message(line.bytes.len() as u64));
             return;
         }
         let mut share = None;
         if line.bytes.len() > HUGE_LINE_BYTES {
             let need = line_memory_estimate(line.bytes);
             if need > self.budget.limit {
-                acc.counts.lines += 1;
-                acc.bad_line(position(), self.too_big_message(line.bytes.len(), need));
+                visit.acc().counts.lines += 1;
+                visit
+                    .acc()
+                    .bad_line(position(), self.too_big_message(line.bytes.len(), need));
                 return;
             }
             share = Some(self.budget.acquire(need));
@@ -1124,7 +1194,7 @@ impl Analyzer {
         // tells every copy apart.
         let mut index = 0u32;
         parser.parse_each(line.bytes, self.reading, |doc| {
-            acc.counts.lines += 1;
+            visit.acc().counts.lines += 1;
             match doc {
                 Ok(doc) => {
                     let at = SessionOrder {
@@ -1132,16 +1202,16 @@ impl Analyzer {
                         input: dedupe.input,
                         index: 0,
                     };
-                    self.aggregate(&doc, acc, key, text, dedupe, at, &mut index)
+                    self.aggregate(&doc, visit, key, text, dedupe, at, &mut index)
                 }
                 Err(e) => {
                     bad = true;
-                    acc.bad_line(position(), e.to_string())
+                    visit.acc().bad_line(position(), e.to_string())
                 }
             }
         });
         if !bad {
-            acc.counts.tape_rereads += parser.tape_rereads() - rereads;
+            visit.acc().counts.tape_rereads += parser.tape_rereads() - rereads;
         }
     }
 
@@ -1155,16 +1225,17 @@ impl Analyzer {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn aggregate(
+    fn aggregate<V: Visit>(
         &self,
         doc: &Document<'_>,
-        acc: &mut Accumulator,
+        visit: &mut V,
         key: &mut Vec<u8>,
         text: &mut String,
         dedupe: Dedupe<'_>,
         at: SessionOrder,
         index: &mut u32,
     ) {
+        let acc = visit.acc();
         acc.counts.documents += 1;
         if let Document::Other(other) = doc {
             acc.counts.other_documents[other.kind as usize] += 1;
@@ -1177,7 +1248,8 @@ impl Analyzer {
                 ..at
             };
             *index += 1;
-            match (record_id, session.id) {
+            let acc = visit.acc();
+            let identified = match (record_id, session.id) {
                 (Some(record_id), Some(session_id)) => {
                     if let Some(plan) = dedupe.plan
                         && plan.is_loser(&order)
@@ -1189,14 +1261,19 @@ impl Analyzer {
                         acc.identities
                             .push(IdentityRecord::new(record_id, session_id, version, order));
                     }
+                    true
                 }
-                _ => acc.counts.unidentified_sessions += 1,
-            }
+                _ => {
+                    acc.counts.unidentified_sessions += 1;
+                    false
+                }
+            };
             acc.counts.sessions += 1;
             let session_kept = self.filter.session_passes(session);
             for segment in session.segments {
-                acc.counts.segments += 1;
+                visit.acc().counts.segments += 1;
                 for media in segment.media {
+                    let acc = visit.acc();
                     acc.counts.media += 1;
                     if !self.statistics {
                         acc.counts.streams += media.streams.len() as u64;
@@ -1223,25 +1300,30 @@ impl Analyzer {
                         if !self.filter.conditions().is_empty()
                             && !self.filter.stream_passes(&ctx, buildings, text)
                         {
-                            acc.counts.filtered_streams += 1;
+                            visit.acc().counts.filtered_streams += 1;
                             continue;
                         }
-                        acc.counts.streams += 1;
-                        build_key(&self.group_by, &ctx, buildings, key, text);
-                        if self.main_metrics {
-                            acc.groups.get(key).add(stream, quality, reasons);
-                        } else {
-                            acc.groups
-                                .get_or(key, GroupStats::counts_only)
-                                .add_verdict(quality, reasons);
+                        visit.acc().counts.streams += 1;
+                        let seen = Seen {
+                            record_id,
+                            version,
+                            order,
+                            identified,
+                            ctx,
+                            reasons,
+                        };
+                        visit.stream(self, &seen, key, text);
+                        if self.more.is_empty() {
+                            continue;
                         }
                         if self.more_per_media {
                             per_media.add_verdict(quality, reasons);
                             last_stream = Some(stream);
                             continue;
                         }
+                        let acc = visit.acc();
                         for (grouping, groups) in self.more.iter().zip(acc.more.iter_mut()) {
-                            build_key(&grouping.by, &ctx, buildings, key, text);
+                            build_key(&grouping.by, &seen.ctx, buildings, key, text);
                             if grouping.metrics {
                                 groups.get(key).add(stream, quality, reasons);
                             } else {
@@ -1260,6 +1342,7 @@ impl Analyzer {
                             stream,
                             quality: Quality::Unclassified,
                         };
+                        let acc = visit.acc();
                         for (grouping, groups) in self.more.iter().zip(acc.more.iter_mut()) {
                             build_key(&grouping.by, &ctx, buildings, key, text);
                             groups
@@ -1272,7 +1355,12 @@ impl Analyzer {
         }
     }
 
-    fn finish(&self, total: Accumulator, unreadable: Vec<UnreadableInput>) -> Report {
+    /// Releases the parsers kept for huge lines.
+    pub(crate) fn release_idle(&self) {
+        self.budget.release_idle();
+    }
+
+    pub(crate) fn finish(&self, total: Accumulator, unreadable: Vec<UnreadableInput>) -> Report {
         let mut groups = sorted_groups(total.groups, &self.group_by, self.main_metrics);
         if let Some((n, min_streams)) = self.top {
             groups = top_groups(groups, n, min_streams);

@@ -18,6 +18,7 @@ mod differential;
 mod duration;
 mod faults;
 mod filters;
+mod flatten;
 mod forms;
 mod framing;
 mod fuzz_regressions;
