@@ -109,14 +109,11 @@ impl LineParser {
         reading: Reading,
         f: impl for<'a> FnOnce(Result<Document<'a>, DocumentError>) -> R,
     ) -> R {
-        if reading == Reading::Analyze {
-            self.bump.reset();
-            if let Some(document) = ondemand::analyze_document(line, &self.bump, &mut self.scratch)
-            {
-                return f(Ok(document));
-            }
-            self.tape_rereads += 1;
+        self.bump.reset();
+        if let Some(document) = self.on_demand(line, reading) {
+            return f(Ok(document));
         }
+        self.tape_rereads += 1;
         self.parse_with_tape(line, reading, f)
     }
 
@@ -160,15 +157,22 @@ impl LineParser {
         reading: Reading,
         mut f: impl for<'a> FnMut(Result<Document<'a>, DocumentError>),
     ) {
-        if reading == Reading::Analyze {
-            self.bump.reset();
-            if let Some(document) = ondemand::analyze_document(line, &self.bump, &mut self.scratch)
-            {
-                return f(Ok(document));
-            }
-            self.tape_rereads += 1;
+        self.bump.reset();
+        if let Some(document) = self.on_demand(line, reading) {
+            return f(Ok(document));
         }
+        self.tape_rereads += 1;
         self.tape_documents(line, reading, false, &mut f)
+    }
+
+    /// The on-demand reading of `line` in the arena (reset by the caller), or `None` when the
+    /// tape must decide.
+    #[inline(always)]
+    fn on_demand<'a>(&'a mut self, line: &'a [u8], reading: Reading) -> Option<Document<'a>> {
+        match reading {
+            Reading::Analyze => ondemand::analyze_document(line, &self.bump, &mut self.scratch),
+            Reading::Full => ondemand::full_document(line, &self.bump, &mut self.scratch),
+        }
     }
 
     /// The tape reading of `line`: its document, or (unless `single`) each document of a

@@ -46,6 +46,27 @@ pub(super) fn analyze_document<'a>(
     bump: &'a Bump,
     store: &mut ScratchStore,
 ) -> Option<Document<'a>> {
+    read_document::<false>(line, bump, store)
+}
+
+/// Reads `line` for `check`: every property of the table read and validated, as the tape's
+/// `Reading::Full` walk reads it; `None` when the tape must decide.
+pub(super) fn full_document<'a>(
+    line: &'a [u8],
+    bump: &'a Bump,
+    store: &mut ScratchStore,
+) -> Option<Document<'a>> {
+    read_document::<true>(line, bump, store)
+}
+
+/// The on-demand reading; `FULL` chooses `Reading::Full` over `Reading::Analyze`, as the tape
+/// walker's parameter does.
+#[inline(always)]
+fn read_document<'a, const FULL: bool>(
+    line: &'a [u8],
+    bump: &'a Bump,
+    store: &mut ScratchStore,
+) -> Option<Document<'a>> {
     // RFC 8259 text is UTF-8 throughout, so one check of the whole line covers every string;
     // and a line without control bytes has no raw control character in a string and no
     // whitespace but spaces, which keeps the scanners below simple.
@@ -53,7 +74,7 @@ pub(super) fn analyze_document<'a>(
         return None;
     }
     let text = simdutf8::basic::from_utf8(line).ok()?;
-    let mut cursor = Cursor {
+    let mut cursor = Cursor::<FULL> {
         bytes: line,
         text,
         pos: 0,
@@ -67,8 +88,10 @@ pub(super) fn analyze_document<'a>(
     document.filter(|_| cursor.pos == line.len())
 }
 
-/// The reader's position in the line, with the per-line arena and scratch vectors.
-struct Cursor<'a> {
+/// The reader's position in the line, with the per-line arena and scratch vectors. `FULL`
+/// reads every property of the table (`Reading::Full`, for `check`); otherwise only the
+/// `analyze` ones, the rest validated and skipped.
+struct Cursor<'a, const FULL: bool> {
     bytes: &'a [u8],
     /// The same bytes, known to be UTF-8: strings are sliced from here.
     text: &'a str,
