@@ -1,11 +1,14 @@
-//! The on-demand reading behind [`Reading::Analyze`](super::Reading::Analyze): one pass over
-//! the line's bytes that builds only what `callq analyze` uses.
+//! The on-demand reading behind [`Reading::Analyze`](super::Reading::Analyze) and
+//! [`Reading::Full`](super::Reading::Full): one pass over the line's bytes that builds only
+//! what the reading reads (`callq analyze`'s properties, or for `callq check` every property
+//! of the table).
 //!
 //! simd-json's tape converts every number and copies every string of a line, and `analyze`
 //! skips most of them. This reader walks the bytes directly instead, directed by the same
-//! `analyze` entries of the property table as the tape walk. A value it needs is converted; a
-//! value it does not need is validated without being built: strings by their escapes, numbers
-//! by the JSON grammar and a conservative range rule, containers token by token.
+//! entries of the property table as the tape walk (its `FULL` parameter is the tape walker's).
+//! A value it needs is converted; a value it does not need is validated without being built:
+//! strings by their escapes, numbers by the JSON grammar and a conservative range rule,
+//! containers token by token.
 //!
 //! It is a fast path with an oracle behind it. It answers only "here is the document" or
 //! "ask the tape": anything unusual (a syntax or type error, an escape in a key (strings it
@@ -17,7 +20,8 @@
 //!
 //! `scan` is the byte scanner (tokens, conversions in place, validation of skipped values);
 //! `walk` is the schema-directed walk over it (objects, arrays, the document's shapes, and
-//! the member arms from the property table). The cursor tracks how deep it is, for the nesting
+//! the member arms from the property table), with the types only the full reading reads in
+//! `walk/full.rs`. The cursor tracks how deep it is, for the nesting
 //! limit of skipped values.
 
 use bumpalo::Bump;
