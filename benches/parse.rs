@@ -1,5 +1,5 @@
-//! Parsing the lines of a 200 MB `Sessions` corpus on one core: callq's tape walk (full and
-//! analyze readings) against serde_json and sonic-rs deserializing into borrowed derived
+//! Parsing the lines of a 200 MB `Sessions` corpus on one core: callq's readings (full and
+//! analyze, each on demand and through the tape walk) against serde_json and sonic-rs deserializing into borrowed derived
 //! structs, and simd-json's `BorrowedValue`.
 //!
 //! Every function parses all non-blank lines (framed once, before timing, by
@@ -20,8 +20,8 @@ use std::hint::black_box;
 
 use callq::document::{LineParser, Reading};
 use common::runs::{
-    TapeOnly, callq_count, callq_tape_count, copy_only, serde_analyze_count, serde_full_count,
-    simd_value_count, sonic_analyze_count, sonic_full_count,
+    TapeOnly, callq_count, callq_full_tape_count, callq_tape_count, copy_only, serde_analyze_count,
+    serde_full_count, simd_value_count, sonic_analyze_count, sonic_full_count,
 };
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
@@ -52,8 +52,23 @@ fn bench(c: &mut Criterion) {
     assert_eq!(
         parser.tape_rereads(),
         0,
-        "callq_analyze: every line on the on-demand path"
+        "callq_full, callq_analyze: every line on the on-demand path"
     );
+    assert_eq!(
+        callq_full_tape_count(&mut parser, &lines),
+        sum.streams,
+        "callq_full_tape"
+    );
+    // The full reading on demand gives the tape's documents, every property, line by line.
+    let mut oracle = LineParser::new();
+    for line in &lines {
+        let show = |d: Result<callq::model::Document<'_>, _>| format!("{d:?}");
+        assert_eq!(
+            parser.parse(line, Reading::Full, show),
+            oracle.parse_with_tape(line, Reading::Full, show),
+            "callq_full: the on-demand full reading differs from the tape's"
+        );
+    }
     assert_eq!(
         callq_tape_count(&mut parser, &lines),
         sum.streams,
@@ -82,6 +97,9 @@ fn bench(c: &mut Criterion) {
     let lines = &lines[..];
     group.bench_function("callq_full", |b| {
         b.iter(|| callq_count(&mut parser, black_box(lines), Reading::Full))
+    });
+    group.bench_function("callq_full_tape", |b| {
+        b.iter(|| callq_full_tape_count(&mut parser, black_box(lines)))
     });
     group.bench_function("callq_analyze", |b| {
         b.iter(|| callq_count(&mut parser, black_box(lines), Reading::Analyze))

@@ -105,6 +105,13 @@ pub fn check_line(data: &[u8]) {
         analyze_outcome(&mut parser, data, true),
         "the on-demand reading and the tape disagree"
     );
+    // The same for `check`'s reading: every property of the table, on demand and by the tape.
+    let on_demand_full = reading_outcome(&mut parser, data, Reading::Full, false);
+    assert_eq!(
+        on_demand_full,
+        reading_outcome(&mut parser, data, Reading::Full, true),
+        "the on-demand full reading and the tape disagree"
+    );
     let full = parse_view(&mut parser, data, Reading::Full);
     let analyze = parse_view(&mut parser, data, Reading::Analyze);
     // The parser is reused: a second parse of the same line gives the same answer.
@@ -131,14 +138,25 @@ pub fn check_line(data: &[u8]) {
 /// field, doubles exactly) or the error message. `tape` forces simd-json's tape; otherwise the
 /// on-demand reader answers (and hands what it is unsure of to the tape).
 pub fn analyze_outcome(parser: &mut LineParser, data: &[u8], tape: bool) -> String {
+    reading_outcome(parser, data, Reading::Analyze, tape)
+}
+
+/// Everything `reading` made of a line, as text (see [`analyze_outcome`]); with
+/// `Reading::Full`, what `callq check` sees: every property of the table.
+pub fn reading_outcome(
+    parser: &mut LineParser,
+    data: &[u8],
+    reading: Reading,
+    tape: bool,
+) -> String {
     let show = |d: Result<Document<'_>, callq::document::DocumentError>| match d {
         Ok(doc) => format!("{doc:?}"),
         Err(e) => format!("error: {e}"),
     };
     if tape {
-        parser.parse_with_tape(data, Reading::Analyze, show)
+        parser.parse_with_tape(data, reading, show)
     } else {
-        parser.parse(data, Reading::Analyze, show)
+        parser.parse(data, reading, show)
     }
 }
 

@@ -27,6 +27,16 @@ pub fn callq_count(parser: &mut LineParser, lines: &[&[u8]], reading: Reading) -
     n
 }
 
+/// `Reading::Full` (what `callq check` reads) through simd-json's tape (the on-demand full
+/// reading's oracle, and how `check` read before it had one).
+pub fn callq_full_tape_count(parser: &mut LineParser, lines: &[&[u8]]) -> u64 {
+    let mut n = 0;
+    for line in lines {
+        n += parser.parse_with_tape(line, Reading::Full, count_streams);
+    }
+    n
+}
+
 /// `Reading::Analyze` through simd-json's tape (the on-demand reader's oracle).
 pub fn callq_tape_count(parser: &mut LineParser, lines: &[&[u8]]) -> u64 {
     let mut n = 0;

@@ -10,11 +10,12 @@
 //! - `tape`: simd-json's tape of the line, walked by the schema. It converts every number and
 //!   copies every string of the line, which is most of the work when `analyze` needs a tenth
 //!   of them.
-//! - `ondemand`: one pass over the line's bytes that builds what `analyze` uses and only
-//!   validates the rest. [`Reading::Analyze`] goes through it first; it accepts a line only
-//!   when it is sure, and hands anything else (every bad line among them) to the tape, so the
-//!   answer, errors included, is always the tape's. [`LineParser::parse_with_tape`] forces the
-//!   tape, for tests and benchmarks.
+//! - `ondemand`: one pass over the line's bytes that builds what the reading reads (for
+//!   [`Reading::Analyze`] what `analyze` uses, for [`Reading::Full`] every property of the
+//!   table) and only validates the rest. Both readings go through it first; it accepts a line
+//!   only when it is sure, and hands anything else (every bad line among them) to the tape, so
+//!   the answer, errors included, is always the tape's. [`LineParser::parse_with_tape`] forces
+//!   the tape, for tests and benchmarks.
 //! - `error`: [`DocumentError`]. Errors carry the JSON path of the first offending value in
 //!   document order, built only on the error path while unwinding.
 
@@ -99,24 +100,21 @@ impl LineParser {
     ///
     /// The document borrows this parser's buffers and the line, so it only lives inside `f`.
     ///
-    /// [`Reading::Analyze`] first tries the on-demand reader, which walks the line's bytes and
-    /// builds only what `analyze` uses; a line it is not certain about (any error, and a few
-    /// rare forms such as escapes in the strings it reads) is read again through simd-json's
-    /// tape, which decides and names the error. The result is the same either way.
+    /// It first tries the on-demand reader, which walks the line's bytes and builds what the
+    /// reading reads ([`Reading::Analyze`]: only what `analyze` uses); a line it is not certain
+    /// about (any error, and a few rare forms such as escaped keys) is read again through
+    /// simd-json's tape, which decides and names the error. The result is the same either way.
     pub fn parse<R>(
         &mut self,
         line: &[u8],
         reading: Reading,
         f: impl for<'a> FnOnce(Result<Document<'a>, DocumentError>) -> R,
     ) -> R {
-        if reading == Reading::Analyze {
-            self.bump.reset();
-            if let Some(document) = ondemand::analyze_document(line, &self.bump, &mut self.scratch)
-            {
-                return f(Ok(document));
-            }
-            self.tape_rereads += 1;
+        self.bump.reset();
+        if let Some(document) = self.on_demand(line, reading) {
+            return f(Ok(document));
         }
+        self.tape_rereads += 1;
         self.parse_with_tape(line, reading, f)
     }
 
@@ -160,15 +158,22 @@ impl LineParser {
         reading: Reading,
         mut f: impl for<'a> FnMut(Result<Document<'a>, DocumentError>),
     ) {
-        if reading == Reading::Analyze {
-            self.bump.reset();
-            if let Some(document) = ondemand::analyze_document(line, &self.bump, &mut self.scratch)
-            {
-                return f(Ok(document));
-            }
-            self.tape_rereads += 1;
+        self.bump.reset();
+        if let Some(document) = self.on_demand(line, reading) {
+            return f(Ok(document));
         }
+        self.tape_rereads += 1;
         self.tape_documents(line, reading, false, &mut f)
+    }
+
+    /// The on-demand reading of `line` in the arena (reset by the caller), or `None` when the
+    /// tape must decide.
+    #[inline(always)]
+    fn on_demand<'a>(&'a mut self, line: &'a [u8], reading: Reading) -> Option<Document<'a>> {
+        match reading {
+            Reading::Analyze => ondemand::analyze_document(line, &self.bump, &mut self.scratch),
+            Reading::Full => ondemand::full_document(line, &self.bump, &mut self.scratch),
+        }
     }
 
     /// The tape reading of `line`: its document, or (unless `single`) each document of a
@@ -210,9 +215,9 @@ impl LineParser {
         self.tape = Some(tape.reset());
     }
 
-    /// How many [`Reading::Analyze`] lines the on-demand reader handed to the tape so far
-    /// (bad lines, and valid ones in a rare form). Useful to check that a workload stays on
-    /// the fast path.
+    /// How many lines (of either reading) the on-demand reader handed to the tape so far (bad
+    /// lines, and valid ones in a rare form). Useful to check that a workload stays on the
+    /// fast path.
     pub fn tape_rereads(&self) -> u64 {
         self.tape_rereads
     }

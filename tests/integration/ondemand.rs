@@ -1,10 +1,11 @@
-//! The on-demand reading (`LineParser::parse` with `Reading::Analyze`) against its oracle, the
-//! tape walk (`LineParser::parse_with_tape`): same document, same error, on every corpus line,
-//! on generated archives, and on random edits of both.
+//! The on-demand reading (`LineParser::parse`) against its oracle, the tape walk
+//! (`LineParser::parse_with_tape`), in both readings (`Reading::Analyze` for `analyze`,
+//! `Reading::Full` for `check`): same document, same error, on every corpus line, on generated
+//! archives, and on random edits of both.
 
 use std::path::Path;
 
-use callq::document::LineParser;
+use callq::document::{LineParser, Reading};
 use callq::generate::{Generator, Shape};
 use proptest::prelude::*;
 
@@ -12,17 +13,21 @@ use proptest::prelude::*;
 use crate::checks;
 
 use checks::analyze_outcome as outcome;
+use checks::reading_outcome;
 
+/// Both readings, each on demand and by the tape: the same document or the same error.
 fn assert_same(line: &[u8]) {
     let mut parser = LineParser::new();
-    let fast = outcome(&mut parser, line, false);
-    let oracle = outcome(&mut parser, line, true);
-    assert_eq!(
-        fast,
-        oracle,
-        "the readings disagree on {:?}",
-        String::from_utf8_lossy(line)
-    );
+    for reading in [Reading::Analyze, Reading::Full] {
+        let fast = reading_outcome(&mut parser, line, reading, false);
+        let oracle = reading_outcome(&mut parser, line, reading, true);
+        assert_eq!(
+            fast,
+            oracle,
+            "the {reading:?} readings disagree on {:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
 }
 
 fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -82,6 +87,32 @@ fn generated_archives_stay_on_the_fast_path() {
             parser.tape_rereads(),
             0,
             "{shape:?}: valid generated lines went to the tape"
+        );
+    }
+}
+
+#[test]
+fn generated_archives_stay_on_the_fast_path_in_full() {
+    for shape in [Shape::Sessions, Shape::CallRecord, Shape::CallRecordsPage] {
+        let mut generator = Generator::new(11, shape);
+        let mut parser = LineParser::new();
+        let mut buf = Vec::new();
+        for _ in 0..40 {
+            buf.clear();
+            generator.next_line(&mut buf);
+            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let fast = reading_outcome(&mut parser, line, Reading::Full, false);
+            assert!(!fast.starts_with("error"), "{shape:?}: {fast}");
+            assert_eq!(
+                fast,
+                reading_outcome(&mut parser, line, Reading::Full, true),
+                "{shape:?}"
+            );
+        }
+        assert_eq!(
+            parser.tape_rereads(),
+            0,
+            "{shape:?}: valid generated lines went to the tape in the full reading"
         );
     }
 }
@@ -285,5 +316,85 @@ proptest! {
     fn decimal_values_read_exactly(int in 0u64..100_000_000, frac in "[0-9]{1,20}", neg: bool) {
         let literal = format!("{}{int}.{frac}", if neg { "-" } else { "" });
         assert_same(STREAM.replace("VALUE", &literal).as_bytes());
+    }
+}
+
+/// Values of every JSON type and at the edges of the table's conversions (`Int32` range,
+/// booleans, enumeration arrays, feedback tokens, administrative units, escapes).
+const VALUES: &[&str] = &[
+    "0",
+    "-0",
+    "-1",
+    "2147483647",
+    "2147483648",
+    "-2147483648",
+    "-2147483649",
+    "9223372036854775808",
+    "1.5",
+    "1e400",
+    "true",
+    "false",
+    "null",
+    "tru",
+    "\"x\"",
+    "\"\\u0041\\n\"",
+    "\"NaN\"",
+    "\"12\"",
+    "\"PT1S\"",
+    "\"2024-01-01T00:00:00Z\"",
+    "\"#microsoft.graph.callRecords.clientUserAgent\"",
+    "[]",
+    "{}",
+    "[\"audio\",null,\"video\"]",
+    "[1]",
+    "[null]",
+    "{\"a\":true,\"@b\":false,\"c\":1,\"a\":false}",
+    "{\"rating\":\"good\",\"tokens\":{\"x\":true}}",
+    "[{\"id\":\"a\"},null,{\"id\":null,\"x\":[1]}]",
+    "[{\"id\":5}]",
+    "{\"id\":\"u\",\"identity\":{\"user\":{\"id\":\"i\"}}}",
+    "[{\"hopCount\":1,\"ipAddress\":\"a\",\"roundTripTime\":\"PT0.1S\"}]",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `check`'s reading: scalar member values of generated lines (the `full` properties
+    /// among them) replaced by values of other types and at the edges; the on-demand full
+    /// reading gives the tape's document or error, as does the analyze reading.
+    #[test]
+    fn replaced_values_read_the_same_both_ways(
+        seed in 0u64..1000,
+        shape in 0usize..3,
+        edits in prop::collection::vec(
+            (any::<prop::sample::Index>(), prop::sample::select(VALUES)), 1..4),
+    ) {
+        let mut line = generated_line(seed, shape);
+        for (at, value) in edits {
+            // The member values that are scalars: after `":`, up to the next `,` or `}`.
+            let starts: Vec<usize> = line
+                .windows(2)
+                .enumerate()
+                .filter(|(_, w)| w == b"\":")
+                .map(|(i, _)| i + 2)
+                .filter(|&i| !matches!(line.get(i), Some(b'{' | b'[')))
+                .collect();
+            if starts.is_empty() {
+                break;
+            }
+            let start = starts[at.index(starts.len())];
+            let end = match line.get(start) {
+                Some(b'"') => line[start + 1..]
+                    .iter()
+                    .position(|&b| b == b'"')
+                    .map_or(line.len(), |p| start + p + 2),
+                _ => line[start..]
+                    .iter()
+                    .position(|&b| b == b',' || b == b'}')
+                    .map_or(line.len(), |p| start + p),
+            };
+            line.splice(start..end, value.bytes());
+        }
+        assert_same(&line);
     }
 }

@@ -1,11 +1,14 @@
-//! The on-demand reading behind [`Reading::Analyze`](super::Reading::Analyze): one pass over
-//! the line's bytes that builds only what `callq analyze` uses.
+//! The on-demand reading behind [`Reading::Analyze`](super::Reading::Analyze) and
+//! [`Reading::Full`](super::Reading::Full): one pass over the line's bytes that builds only
+//! what the reading reads (`callq analyze`'s properties, or for `callq check` every property
+//! of the table).
 //!
 //! simd-json's tape converts every number and copies every string of a line, and `analyze`
 //! skips most of them. This reader walks the bytes directly instead, directed by the same
-//! `analyze` entries of the property table as the tape walk. A value it needs is converted; a
-//! value it does not need is validated without being built: strings by their escapes, numbers
-//! by the JSON grammar and a conservative range rule, containers token by token.
+//! entries of the property table as the tape walk (its `FULL` parameter is the tape walker's).
+//! A value it needs is converted; a value it does not need is validated without being built:
+//! strings by their escapes, numbers by the JSON grammar and a conservative range rule,
+//! containers token by token.
 //!
 //! It is a fast path with an oracle behind it. It answers only "here is the document" or
 //! "ask the tape": anything unusual (a syntax or type error, an escape in a key (strings it
@@ -17,7 +20,8 @@
 //!
 //! `scan` is the byte scanner (tokens, conversions in place, validation of skipped values);
 //! `walk` is the schema-directed walk over it (objects, arrays, the document's shapes, and
-//! the member arms from the property table). The cursor tracks how deep it is, for the nesting
+//! the member arms from the property table), with the types only the full reading reads in
+//! `walk/full.rs`. The cursor tracks how deep it is, for the nesting
 //! limit of skipped values.
 
 use bumpalo::Bump;
@@ -46,6 +50,27 @@ pub(super) fn analyze_document<'a>(
     bump: &'a Bump,
     store: &mut ScratchStore,
 ) -> Option<Document<'a>> {
+    read_document::<false>(line, bump, store)
+}
+
+/// Reads `line` for `check`: every property of the table read and validated, as the tape's
+/// `Reading::Full` walk reads it; `None` when the tape must decide.
+pub(super) fn full_document<'a>(
+    line: &'a [u8],
+    bump: &'a Bump,
+    store: &mut ScratchStore,
+) -> Option<Document<'a>> {
+    read_document::<true>(line, bump, store)
+}
+
+/// The on-demand reading; `FULL` chooses `Reading::Full` over `Reading::Analyze`, as the tape
+/// walker's parameter does.
+#[inline(always)]
+fn read_document<'a, const FULL: bool>(
+    line: &'a [u8],
+    bump: &'a Bump,
+    store: &mut ScratchStore,
+) -> Option<Document<'a>> {
     // RFC 8259 text is UTF-8 throughout, so one check of the whole line covers every string;
     // and a line without control bytes has no raw control character in a string and no
     // whitespace but spaces, which keeps the scanners below simple.
@@ -53,7 +78,7 @@ pub(super) fn analyze_document<'a>(
         return None;
     }
     let text = simdutf8::basic::from_utf8(line).ok()?;
-    let mut cursor = Cursor {
+    let mut cursor = Cursor::<FULL> {
         bytes: line,
         text,
         pos: 0,
@@ -67,8 +92,10 @@ pub(super) fn analyze_document<'a>(
     document.filter(|_| cursor.pos == line.len())
 }
 
-/// The reader's position in the line, with the per-line arena and scratch vectors.
-struct Cursor<'a> {
+/// The reader's position in the line, with the per-line arena and scratch vectors. `FULL`
+/// reads every property of the table (`Reading::Full`, for `check`); otherwise only the
+/// `analyze` ones, the rest validated and skipped.
+struct Cursor<'a, const FULL: bool> {
     bytes: &'a [u8],
     /// The same bytes, known to be UTF-8: strings are sliced from here.
     text: &'a str,

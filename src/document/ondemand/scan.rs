@@ -9,7 +9,7 @@ use crate::duration::Duration;
 pub(super) use crate::scan::has_control_byte;
 use crate::scan::quote_or_backslash;
 
-impl<'a> Cursor<'a> {
+impl<'a, const FULL: bool> Cursor<'a, FULL> {
     // ---- tokens ---------------------------------------------------------------------------
 
     #[inline(always)]
@@ -405,6 +405,36 @@ impl<'a> Cursor<'a> {
             self.plain_string().map(Some)
         } else {
             self.skip_value().map(|()| None)
+        }
+    }
+
+    // ---- values only the full reading (`check`) reads ---------------------------------
+
+    /// `Edm.Int32`: an integer literal in range (the tape takes no string here).
+    #[inline]
+    pub(super) fn int32(&mut self) -> R<Option<i32>> {
+        match self.peek()? {
+            b'-' | b'0'..=b'9' => {
+                let start = self.pos;
+                if !self.number()? {
+                    return Err(Fallback);
+                }
+                let wide = integer_literal(&self.text[start..self.pos])?;
+                i32::try_from(wide).map(Some).map_err(|_| Fallback)
+            }
+            b'n' => self.literal(b"null").map(|()| None),
+            _ => Err(Fallback),
+        }
+    }
+
+    /// `Edm.Boolean`.
+    #[inline]
+    pub(super) fn boolean(&mut self) -> R<Option<bool>> {
+        match self.peek()? {
+            b't' => self.literal(b"true").map(|()| Some(true)),
+            b'f' => self.literal(b"false").map(|()| Some(false)),
+            b'n' => self.literal(b"null").map(|()| None),
+            _ => Err(Fallback),
         }
     }
 }

@@ -6,7 +6,9 @@ use crate::document::{CALL_RECORD_ONLY, Kind, kind_from_context};
 use crate::model::*;
 use crate::properties::{self, split_by_reading};
 
-impl<'a> Cursor<'a> {
+mod full;
+
+impl<'a, const FULL: bool> Cursor<'a, FULL> {
     // ---- structure ------------------------------------------------------------------------
 
     /// `None` for `null`, else `read`'s value: `null` and an absent property are the same.
@@ -144,6 +146,8 @@ impl<'a> Cursor<'a> {
             odata_context: Option<&'a str>,
             next_link: Option<&'a str>,
             record_only: bool,
+            /// The callRecord's `full` properties (read only when `FULL`).
+            record: CallRecord<'a>,
         }
         if self.peek()? != b'{' {
             return Err(Fallback);
@@ -167,7 +171,9 @@ impl<'a> Cursor<'a> {
                 "responses" => return Err(Fallback),
                 _ => {
                     r.record_only |= CALL_RECORD_ONLY.contains(&key);
-                    c.skip_value()?
+                    if !(FULL && c.record_member(&mut r.record, key)?) {
+                        c.skip_value()?
+                    }
                 }
             }
             Ok(())
@@ -194,7 +200,7 @@ impl<'a> Cursor<'a> {
                 sessions_next_link: root.sessions_next_link,
                 id: root.id,
                 version: root.version,
-                ..CallRecord::default()
+                ..root.record
             })),
             Kind::CallRecords => {
                 if !elements.iter().any(|e| e.sessions.is_some()) {
@@ -202,13 +208,23 @@ impl<'a> Cursor<'a> {
                 }
                 let mut records =
                     bumpalo::collections::Vec::with_capacity_in(elements.len(), self.bump);
-                records.extend(elements.iter().map(|e| CallRecord {
-                    sessions: e.sessions.unwrap_or_default(),
-                    sessions_next_link: e.sessions_next_link,
-                    // Read as a session, the element's `id` is the record's.
-                    id: e.session.id,
-                    version: e.version,
-                    ..CallRecord::default()
+                records.extend(elements.iter().map(|e| {
+                    let mut record = CallRecord {
+                        sessions: e.sessions.unwrap_or_default(),
+                        sessions_next_link: e.sessions_next_link,
+                        // Read as a session, the element's `id` is the record's.
+                        id: e.session.id,
+                        version: e.version,
+                        ..e.record
+                    };
+                    if FULL {
+                        // The `full` members a session has too were read as the session's
+                        // (`SHARED_RECORD_MEMBERS`; both tables give them the same types).
+                        record.modalities = e.session.modalities;
+                        record.start_date_time = e.session.start_date_time;
+                        record.end_date_time = e.session.end_date_time;
+                    }
+                    record
                 }));
                 Ok(Document::CallRecordsPage(CallRecordsPage {
                     odata_context: root.odata_context,
@@ -249,6 +265,9 @@ impl<'a> Cursor<'a> {
             _ => {
                 e.record_only |= CALL_RECORD_ONLY.contains(&key);
                 e.foreign |= FOREIGN_ROW_MEMBERS.contains(&key);
+                if FULL && !SESSION_MEMBERS.contains(&key) && c.record_member(&mut e.record, key)? {
+                    return Ok(());
+                }
                 c.session_member(&mut e.session, key)
             }
         })
@@ -343,18 +362,55 @@ impl<'a> Cursor<'a> {
 }
 
 /// A table's member arms (see `crate::properties`): the `analyze` properties, read where they
-/// stand; every other member (the `full` ones included) is validated and skipped.
+/// stand; then, unless `FULL`, every other member is validated and skipped; under `FULL` the
+/// `full` ones are read too, and only unknown members skipped.
 macro_rules! on_demand_members {
     (($cursor:ident, $value:ident, $key:ident)
      [$(($json:literal $field:ident $conv:tt))*]
-     [$($full:tt)*]) => {
+     [$(($full_json:literal $full_field:ident $full_conv:tt))*]) => {
         match $key {
             $($json => $value.$field = on_demand_read!($cursor, $conv),)*
+            // Analyze reads only the arms above (a constant: compiled away).
+            _ if !FULL => $cursor.skip_value()?,
+            $($full_json => $value.$full_field = on_demand_read!($cursor, $full_conv),)*
             _ => $cursor.skip_value()?,
         }
     };
 }
 use on_demand_members;
+
+/// A table's `full` arms alone, as a test: `true` when the key was one of them (its value
+/// read), `false` (nothing consumed) otherwise.
+macro_rules! on_demand_full_arms {
+    (($cursor:ident, $value:ident, $key:ident)
+     [$($analyze:tt)*]
+     [$(($json:literal $field:ident $conv:tt))*]) => {
+        match $key {
+            $($json => {
+                $value.$field = on_demand_read!($cursor, $conv);
+                true
+            })*
+            _ => false,
+        }
+    };
+}
+use on_demand_full_arms;
+
+/// A table's JSON member names, as an array.
+macro_rules! member_names {
+    (() $($reading:ident $json:literal $field:ident : $conv:ident $(($($arg:tt)*))? $(, $unit:ident)?;)*) => {
+        [$($json),*]
+    };
+}
+
+/// The members of a session: in a root `value` element they are read as the session's, even
+/// under `FULL` when the callRecord table has them too (`SHARED_RECORD_MEMBERS`).
+const SESSION_MEMBERS: &[&str] = &properties::session!(member_names!);
+
+/// The callRecord's `full` members that a session has too, copied from the session reading
+/// of a root `value` element into its record.
+#[cfg(test)]
+const SHARED_RECORD_MEMBERS: [&str; 3] = ["modalities", "startDateTime", "endDateTime"];
 
 /// One property's value at the cursor, by the table's conversion. Conversions only `full`
 /// properties use have no on-demand reader yet: marking such a property `analyze` does not
@@ -364,12 +420,18 @@ macro_rules! on_demand_read {
     ($c:ident, (Double)) => { $c.single()? };
     ($c:ident, (Duration)) => { $c.duration()? };
     ($c:ident, (Int64)) => { $c.int64()? };
+    ($c:ident, (Int32)) => { $c.int32()? };
+    ($c:ident, (Boolean)) => { $c.boolean()? };
+    ($c:ident, (EnumArray($e:ident))) => { $c.enum_array($e::from_wire)? };
     ($c:ident, (String)) => { $c.string()? };
     ($c:ident, (DateTimeOffset)) => { $c.datetime()? };
     ($c:ident, (Annotation)) => { $c.annotation()? };
     ($c:ident, (Enum($e:ident))) => { $c.enumeration($e::from_wire)? };
     ($c:ident, (With($f:ident))) => { $c.$f()? };
     ($c:ident, (Boxed($f:ident))) => { $c.$f()? };
+    // Types read both boxed and as array elements: the element reader reads in place.
+    ($c:ident, (Array(identity_set))) => { $c.array(|c, x| c.identity_set_into(x))? };
+    ($c:ident, (Array(participant))) => { $c.array(|c, x| c.participant_into(x))? };
     ($c:ident, (Array($f:ident))) => { $c.array(|c, x| c.$f(x))? };
     ($c:ident, ($($other:tt)*)) => {
         compile_error!(concat!(
@@ -389,6 +451,10 @@ pub(super) struct Scratch<'a> {
     segments: Vec<Segment<'a>>,
     media: Vec<Media<'a>>,
     streams: Vec<MediaStream<'a>>,
+    // Element types only the full reading reads.
+    hops: Vec<TraceRouteHop<'a>>,
+    identity_sets: Vec<IdentitySet<'a>>,
+    participants: Vec<Participant<'a>>,
 }
 
 /// The scratch vectors' allocations kept from one line to the next (empty between lines), so
@@ -406,6 +472,9 @@ impl ScratchStore {
             segments: recycle(s.segments),
             media: recycle(s.media),
             streams: recycle(s.streams),
+            hops: recycle(s.hops),
+            identity_sets: recycle(s.identity_sets),
+            participants: recycle(s.participants),
         }
     }
 
@@ -417,6 +486,9 @@ impl ScratchStore {
             segments: recycle(s.segments),
             media: recycle(s.media),
             streams: recycle(s.streams),
+            hops: recycle(s.hops),
+            identity_sets: recycle(s.identity_sets),
+            participants: recycle(s.participants),
         };
     }
 }
@@ -453,6 +525,9 @@ element!(
     Segment => segments,
     Media => media,
     MediaStream => streams,
+    TraceRouteHop => hops,
+    IdentitySet => identity_sets,
+    Participant => participants,
 );
 
 /// An element of a root `value` array, read both ways until the shape is known.
@@ -469,6 +544,8 @@ struct UnionElement<'a> {
     /// It has a member that tells a row of another document kind (PSTN, direct routing,
     /// change notification).
     foreign: bool,
+    /// The callRecord's `full` members a session does not have (read only when `FULL`).
+    record: CallRecord<'a>,
 }
 
 /// Members that make the tape decide a page's kind (see `kind_from_members` there).
@@ -482,6 +559,27 @@ const FOREIGN_ROW_MEMBERS: [&str; 4] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The record members a root `value` element reads as its session's are exactly those
+    /// both tables list (and `SHARED_RECORD_MEMBERS` copies): no more, no fewer.
+    #[test]
+    fn shared_record_members_are_the_tables_overlap() {
+        macro_rules! full_names {
+            (() $($reading:ident $json:literal $field:ident : $conv:ident $(($($arg:tt)*))? $(, $unit:ident)?;)*) => {
+                [$((stringify!($reading), $json)),*]
+            };
+        }
+        let record = properties::call_record!(full_names!);
+        let mut shared: Vec<&str> = record
+            .iter()
+            .filter(|(reading, json)| *reading == "full" && SESSION_MEMBERS.contains(json))
+            .map(|(_, json)| *json)
+            .collect();
+        shared.sort_unstable();
+        let mut expected = SHARED_RECORD_MEMBERS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(shared, expected);
+    }
 
     #[test]
     fn recycled_vectors_keep_their_allocation() {
