@@ -468,3 +468,61 @@ proptest! {
         prop_assert_eq!(groups(&analyze_json(&got)), groups(&analyze_json(&want)));
     }
 }
+
+/// A pretty-printed `.json` array that is never closed, holding re-sent versions whose losing
+/// copies come last: the splitter reports the unclosed array at its end with the array's own
+/// offset (units end out of order), and that unit lands in the batch that holds the losing
+/// copies. That batch must still be found dirty and re-read from the right bytes, for mapped
+/// and streamed input, at any thread count: the report is that of the winning copies alone.
+#[test]
+fn an_unclosed_json_array_with_resent_versions_across_batches() {
+    let pretty = |s: &str| {
+        serde_json::to_string_pretty(&serde_json::from_str::<Value>(s).unwrap()).unwrap()
+    };
+    let n = 400;
+    // Version 2 of every record first, version 1 (the losers) after: the last batches hold
+    // the losing copies and, last of all, the "never closed" problem unit.
+    let newer: Vec<String> = (0..n)
+        .map(|k| record(&format!("r{k}"), "2", 500 + k % 400))
+        .collect();
+    let older: Vec<String> = (0..n)
+        .map(|k| record(&format!("r{k}"), "1", k % 400))
+        .collect();
+    let elements: Vec<String> = newer.iter().chain(&older).map(|s| pretty(s)).collect();
+    let data = format!("[\n{}\n", elements.join(",\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("resent.json");
+    std::fs::write(&path, &data).unwrap();
+    let want = Analyzer::new()
+        .group_by(dims("direction,label"))
+        .keep_duplicates(true)
+        .analyze_bytes("want.ndjson", format!("{}\n", newer.join("\n")).as_bytes())
+        .unwrap();
+    let args = [path.to_string_lossy().into_owned()];
+    for threads in [1, 2] {
+        for mapped in [false, true] {
+            for memory in [1u64 << 30, 0] {
+                let mut analyzer = Analyzer::new()
+                    .group_by(dims("direction,label"))
+                    .chunk_size(4096)
+                    .dedupe_memory(memory);
+                if mapped {
+                    // SAFETY: the test's own temporary file does not change while read.
+                    analyzer = unsafe { analyzer.memory_map() };
+                }
+                let what = format!("threads {threads}, mapped {mapped}, memory {memory}");
+                let got = in_pool(threads, || {
+                    analyzer.analyze_paths(&args, &Progress::default()).unwrap()
+                });
+                assert_eq!(got.input.duplicate_sessions, n as u64, "{what}");
+                assert_eq!(got.input.sessions, n as u64, "{what}");
+                assert_eq!(got.input.bad_lines, 1, "{what}: {:?}", got.errors);
+                assert_eq!(
+                    groups(&analyze_json(&got)),
+                    groups(&analyze_json(&want)),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
