@@ -1198,9 +1198,23 @@ pub enum SpanKind {
 }
 
 impl BatchSpan {
+    /// The span of a batch of sequence units: the bytes of the units that are parsed
+    /// (documents and malformed regions), which the splitter emits in input order. Problem
+    /// and too-long units carry no bytes to read again, and need not be in order: "the array
+    /// that starts here is never closed" comes at the end of the input with the array's
+    /// own offset. A batch without bytes to parse has an empty range at its first unit.
     fn units(units: &[crate::sequence::Unit]) -> Self {
+        use crate::sequence::UnitKind;
+        let parsed = || {
+            units
+                .iter()
+                .filter(|u| matches!(u.kind, UnitKind::Document | UnitKind::Malformed))
+        };
+        let at = units.first().map_or(0, |u| u.start);
+        let start = parsed().map(|u| u.start).min().unwrap_or(at);
+        let end = parsed().map(|u| u.end).max().unwrap_or(start);
         BatchSpan {
-            range: units.first().map_or(0, |u| u.start)..units.last().map_or(0, |u| u.end),
+            range: start..end,
             first_line: units.first().map_or(1, |u| u.line),
             kind: SpanKind::Units(units.to_vec()),
         }
