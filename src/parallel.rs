@@ -177,12 +177,16 @@ impl ParallelLines {
             init_state,
             init_acc,
             per_line,
+            &|_| {},
             |range, _, acc| on_batch(range, acc),
         )
     }
 
     /// [`run_batches`](Self::run_batches), telling `on_batch` the number of the batch's first
-    /// line too.
+    /// line too, and `chunk_done` (on the pool's threads) the byte range of each chunk of `data`
+    /// as soon as it is parsed: a mapping's pages are released a chunk at a time, so that a
+    /// batch's worth of them is never resident at once.
+    #[allow(clippy::too_many_arguments)]
     fn run_batches_spans<A, S>(
         &self,
         data: &[u8],
@@ -190,6 +194,7 @@ impl ParallelLines {
         init_state: &(impl Fn() -> S + Sync + Send),
         init_acc: &(impl Fn() -> A + Sync + Send),
         per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        chunk_done: &(impl Fn(Range<usize>) + Sync),
         mut on_batch: impl FnMut(Range<usize>, u64, A),
     ) where
         A: Merge + Send,
@@ -221,6 +226,7 @@ impl ParallelLines {
                     per_line(&mut state, &mut acc, line);
                 }
                 states.put_back(state);
+                chunk_done(range.clone());
                 (acc, seen)
             };
             // Accumulators merge in input order as a tree, on the pool's threads: a long
@@ -640,7 +646,7 @@ impl ParallelLines {
         framing: Framing,
         options: InputOptions,
         progress: &std::sync::atomic::AtomicU64,
-        release: impl Fn(Range<usize>),
+        release: impl Fn(Range<usize>) + Sync,
         closures: (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
@@ -669,7 +675,7 @@ impl ParallelLines {
         data: &[u8],
         options: InputOptions,
         progress: &std::sync::atomic::AtomicU64,
-        release: impl Fn(Range<usize>),
+        release: impl Fn(Range<usize>) + Sync,
         (init_state, init_acc, per_line, overlong): (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
@@ -694,7 +700,7 @@ impl ParallelLines {
                         &data[range],
                         &mut pos,
                         (init_state, init_acc, per_line),
-                        |r| {
+                        &|r| {
                             progress.fetch_add((r.end - r.start) as u64, Ordering::Relaxed);
                             release(start + r.start..start + r.end);
                         },
@@ -792,7 +798,7 @@ impl ParallelLines {
                             &data,
                             &mut pos,
                             (init_state, init_acc, per_line),
-                            |_| {},
+                            &|_| {},
                             on_batch,
                         )
                         .map_err(InputStop::Stopped)?;
@@ -811,7 +817,7 @@ impl ParallelLines {
 
 impl ParallelLines {
     /// [`run_batches`](Self::run_batches), handing each batch's accumulator to `on_batch` (after
-    /// `done` hears of its byte range) until `on_batch` fails. The batches of `data` still run
+    /// `chunk_done` heard of each of its chunks' byte ranges) until `on_batch` fails. The batches of `data` still run
     /// to its end; their accumulators are dropped, and the first error is returned.
     #[allow(clippy::type_complexity)]
     fn run_batches_until<A, S, E>(
@@ -823,7 +829,7 @@ impl ParallelLines {
             &(impl Fn() -> A + Sync + Send),
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
         ),
-        mut done: impl FnMut(Range<usize>),
+        chunk_done: &(impl Fn(Range<usize>) + Sync),
         on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<(), E>
     where
@@ -838,13 +844,13 @@ impl ParallelLines {
             init_state,
             init_acc,
             per_line,
+            chunk_done,
             |range, first_line, acc| {
                 let span = BatchSpan {
                     range: base + range.start as u64..base + range.end as u64,
                     first_line,
                     kind: SpanKind::Lines,
                 };
-                done(range);
                 if failed.is_none()
                     && let Err(e) = on_batch(span, acc)
                 {
@@ -909,7 +915,7 @@ impl ParallelLines {
         data: &[u8],
         options: InputOptions,
         progress: &std::sync::atomic::AtomicU64,
-        release: impl Fn(Range<usize>),
+        release: impl Fn(Range<usize>) + Sync,
         closures: (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),

@@ -458,7 +458,8 @@ proptest! {
             Analyzer::new()
                 .group_by(dims("direction,label"))
                 .chunk_size(chunk)
-                .dedupe_memory(if seed % 2 == 0 { 0 } else { 1 << 30 })
+                // Identities spilled and every kept batch merged into one; some merged; none.
+                .dedupe_memory([0, 1 << 21, 1 << 30][(seed % 3) as usize])
                 .analyze_paths(&written, &Progress::default())
                 .unwrap()
         });
@@ -521,6 +522,62 @@ fn an_unclosed_json_array_with_resent_versions_across_batches() {
                     groups(&analyze_json(&got)),
                     groups(&analyze_json(&want)),
                     "{what}"
+                );
+            }
+        }
+    }
+}
+
+/// Kept batches merged into coarse spans past the budget (`dedupe_memory` 0 merges them all)
+/// give the report of one kept accumulator per batch, bad lines and over-long lines included,
+/// when a coarse span holding a dropped copy is read again whole.
+#[test]
+fn coarse_spans_read_again_give_the_same_report() {
+    let mut lines = Vec::new();
+    for k in 0..300 {
+        lines.push(record(&format!("r{k}"), "1", k % 700));
+        if k % 97 == 5 {
+            lines.push(format!("{{\"pad\":\"{}\"}}", "x".repeat(3000))); // over-long
+        }
+        if k % 89 == 7 {
+            lines.push("{not json".to_owned());
+        }
+        if k >= 40 {
+            // A re-send, 40 records later.
+            lines.push(record(&format!("r{}", k - 40), "2", 900 - k % 300));
+        }
+    }
+    let data = format!("{}\n", lines.join("\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("resent.ndjson");
+    std::fs::write(&path, &data).unwrap();
+    let args = [path.to_string_lossy().into_owned()];
+    let run = |threads: usize, memory: u64, mapped: bool| {
+        let mut analyzer = Analyzer::new()
+            .group_by(dims("direction,label"))
+            .chunk_size(2048)
+            .max_line_bytes(1000)
+            .dedupe_memory(memory);
+        if mapped {
+            // SAFETY: the test's own temporary file does not change while read.
+            analyzer = unsafe { analyzer.memory_map() };
+        }
+        let report = in_pool(threads, || {
+            analyzer.analyze_paths(&args, &Progress::default()).unwrap()
+        });
+        analyze_json(&report)
+    };
+    let want = run(1, 1 << 30, true);
+    let v: Value = serde_json::from_str(&want).unwrap();
+    assert_eq!(v["input"]["duplicateSessions"], 260);
+    assert_eq!(v["input"]["badLines"], 4 + 4, "{want}");
+    for threads in [1, 2] {
+        for mapped in [false, true] {
+            for memory in [0, 1 << 16, 1 << 30] {
+                assert_eq!(
+                    run(threads, memory, mapped),
+                    want,
+                    "threads {threads}, mapped {mapped}, memory {memory}"
                 );
             }
         }
