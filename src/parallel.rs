@@ -174,9 +174,8 @@ impl ParallelLines {
         self.run_batches_spans(
             data,
             pos,
-            init_state,
-            init_acc,
-            per_line,
+            &PerThread::new(),
+            (init_state, init_acc, per_line),
             &|_| {},
             |range, _, acc| on_batch(range, acc),
         )
@@ -186,14 +185,19 @@ impl ParallelLines {
     /// line too, and `chunk_done` (on the pool's threads) the byte range of each chunk of `data`
     /// as soon as it is parsed: a mapping's pages are released a chunk at a time, so that a
     /// batch's worth of them is never resident at once.
-    #[allow(clippy::too_many_arguments)]
+    /// `states` holds the per-thread scratch states, kept by the caller across calls (the
+    /// blocks of a stream, the pieces of a mapped input).
+    #[allow(clippy::type_complexity)]
     fn run_batches_spans<A, S>(
         &self,
         data: &[u8],
         pos: &mut StreamPosition,
-        init_state: &(impl Fn() -> S + Sync + Send),
-        init_acc: &(impl Fn() -> A + Sync + Send),
-        per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        states: &PerThread<S>,
+        (init_state, init_acc, per_line): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        ),
         chunk_done: &(impl Fn(Range<usize>) + Sync),
         mut on_batch: impl FnMut(Range<usize>, u64, A),
     ) where
@@ -204,7 +208,6 @@ impl ParallelLines {
             0 => (rayon::current_num_threads() * 4).max(8),
             n => n,
         };
-        let states = PerThread::new();
         let mut ranges = Chunks::new(data, self.chunk_size);
         loop {
             let batch: Vec<Range<usize>> = ranges.by_ref().take(batch_chunks).collect();
@@ -692,6 +695,7 @@ impl ParallelLines {
         let block = self.target_chunk_size().saturating_mul(MAPPED_PIECE_CHUNKS);
         let mut pieces = crate::framing::Pieces::new(data, block, options.max_line_bytes);
         let mut pos = StreamPosition::default();
+        let states = PerThread::new();
         while let Some(piece) = pieces.next_piece(&release) {
             match piece {
                 crate::framing::Piece::Lines(range) => {
@@ -699,6 +703,7 @@ impl ParallelLines {
                     self.run_batches_until(
                         &data[range],
                         &mut pos,
+                        &states,
                         (init_state, init_acc, per_line),
                         &|r| {
                             progress.fetch_add((r.end - r.start) as u64, Ordering::Relaxed);
@@ -791,12 +796,15 @@ impl ParallelLines {
                 reader.bytes_read()
             });
             let mut pos = StreamPosition::default();
+            // Scratch states live for the whole stream, not a block.
+            let states = PerThread::new();
             for piece in full_rx {
                 match piece.map_err(InputStop::Io)? {
                     Piece::Lines(data) => {
                         self.run_batches_until(
                             &data,
                             &mut pos,
+                            &states,
                             (init_state, init_acc, per_line),
                             &|_| {},
                             on_batch,
@@ -824,7 +832,8 @@ impl ParallelLines {
         &self,
         data: &[u8],
         pos: &mut StreamPosition,
-        (init_state, init_acc, per_line): (
+        states: &PerThread<S>,
+        closures: (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
@@ -841,9 +850,8 @@ impl ParallelLines {
         self.run_batches_spans(
             data,
             pos,
-            init_state,
-            init_acc,
-            per_line,
+            states,
+            closures,
             chunk_done,
             |range, first_line, acc| {
                 let span = BatchSpan {

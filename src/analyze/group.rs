@@ -336,7 +336,11 @@ impl Accumulator {
                         + 48
                         + std::mem::size_of::<(Box<[u8]>, GroupStats)>()
                         + stats.metrics.capacity() * std::mem::size_of::<MetricStats>()
-                        + stats.metrics.iter().map(MetricStats::heap_bytes).sum::<usize>()
+                        + stats
+                            .metrics
+                            .iter()
+                            .map(MetricStats::heap_bytes)
+                            .sum::<usize>()
                 })
                 .sum()
         };

@@ -40,6 +40,7 @@ use crate::input::{InputSource, discover};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
 use crate::parallel::{
     BatchSpan, InputOptions, InputStop, Merge, ParallelLines, SkipReason, SkippedUnit, SpanKind,
+    StreamPosition,
 };
 use crate::stats::{MetricStats, ValueKind};
 
@@ -1032,7 +1033,10 @@ impl Analyzer {
         Ok(total)
     }
 
-    /// One batch of pass 1 again, leaving out the copies `plan` drops.
+    /// One batch of pass 1 again, leaving out the copies `plan` drops. The lines of an NDJSON
+    /// batch are read again a few chunks at a time (cut at a newline), so that pass 2 holds
+    /// little of the input at once; a sequence's batch is read whole (its units say where its
+    /// documents are).
     fn recompute_span(
         &self,
         source: &Source,
@@ -1040,43 +1044,87 @@ impl Analyzer {
         span: &BatchSpan,
         plan: &DedupePlan,
     ) -> Result<Accumulator, RunError> {
-        let range = span.range.clone();
         let name = source.name();
-        let bytes = match source {
-            Source::File { path, .. } => std::fs::File::open(path)
-                .and_then(|mut f| crate::dedupe::read_range(&mut f, range)),
-            Source::Spool { spool, .. } => spool.read_range(range),
-        };
-        let bytes = bytes.map_err(|e| {
-            input_error(
-                name,
-                std::io::Error::new(
-                    e.kind(),
-                    format!(
-                        "{e} (reading it again to leave out duplicate sessions; did it change?)"
+        let mut file = None;
+        let mut read = |range: std::ops::Range<u64>| -> Result<Vec<u8>, RunError> {
+            match source {
+                Source::File { path, .. } => {
+                    if file.is_none() {
+                        file = Some(std::fs::File::open(path));
+                    }
+                    match file.as_mut().expect("just opened") {
+                        Ok(f) => crate::dedupe::read_range(f, range),
+                        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                    }
+                }
+                Source::Spool { spool, .. } => spool.read_range(range),
+            }
+            .map_err(|e| {
+                input_error(
+                    name,
+                    std::io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e} (reading it again to leave out duplicate sessions; did it \
+                             change?)"
+                        ),
                     ),
-                ),
-            )
-        })?;
+                )
+            })
+        };
         let dedupe = Dedupe {
             input,
             collect: false,
             plan: Some(plan),
         };
-        let acc = self.driver.rerun_batch(
-            &bytes,
-            span,
-            (
-                &Scratch::default,
-                &|| self.accumulator(),
-                &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
-                    self.line(name, dedupe, scratch, acc, line)
-                },
-                &|o| self.skipped(name, o),
-            ),
+        let closures = (
+            &Scratch::default,
+            &|| self.accumulator(),
+            &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+                self.line(name, dedupe, scratch, acc, line)
+            },
+            &|o| self.skipped(name, o),
         );
+        let mut total = self.accumulator();
+        if span.kind == SpanKind::Lines {
+            let piece = (self.driver.target_chunk_size() as u64).saturating_mul(2);
+            let mut pos = StreamPosition {
+                next_line: span.first_line,
+                base: span.range.start,
+            };
+            while pos.base < span.range.end {
+                // Up to the last newline of the next piece (a longer line is read whole: lines
+                // of a batch are within the line limit).
+                let mut want = piece;
+                let bytes = loop {
+                    let end = pos.base.saturating_add(want).min(span.range.end);
+                    let mut bytes = read(pos.base..end)?;
+                    if end == span.range.end {
+                        break bytes;
+                    }
+                    if let Some(nl) = memchr::memrchr(b'\n', &bytes) {
+                        bytes.truncate(nl + 1);
+                        break bytes;
+                    }
+                    want = want.saturating_mul(2);
+                };
+                self.driver.run_batches(
+                    &bytes,
+                    &mut pos,
+                    closures.0,
+                    closures.1,
+                    closures.2,
+                    |_, acc| total.merge(acc),
+                );
+            }
+        } else if let Some(acc) =
+            self.driver
+                .rerun_batch(&read(span.range.clone())?, span, closures)
+        {
+            total = acc;
+        }
         self.budget.release_idle();
-        Ok(acc.unwrap_or_else(|| self.accumulator()))
+        Ok(total)
     }
 
     /// One input analyzed on its own, for merging in input order.

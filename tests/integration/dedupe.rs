@@ -477,9 +477,8 @@ proptest! {
 /// and streamed input, at any thread count: the report is that of the winning copies alone.
 #[test]
 fn an_unclosed_json_array_with_resent_versions_across_batches() {
-    let pretty = |s: &str| {
-        serde_json::to_string_pretty(&serde_json::from_str::<Value>(s).unwrap()).unwrap()
-    };
+    let pretty =
+        |s: &str| serde_json::to_string_pretty(&serde_json::from_str::<Value>(s).unwrap()).unwrap();
     let n = 400;
     // Version 2 of every record first, version 1 (the losers) after: the last batches hold
     // the losing copies and, last of all, the "never closed" problem unit.
