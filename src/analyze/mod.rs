@@ -500,8 +500,11 @@ impl Analyzer {
         self
     }
 
-    /// The memory for session identities (40 bytes each) before they spill to temporary
-    /// files, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]). Results never depend on it.
+    /// The memory deduplication may hold, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]): 1/64
+    /// of it for the batch accumulators kept for the second pass (past that, adjacent ones
+    /// merge into coarser spans, which pass 2 reads again whole when they hold a dropped copy
+    /// among kept ones), the rest for session identities (40 bytes each) before they spill to
+    /// temporary files. Results never depend on it.
     pub fn dedupe_memory(mut self, bytes: u64) -> Self {
         self.dedupe_memory = bytes;
         self

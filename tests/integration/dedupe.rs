@@ -360,8 +360,8 @@ fn overlapping_files_every_input_kind_and_thread_count() {
                 args.push("--no-mmap");
             }
             if threads == "8" {
-                // Identities spilled to disk, and kept batches past the budget: the memory
-                // fallback (whole inputs recomputed). The same report.
+                // Identities spilled to disk, and kept batches past the budget: merged into
+                // coarse parts (read again whole when dirty). The same report.
                 args.extend(["--dedupe-memory", "1000"]);
             }
             args.extend(written.iter().map(String::as_str));
