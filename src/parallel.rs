@@ -174,22 +174,31 @@ impl ParallelLines {
         self.run_batches_spans(
             data,
             pos,
-            init_state,
-            init_acc,
-            per_line,
+            &PerThread::new(),
+            (init_state, init_acc, per_line),
+            &|_| {},
             |range, _, acc| on_batch(range, acc),
         )
     }
 
     /// [`run_batches`](Self::run_batches), telling `on_batch` the number of the batch's first
-    /// line too.
+    /// line too, and `chunk_done` (on the pool's threads) the byte range of each chunk of `data`
+    /// as soon as it is parsed: a mapping's pages are released a chunk at a time, so that a
+    /// batch's worth of them is never resident at once.
+    /// `states` holds the per-thread scratch states, kept by the caller across calls (the
+    /// blocks of a stream, the pieces of a mapped input).
+    #[allow(clippy::type_complexity)]
     fn run_batches_spans<A, S>(
         &self,
         data: &[u8],
         pos: &mut StreamPosition,
-        init_state: &(impl Fn() -> S + Sync + Send),
-        init_acc: &(impl Fn() -> A + Sync + Send),
-        per_line: &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        states: &PerThread<S>,
+        (init_state, init_acc, per_line): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        ),
+        chunk_done: &(impl Fn(Range<usize>) + Sync),
         mut on_batch: impl FnMut(Range<usize>, u64, A),
     ) where
         A: Merge + Send,
@@ -199,7 +208,6 @@ impl ParallelLines {
             0 => (rayon::current_num_threads() * 4).max(8),
             n => n,
         };
-        let states = PerThread::new();
         let mut ranges = Chunks::new(data, self.chunk_size);
         loop {
             let batch: Vec<Range<usize>> = ranges.by_ref().take(batch_chunks).collect();
@@ -221,6 +229,7 @@ impl ParallelLines {
                     per_line(&mut state, &mut acc, line);
                 }
                 states.put_back(state);
+                chunk_done(range.clone());
                 (acc, seen)
             };
             // Accumulators merge in input order as a tree, on the pool's threads: a long
@@ -640,7 +649,7 @@ impl ParallelLines {
         framing: Framing,
         options: InputOptions,
         progress: &std::sync::atomic::AtomicU64,
-        release: impl Fn(Range<usize>),
+        release: impl Fn(Range<usize>) + Sync,
         closures: (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
@@ -669,7 +678,7 @@ impl ParallelLines {
         data: &[u8],
         options: InputOptions,
         progress: &std::sync::atomic::AtomicU64,
-        release: impl Fn(Range<usize>),
+        release: impl Fn(Range<usize>) + Sync,
         (init_state, init_acc, per_line, overlong): (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
@@ -686,6 +695,7 @@ impl ParallelLines {
         let block = self.target_chunk_size().saturating_mul(MAPPED_PIECE_CHUNKS);
         let mut pieces = crate::framing::Pieces::new(data, block, options.max_line_bytes);
         let mut pos = StreamPosition::default();
+        let states = PerThread::new();
         while let Some(piece) = pieces.next_piece(&release) {
             match piece {
                 crate::framing::Piece::Lines(range) => {
@@ -693,8 +703,9 @@ impl ParallelLines {
                     self.run_batches_until(
                         &data[range],
                         &mut pos,
+                        &states,
                         (init_state, init_acc, per_line),
-                        |r| {
+                        &|r| {
                             progress.fetch_add((r.end - r.start) as u64, Ordering::Relaxed);
                             release(start + r.start..start + r.end);
                         },
@@ -785,14 +796,17 @@ impl ParallelLines {
                 reader.bytes_read()
             });
             let mut pos = StreamPosition::default();
+            // Scratch states live for the whole stream, not a block.
+            let states = PerThread::new();
             for piece in full_rx {
                 match piece.map_err(InputStop::Io)? {
                     Piece::Lines(data) => {
                         self.run_batches_until(
                             &data,
                             &mut pos,
+                            &states,
                             (init_state, init_acc, per_line),
-                            |_| {},
+                            &|_| {},
                             on_batch,
                         )
                         .map_err(InputStop::Stopped)?;
@@ -811,19 +825,20 @@ impl ParallelLines {
 
 impl ParallelLines {
     /// [`run_batches`](Self::run_batches), handing each batch's accumulator to `on_batch` (after
-    /// `done` hears of its byte range) until `on_batch` fails. The batches of `data` still run
+    /// `chunk_done` heard of each of its chunks' byte ranges) until `on_batch` fails. The batches of `data` still run
     /// to its end; their accumulators are dropped, and the first error is returned.
     #[allow(clippy::type_complexity)]
     fn run_batches_until<A, S, E>(
         &self,
         data: &[u8],
         pos: &mut StreamPosition,
-        (init_state, init_acc, per_line): (
+        states: &PerThread<S>,
+        closures: (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
         ),
-        mut done: impl FnMut(Range<usize>),
+        chunk_done: &(impl Fn(Range<usize>) + Sync),
         on_batch: &mut impl FnMut(BatchSpan, A) -> Result<(), E>,
     ) -> Result<(), E>
     where
@@ -835,16 +850,15 @@ impl ParallelLines {
         self.run_batches_spans(
             data,
             pos,
-            init_state,
-            init_acc,
-            per_line,
+            states,
+            closures,
+            chunk_done,
             |range, first_line, acc| {
                 let span = BatchSpan {
                     range: base + range.start as u64..base + range.end as u64,
                     first_line,
                     kind: SpanKind::Lines,
                 };
-                done(range);
                 if failed.is_none()
                     && let Err(e) = on_batch(span, acc)
                 {
@@ -909,7 +923,7 @@ impl ParallelLines {
         data: &[u8],
         options: InputOptions,
         progress: &std::sync::atomic::AtomicU64,
-        release: impl Fn(Range<usize>),
+        release: impl Fn(Range<usize>) + Sync,
         closures: (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
@@ -1198,9 +1212,23 @@ pub enum SpanKind {
 }
 
 impl BatchSpan {
+    /// The span of a batch of sequence units: the bytes of the units that are parsed
+    /// (documents and malformed regions), which the splitter emits in input order. Problem
+    /// and too-long units carry no bytes to read again, and need not be in order: "the array
+    /// that starts here is never closed" comes at the end of the input with the array's
+    /// own offset. A batch without bytes to parse has an empty range at its first unit.
     fn units(units: &[crate::sequence::Unit]) -> Self {
+        use crate::sequence::UnitKind;
+        let parsed = || {
+            units
+                .iter()
+                .filter(|u| matches!(u.kind, UnitKind::Document | UnitKind::Malformed))
+        };
+        let at = units.first().map_or(0, |u| u.start);
+        let start = parsed().map(|u| u.start).min().unwrap_or(at);
+        let end = parsed().map(|u| u.end).max().unwrap_or(start);
         BatchSpan {
-            range: units.first().map_or(0, |u| u.start)..units.last().map_or(0, |u| u.end),
+            range: start..end,
             first_line: units.first().map_or(1, |u| u.line),
             kind: SpanKind::Units(units.to_vec()),
         }

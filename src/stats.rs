@@ -1346,6 +1346,24 @@ impl MetricStats {
     }
 }
 
+impl MetricStats {
+    /// About the heap memory this accumulator holds beyond its own 40 bytes: the kept values'
+    /// vector, or the boxed extrema, sums and sketch bins (what deduplication counts against
+    /// its budget for the batch accumulators it keeps).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.values {
+            Values::One(_) | Values::Two(_) => 0,
+            Values::Small(small) => small.capacity() * 8,
+            Values::Large(large) => {
+                std::mem::size_of::<Large>()
+                    + (large.sketch.positive.bins.capacity()
+                        + large.sketch.negative.bins.capacity())
+                        * 8
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

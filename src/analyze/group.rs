@@ -324,9 +324,34 @@ impl Accumulator {
             .fold(self.groups.stats.len(), usize::max)
     }
 
-    /// The groups of every grouping, all of them (what a group costs in memory is per group).
-    pub(super) fn all_groups(&self) -> usize {
-        self.more.iter().map(|g| g.stats.len()).sum::<usize>() + self.groups.stats.len()
+    /// About the heap memory its groups and listed bad lines hold: what deduplication counts
+    /// against its budget for kept batch accumulators.
+    pub(super) fn heap_bytes(&self) -> usize {
+        let groups = |g: &Groups| -> usize {
+            g.stats
+                .iter()
+                .map(|(key, stats)| {
+                    // The key twice (the list and the index), the index entry, the statistics.
+                    2 * key.len()
+                        + 48
+                        + std::mem::size_of::<(Box<[u8]>, GroupStats)>()
+                        + stats.metrics.capacity() * std::mem::size_of::<MetricStats>()
+                        + stats
+                            .metrics
+                            .iter()
+                            .map(MetricStats::heap_bytes)
+                            .sum::<usize>()
+                })
+                .sum()
+        };
+        let errors: usize = self
+            .errors
+            .iter()
+            .map(|e| {
+                std::mem::size_of::<BadLine>() + e.message.capacity() + e.position.file.capacity()
+            })
+            .sum();
+        groups(&self.groups) + self.more.iter().map(groups).sum::<usize>() + errors
     }
 
     /// Drops every group of every grouping.

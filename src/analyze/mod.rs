@@ -40,6 +40,7 @@ use crate::input::{InputSource, discover};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
 use crate::parallel::{
     BatchSpan, InputOptions, InputStop, Merge, ParallelLines, SkipReason, SkippedUnit, SpanKind,
+    StreamPosition,
 };
 use crate::stats::{MetricStats, ValueKind};
 
@@ -89,29 +90,35 @@ struct InputOutcome {
     discarded: Vec<u32>,
 }
 
-/// A batch's accumulator kept for a second pass.
+/// Batch accumulators kept for a second pass: one batch's, or, past the budget, the merge of
+/// adjacent batches (a coarser span, read again whole when it holds a dropped copy).
 struct Part {
-    input: u32,
-    span: BatchSpan,
+    /// The batches it covers, in input order, each with its input's index.
+    spans: Vec<(u32, BatchSpan)>,
+    /// Their accumulators merged, without the inputs' `files` and `bytes`.
     acc: Accumulator,
     /// Identified sessions counted in `acc`.
     identified: u64,
-    /// The trailing part of an input read under the memory fallback: `acc` holds the whole
-    /// input merged (its batches' parts keep only their spans).
-    whole: bool,
+    /// Files and bytes of the inputs that end here (no recomputation touches them).
+    files: u64,
+    bytes: u64,
+    /// Estimated heap bytes of `acc` (what the budget counts).
+    memory: u64,
+    /// Bytes of input its spans cover (the smallest neighbours merge first).
+    extent: u64,
 }
 
-/// About what a group's statistics take in memory, for the kept-batches budget.
-const GROUP_BYTES: u64 = 2048;
+/// The share of [`Analyzer::dedupe_memory`] for kept batch accumulators: 1/64 (16 MiB of the
+/// default 1 GiB); session identities get the rest.
+const KEPT_BATCHES_SHARE: u64 = 64;
 
 /// Shared state of pass 1 while deduplicating.
 struct PassOne {
     store: Mutex<IdentityStore>,
-    /// Estimated bytes of the batch accumulators kept so far.
+    /// Estimated bytes of the batch accumulators kept so far, by every input.
     kept: AtomicU64,
-    /// Set once they pass the budget: batches are merged per input from then on, and an
-    /// input with a dropped copy is recomputed whole.
-    fallback: std::sync::atomic::AtomicBool,
+    /// Past it, adjacent kept accumulators merge into coarser spans.
+    budget: u64,
 }
 
 /// Where an input's bytes can be read again.
@@ -123,6 +130,38 @@ enum Source {
     },
     /// Its decompressed bytes, spooled while read (compressed files, standard input, FIFOs).
     Spool { name: String, spool: TempFile },
+}
+
+impl Source {
+    fn name(&self) -> &str {
+        match self {
+            Source::File { name, .. } | Source::Spool { name, .. } => name,
+        }
+    }
+}
+
+/// While the kept batch accumulators take more than the budget, merges the two adjacent parts
+/// of `parts` that cover the fewest input bytes (the earliest such pair): spans coarsen evenly,
+/// and pass 2 reads a coarse span again only when it holds a dropped copy among kept ones.
+/// The report does not depend on it: merges are exact and in input order.
+fn coarsen(parts: &mut Vec<Part>, one: &PassOne) {
+    while parts.len() > 1 && one.kept.load(Ordering::Relaxed) > one.budget {
+        let k = (0..parts.len() - 1)
+            .min_by_key(|&k| parts[k].extent + parts[k + 1].extent)
+            .expect("two parts at least");
+        let later = parts.remove(k + 1);
+        let part = &mut parts[k];
+        let before = part.memory + later.memory;
+        part.acc.merge(later.acc);
+        part.spans.extend(later.spans);
+        part.identified += later.identified;
+        part.files += later.files;
+        part.bytes += later.bytes;
+        part.extent += later.extent;
+        part.memory = part.acc.heap_bytes() as u64;
+        one.kept.fetch_add(part.memory, Ordering::Relaxed);
+        one.kept.fetch_sub(before, Ordering::Relaxed);
+    }
 }
 
 /// What the per-line closure does about duplicates.
@@ -461,8 +500,11 @@ impl Analyzer {
         self
     }
 
-    /// The memory for session identities (40 bytes each) before they spill to temporary
-    /// files, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]). Results never depend on it.
+    /// The memory deduplication may hold, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]): 1/64
+    /// of it for the batch accumulators kept for the second pass (past that, adjacent ones
+    /// merge into coarser spans, which pass 2 reads again whole when they hold a dropped copy
+    /// among kept ones), the rest for session identities (40 bytes each) before they spill to
+    /// temporary files. Results never depend on it.
     pub fn dedupe_memory(mut self, bytes: u64) -> Self {
         self.dedupe_memory = bytes;
         self
@@ -738,10 +780,11 @@ impl Analyzer {
         // merge in input order, as chunks do. After a failure (`--on-error fail`, or an
         // unreadable input when that stops the run) inputs after it are not started.
         let first_failure = AtomicUsize::new(usize::MAX);
+        let kept_budget = self.dedupe_memory / KEPT_BATCHES_SHARE;
         let store = (!self.keep_duplicates).then(|| PassOne {
-            store: Mutex::new(IdentityStore::new(self.dedupe_memory)),
+            store: Mutex::new(IdentityStore::new(self.dedupe_memory - kept_budget)),
             kept: AtomicU64::new(0),
-            fallback: std::sync::atomic::AtomicBool::new(false),
+            budget: kept_budget,
         });
         let outcome = inputs
             .par_iter()
@@ -759,7 +802,14 @@ impl Analyzer {
                 }
                 outcome
             })
-            .reduce_with(|a, b| a.then(b, self.max_groups))
+            .reduce_with(|a, b| {
+                let mut both = a.then(b, self.max_groups);
+                if let Some(one) = &store {
+                    // Kept batches of consecutive inputs may merge too (many small files).
+                    coarsen(&mut both.parts, one);
+                }
+                both
+            })
             .unwrap_or_default();
         self.budget.release_idle();
         if let Some(e) = outcome.failure {
@@ -818,8 +868,6 @@ impl Analyzer {
             plan: None,
         };
         let mut parts: Vec<Part> = Vec::new();
-        // Under the fallback: this input's batches merged, in order.
-        let mut whole: Option<Accumulator> = None;
         let result = self
             .driver
             .run_input_spans(
@@ -848,31 +896,18 @@ impl Analyzer {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .extend(identities)
                         .map_err(|e| input_error("(session identities)", e))?;
-                    if one.fallback.load(Ordering::Relaxed) {
-                        // Keep the span only; the statistics merge into the input's whole.
-                        let total = whole.get_or_insert_with(|| {
-                            let mut total = self.accumulator();
-                            for p in &mut parts {
-                                total.merge(std::mem::replace(&mut p.acc, self.accumulator()));
-                            }
-                            total
-                        });
-                        total.merge(acc);
-                        acc = self.accumulator();
-                    } else {
-                        let bytes = (acc.all_groups() as u64 + 1) * GROUP_BYTES;
-                        if one.kept.fetch_add(bytes, Ordering::Relaxed) + bytes > self.dedupe_memory
-                        {
-                            one.fallback.store(true, Ordering::Relaxed);
-                        }
-                    }
+                    let memory = acc.heap_bytes() as u64;
+                    one.kept.fetch_add(memory, Ordering::Relaxed);
                     parts.push(Part {
-                        input: k,
-                        span,
+                        extent: span.range.end.saturating_sub(span.range.start),
+                        spans: vec![(k, span)],
                         acc,
                         identified,
-                        whole: false,
+                        files: 0,
+                        bytes: 0,
+                        memory,
                     });
+                    coarsen(&mut parts, one);
                     Ok(())
                 },
             )
@@ -882,42 +917,35 @@ impl Analyzer {
             });
         match result {
             Ok(bytes) => {
-                let mut acc = self.accumulator();
-                acc.counts.files = 1;
-                acc.counts.bytes = bytes;
-                let whole_input = whole.is_some();
-                if let Some(mut total) = whole {
-                    total.merge(acc);
-                    acc = total;
-                }
                 parts.push(Part {
-                    input: k,
-                    span: BatchSpan {
-                        range: 0..0,
-                        first_line: 1,
-                        kind: SpanKind::Skipped,
-                    },
-                    acc,
+                    spans: Vec::new(),
+                    acc: self.accumulator(),
                     identified: 0,
-                    whole: whole_input,
+                    files: 1,
+                    bytes,
+                    memory: 0,
+                    extent: 0,
                 });
                 outcome.parts = parts;
                 outcome.sources.push((k, source));
             }
-            Err(RunError::Input(e)) if self.keep_going_on_unreadable => {
-                // Nothing of it counts, nor drops another copy.
-                outcome.discarded.push(k);
-                outcome.unreadable.push(UnreadableInput::from(&e));
-            }
             Err(e) => {
+                // Nothing of it counts, nor drops another copy.
+                let memory: u64 = parts.iter().map(|p| p.memory).sum();
+                one.kept.fetch_sub(memory, Ordering::Relaxed);
                 outcome.discarded.push(k);
-                outcome.failure = Some(e);
+                match e {
+                    RunError::Input(e) if self.keep_going_on_unreadable => {
+                        outcome.unreadable.push(UnreadableInput::from(&e));
+                    }
+                    e => outcome.failure = Some(e),
+                }
             }
         }
         outcome
     }
 
-    /// The plan, the batches holding a dropped copy recomputed without it, and every batch
+    /// The plan, the kept parts holding a dropped copy recomputed without it, and every part
     /// merged in input order.
     fn second_pass(
         &self,
@@ -934,27 +962,22 @@ impl Analyzer {
             .plan(|input| !discarded.contains(&input))
             .map_err(|e| input_error("(session identities)", e))?;
         let sources: HashMap<u32, Source> = sources.into_iter().collect();
-        // Inputs read under the memory fallback that hold a dropped copy: recomputed whole,
-        // batch by batch, during the merge below (so that their accumulators are never all
-        // held at once).
-        let whole_inputs: std::collections::HashSet<u32> = parts
-            .iter()
-            .filter(|p| p.whole && plan.any_loser_in(p.input, 0..u64::MAX))
-            .map(|p| p.input)
-            .collect();
         if !plan.is_empty() {
             parts
                 .par_iter_mut()
-                .filter(|p| {
-                    p.span.kind != SpanKind::Skipped
-                        && !whole_inputs.contains(&p.input)
-                        && plan.any_loser_in(p.input, p.span.range.clone())
-                })
                 .try_for_each(|part| -> Result<(), RunError> {
-                    let losers = plan.losers_in(part.input, part.span.range.clone()) as u64;
+                    let losers: u64 = part
+                        .spans
+                        .iter()
+                        .filter(|(_, span)| span.kind != SpanKind::Skipped)
+                        .map(|(k, span)| plan.losers_in(*k, span.range.clone()) as u64)
+                        .sum();
+                    if losers == 0 {
+                        return Ok(());
+                    }
                     let c = &mut part.acc.counts;
                     if losers == part.identified && c.unidentified_sessions == 0 {
-                        // Every session of the batch is a dropped copy (a day two exports
+                        // Every session of the part is a dropped copy (a day two exports
                         // hold): what is left of it is what sessions do not count, with no
                         // need to read it again.
                         c.duplicate_sessions += losers;
@@ -965,26 +988,16 @@ impl Analyzer {
                         c.filtered_streams = 0;
                         part.acc.clear_groups();
                     } else {
-                        let source = &sources[&part.input];
-                        part.acc = self.recompute(source, part, &plan)?;
+                        part.acc = self.recompute(&sources, part, &plan)?;
                     }
                     Ok(())
                 })?;
         }
         let mut total = self.accumulator();
-        for mut part in parts {
-            if whole_inputs.contains(&part.input) {
-                if part.whole {
-                    // Its statistics are recomputed: only the input's own counts stay.
-                    let mut acc = self.accumulator();
-                    acc.counts.files = part.acc.counts.files;
-                    acc.counts.bytes = part.acc.counts.bytes;
-                    part.acc = acc;
-                } else if part.span.kind != SpanKind::Skipped {
-                    part.acc = self.recompute(&sources[&part.input], &part, &plan)?;
-                }
-            }
+        for part in parts {
             total.merge(part.acc);
+            total.counts.files += part.files;
+            total.counts.bytes += part.bytes;
             if total.group_count() > self.max_groups {
                 return Err(RunError::TooManyGroups {
                     limit: self.max_groups,
@@ -994,52 +1007,127 @@ impl Analyzer {
         Ok(total)
     }
 
-    /// One batch of pass 1 again, leaving out the copies `plan` drops.
+    /// The batches of a kept part again, one after the other, leaving out the copies `plan`
+    /// drops.
     fn recompute(
         &self,
-        source: &Source,
+        sources: &HashMap<u32, Source>,
         part: &Part,
         plan: &DedupePlan,
     ) -> Result<Accumulator, RunError> {
-        let range = part.span.range.clone();
-        let (name, bytes) = match source {
-            Source::File { name, path } => (
-                name.as_str(),
-                std::fs::File::open(path)
-                    .and_then(|mut f| crate::dedupe::read_range(&mut f, range)),
-            ),
-            Source::Spool { name, spool } => (name.as_str(), spool.read_range(range)),
-        };
-        let bytes = bytes.map_err(|e| {
-            input_error(
-                name,
-                std::io::Error::new(
-                    e.kind(),
-                    format!(
-                        "{e} (reading it again to leave out duplicate sessions; did it change?)"
-                    ),
+        let mut total = self.accumulator();
+        for (k, span) in &part.spans {
+            let source = &sources[k];
+            let acc = match span.kind {
+                // An over-long line: nothing was read, nothing to read again.
+                SpanKind::Skipped => self.skipped(
+                    source.name(),
+                    SkippedUnit {
+                        number: span.first_line,
+                        offset: span.range.start,
+                        len: span.range.end - span.range.start,
+                        reason: SkipReason::TooLong,
+                    },
                 ),
-            )
-        })?;
+                _ => self.recompute_span(source, *k, span, plan)?,
+            };
+            total.merge(acc);
+        }
+        Ok(total)
+    }
+
+    /// One batch of pass 1 again, leaving out the copies `plan` drops. The lines of an NDJSON
+    /// batch are read again a few chunks at a time (cut at a newline), so that pass 2 holds
+    /// little of the input at once; a sequence's batch is read whole (its units say where its
+    /// documents are).
+    fn recompute_span(
+        &self,
+        source: &Source,
+        input: u32,
+        span: &BatchSpan,
+        plan: &DedupePlan,
+    ) -> Result<Accumulator, RunError> {
+        let name = source.name();
+        let mut file = None;
+        let mut read = |range: std::ops::Range<u64>| -> Result<Vec<u8>, RunError> {
+            match source {
+                Source::File { path, .. } => {
+                    if file.is_none() {
+                        file = Some(std::fs::File::open(path));
+                    }
+                    match file.as_mut().expect("just opened") {
+                        Ok(f) => crate::dedupe::read_range(f, range),
+                        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                    }
+                }
+                Source::Spool { spool, .. } => spool.read_range(range),
+            }
+            .map_err(|e| {
+                input_error(
+                    name,
+                    std::io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e} (reading it again to leave out duplicate sessions; did it \
+                             change?)"
+                        ),
+                    ),
+                )
+            })
+        };
         let dedupe = Dedupe {
-            input: part.input,
+            input,
             collect: false,
             plan: Some(plan),
         };
-        let acc = self.driver.rerun_batch(
-            &bytes,
-            &part.span,
-            (
-                &Scratch::default,
-                &|| self.accumulator(),
-                &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
-                    self.line(name, dedupe, scratch, acc, line)
-                },
-                &|o| self.skipped(name, o),
-            ),
+        let closures = (
+            &Scratch::default,
+            &|| self.accumulator(),
+            &|scratch: &mut Scratch, acc: &mut Accumulator, line: Line<'_>| {
+                self.line(name, dedupe, scratch, acc, line)
+            },
+            &|o| self.skipped(name, o),
         );
+        let mut total = self.accumulator();
+        if span.kind == SpanKind::Lines {
+            let piece = (self.driver.target_chunk_size() as u64).saturating_mul(2);
+            let mut pos = StreamPosition {
+                next_line: span.first_line,
+                base: span.range.start,
+            };
+            while pos.base < span.range.end {
+                // Up to the last newline of the next piece (a longer line is read whole: lines
+                // of a batch are within the line limit).
+                let mut want = piece;
+                let bytes = loop {
+                    let end = pos.base.saturating_add(want).min(span.range.end);
+                    let mut bytes = read(pos.base..end)?;
+                    if end == span.range.end {
+                        break bytes;
+                    }
+                    if let Some(nl) = memchr::memrchr(b'\n', &bytes) {
+                        bytes.truncate(nl + 1);
+                        break bytes;
+                    }
+                    want = want.saturating_mul(2);
+                };
+                self.driver.run_batches(
+                    &bytes,
+                    &mut pos,
+                    closures.0,
+                    closures.1,
+                    closures.2,
+                    |_, acc| total.merge(acc),
+                );
+            }
+        } else if let Some(acc) =
+            self.driver
+                .rerun_batch(&read(span.range.clone())?, span, closures)
+        {
+            total = acc;
+        }
         self.budget.release_idle();
-        Ok(acc.unwrap_or_else(|| self.accumulator()))
+        Ok(total)
     }
 
     /// One input analyzed on its own, for merging in input order.

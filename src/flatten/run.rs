@@ -396,17 +396,6 @@ impl Flattener {
                         continue;
                     }
                     let name = inputs[k as usize].name();
-                    // A sequence's units need not end in order (a structural problem reported
-                    // at the end of the array it is about): read from the first start to the
-                    // last end.
-                    let span = match &span.kind {
-                        SpanKind::Units(units) => BatchSpan {
-                            range: units.iter().map(|u| u.start).min().unwrap_or(0)
-                                ..units.iter().map(|u| u.end).max().unwrap_or(0),
-                            ..span
-                        },
-                        _ => span,
-                    };
                     let bytes = source.read(span.range.clone()).map_err(|e| {
                         input_error(
                             name,

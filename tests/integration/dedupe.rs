@@ -360,8 +360,8 @@ fn overlapping_files_every_input_kind_and_thread_count() {
                 args.push("--no-mmap");
             }
             if threads == "8" {
-                // Identities spilled to disk, and kept batches past the budget: the memory
-                // fallback (whole inputs recomputed). The same report.
+                // Identities spilled to disk, and kept batches past the budget: merged into
+                // coarse parts (read again whole when dirty). The same report.
                 args.extend(["--dedupe-memory", "1000"]);
             }
             args.extend(written.iter().map(String::as_str));
@@ -458,7 +458,8 @@ proptest! {
             Analyzer::new()
                 .group_by(dims("direction,label"))
                 .chunk_size(chunk)
-                .dedupe_memory(if seed % 2 == 0 { 0 } else { 1 << 30 })
+                // Identities spilled and every kept batch merged into one; some merged; none.
+                .dedupe_memory([0, 1 << 21, 1 << 30][(seed % 3) as usize])
                 .analyze_paths(&written, &Progress::default())
                 .unwrap()
         });
@@ -466,5 +467,118 @@ proptest! {
         prop_assert_eq!(got.input.sessions, want.input.sessions);
         prop_assert_eq!(got.input.streams, want.input.streams);
         prop_assert_eq!(groups(&analyze_json(&got)), groups(&analyze_json(&want)));
+    }
+}
+
+/// A pretty-printed `.json` array that is never closed, holding re-sent versions whose losing
+/// copies come last: the splitter reports the unclosed array at its end with the array's own
+/// offset (units end out of order), and that unit lands in the batch that holds the losing
+/// copies. That batch must still be found dirty and re-read from the right bytes, for mapped
+/// and streamed input, at any thread count: the report is that of the winning copies alone.
+#[test]
+fn an_unclosed_json_array_with_resent_versions_across_batches() {
+    let pretty =
+        |s: &str| serde_json::to_string_pretty(&serde_json::from_str::<Value>(s).unwrap()).unwrap();
+    let n = 400;
+    // Version 2 of every record first, version 1 (the losers) after: the last batches hold
+    // the losing copies and, last of all, the "never closed" problem unit.
+    let newer: Vec<String> = (0..n)
+        .map(|k| record(&format!("r{k}"), "2", 500 + k % 400))
+        .collect();
+    let older: Vec<String> = (0..n)
+        .map(|k| record(&format!("r{k}"), "1", k % 400))
+        .collect();
+    let elements: Vec<String> = newer.iter().chain(&older).map(|s| pretty(s)).collect();
+    let data = format!("[\n{}\n", elements.join(",\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("resent.json");
+    std::fs::write(&path, &data).unwrap();
+    let want = Analyzer::new()
+        .group_by(dims("direction,label"))
+        .keep_duplicates(true)
+        .analyze_bytes("want.ndjson", format!("{}\n", newer.join("\n")).as_bytes())
+        .unwrap();
+    let args = [path.to_string_lossy().into_owned()];
+    for threads in [1, 2] {
+        for mapped in [false, true] {
+            for memory in [1u64 << 30, 0] {
+                let mut analyzer = Analyzer::new()
+                    .group_by(dims("direction,label"))
+                    .chunk_size(4096)
+                    .dedupe_memory(memory);
+                if mapped {
+                    // SAFETY: the test's own temporary file does not change while read.
+                    analyzer = unsafe { analyzer.memory_map() };
+                }
+                let what = format!("threads {threads}, mapped {mapped}, memory {memory}");
+                let got = in_pool(threads, || {
+                    analyzer.analyze_paths(&args, &Progress::default()).unwrap()
+                });
+                assert_eq!(got.input.duplicate_sessions, n as u64, "{what}");
+                assert_eq!(got.input.sessions, n as u64, "{what}");
+                assert_eq!(got.input.bad_lines, 1, "{what}: {:?}", got.errors);
+                assert_eq!(
+                    groups(&analyze_json(&got)),
+                    groups(&analyze_json(&want)),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+/// Kept batches merged into coarse spans past the budget (`dedupe_memory` 0 merges them all)
+/// give the report of one kept accumulator per batch, bad lines and over-long lines included,
+/// when a coarse span holding a dropped copy is read again whole.
+#[test]
+fn coarse_spans_read_again_give_the_same_report() {
+    let mut lines = Vec::new();
+    for k in 0..300 {
+        lines.push(record(&format!("r{k}"), "1", k % 700));
+        if k % 97 == 5 {
+            lines.push(format!("{{\"pad\":\"{}\"}}", "x".repeat(3000))); // over-long
+        }
+        if k % 89 == 7 {
+            lines.push("{not json".to_owned());
+        }
+        if k >= 40 {
+            // A re-send, 40 records later.
+            lines.push(record(&format!("r{}", k - 40), "2", 900 - k % 300));
+        }
+    }
+    let data = format!("{}\n", lines.join("\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("resent.ndjson");
+    std::fs::write(&path, &data).unwrap();
+    let args = [path.to_string_lossy().into_owned()];
+    let run = |threads: usize, memory: u64, mapped: bool| {
+        let mut analyzer = Analyzer::new()
+            .group_by(dims("direction,label"))
+            .chunk_size(2048)
+            .max_line_bytes(1000)
+            .dedupe_memory(memory);
+        if mapped {
+            // SAFETY: the test's own temporary file does not change while read.
+            analyzer = unsafe { analyzer.memory_map() };
+        }
+        let report = in_pool(threads, || {
+            analyzer.analyze_paths(&args, &Progress::default()).unwrap()
+        });
+        analyze_json(&report)
+    };
+    let want = run(1, 1 << 30, true);
+    let v: Value = serde_json::from_str(&want).unwrap();
+    assert_eq!(v["input"]["duplicateSessions"], 260);
+    assert_eq!(v["input"]["badLines"], 4 + 4, "{want}");
+    for threads in [1, 2] {
+        for mapped in [false, true] {
+            for memory in [0, 1 << 16, 1 << 30] {
+                assert_eq!(
+                    run(threads, memory, mapped),
+                    want,
+                    "threads {threads}, mapped {mapped}, memory {memory}"
+                );
+            }
+        }
     }
 }
