@@ -75,7 +75,9 @@ enum ClassifierArg {
     Cqd2020,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+/// The report formats of `analyze`, `merge` and `report`: one list, each command taking the
+/// ones it can write ([`format_parser`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum AnalyzeFormat {
     /// An aligned table on stdout.
     Table,
@@ -83,9 +85,29 @@ enum AnalyzeFormat {
     Json,
     /// One row per group and metric.
     Csv,
+    /// The self-contained HTML report of `callq report`.
+    Html,
     /// The run's mergeable state for `callq merge` (binary; needs --output or a pipe).
     Partial,
 }
+
+/// The `--format` parser of a command that writes the formats `allowed` (their help is the
+/// variants' own).
+fn format_parser(
+    allowed: &'static [AnalyzeFormat],
+) -> impl clap::builder::TypedValueParser<Value = AnalyzeFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(allowed.iter().filter_map(|f| f.to_possible_value()))
+        .map(|s| <AnalyzeFormat as ValueEnum>::from_str(&s, false).expect("a possible value"))
+}
+
+use AnalyzeFormat as F;
+/// What `analyze` writes.
+const ANALYZE_FORMATS: &[AnalyzeFormat] = &[F::Table, F::Json, F::Csv, F::Partial];
+/// What `merge` writes.
+const MERGE_FORMATS: &[AnalyzeFormat] = &[F::Table, F::Json, F::Csv, F::Html, F::Partial];
+/// What `report` writes.
+const REPORT_FORMATS: &[AnalyzeFormat] = &[F::Html, F::Partial];
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum CheckFormat {
@@ -179,7 +201,7 @@ struct AnalyzeArgs {
     #[arg(long, value_enum, default_value = "current")]
     classifier: ClassifierArg,
     /// Report format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = format_parser(ANALYZE_FORMATS))]
     format: AnalyzeFormat,
     /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
     #[arg(long)]
@@ -207,6 +229,10 @@ struct ReportArgs {
     /// Step of the trend charts: day, week (ISO) or month (UTC, of the session's start).
     #[arg(long, value_name = "STEP", default_value = "day", value_parser = ["day", "week", "month"])]
     by_time: String,
+    /// What to write: the HTML report, or the run's mergeable state for `callq merge --format
+    /// html` (binary; needs --output or a pipe).
+    #[arg(long, default_value = "html", value_parser = format_parser(REPORT_FORMATS))]
+    format: AnalyzeFormat,
     /// Keep sessions that start at or after T (as for analyze).
     #[arg(long, value_name = "T", value_parser = parse_time)]
     since: Option<DateTimeOffset>,
@@ -730,7 +756,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         AnalyzeFormat::Table => Format::Table,
         AnalyzeFormat::Json => Format::Json,
         AnalyzeFormat::Csv => Format::Csv,
-        AnalyzeFormat::Partial => unreachable!("written above"),
+        AnalyzeFormat::Html | AnalyzeFormat::Partial => unreachable!("not analyze's"),
     };
     // JSON and CSV are streamed: with tens of thousands of groups they run to hundreds of MB.
     prepared
@@ -751,12 +777,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 /// `analyze --format partial`: the run's whole state, every group (`--top` is recorded and
 /// applied by `callq merge`), in the binary partial format.
 fn run_analyze_partial(analyzer: Analyzer, common: &CommonArgs) -> anyhow::Result<ExitCode> {
-    let to_stdout = common.output.as_ref().is_none_or(|o| o.as_os_str() == "-");
-    if to_stdout && std::io::stdout().is_terminal() {
-        anyhow::bail!(
-            "--format partial writes binary data: give --output FILE (or redirect stdout)"
-        );
-    }
+    refuse_binary_to_terminal(common.output.as_deref())?;
     let options = analyzer.partial_options();
     let (_, top) = analyzer.partial_grouping();
     let analyzer = analyzer.without_top();
@@ -773,14 +794,29 @@ fn run_analyze_partial(analyzer: Analyzer, common: &CommonArgs) -> anyhow::Resul
     Ok(code)
 }
 
+/// A partial is binary: not for a terminal.
+fn refuse_binary_to_terminal(output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let to_stdout = output.is_none_or(|o| o.as_os_str() == "-");
+    if to_stdout && std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "--format partial writes binary data: give --output FILE (or redirect stdout)"
+        );
+    }
+    Ok(())
+}
+
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
     callq analyze --by day,label --format partial -o a.part 2026-11-01/\n  \
     callq analyze --by day,label --format partial -o b.part 2026-11-02/\n  \
-    callq merge --format json a.part b.part   # the report of analyze over both days")]
+    callq merge --format json a.part b.part   # the report of analyze over both days\n  \
+    callq report --format partial -o a.rpart 2026-11-01/\n  \
+    callq report --format partial -o b.rpart 2026-11-02/\n  \
+    callq merge --format html -o report.html a.rpart b.rpart   # = callq report over both days")]
 struct MergeArgs {
-    /// Report format (`partial` writes the merged partial, for merging in a tree).
-    #[arg(long, value_enum, default_value = "table")]
+    /// Report format (`partial` writes the merged partial, for merging in a tree; `html` needs
+    /// partials of `callq report --format partial`).
+    #[arg(long, default_value = "table", value_parser = format_parser(MERGE_FORMATS))]
     format: AnalyzeFormat,
     /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
     #[arg(long)]
@@ -800,11 +836,8 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let shown = |p: &PathBuf| terminal_safe(&p.to_string_lossy()).into_owned();
     let to_stdout = args.output.as_ref().is_none_or(|o| o.as_os_str() == "-");
-    if matches!(args.format, AnalyzeFormat::Partial) && to_stdout && std::io::stdout().is_terminal()
-    {
-        anyhow::bail!(
-            "--format partial writes binary data: give --output FILE (or redirect stdout)"
-        );
+    if args.format == AnalyzeFormat::Partial {
+        refuse_binary_to_terminal(args.output.as_deref())?;
     }
     let width = (to_stdout && std::io::stdout().is_terminal())
         .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
@@ -831,6 +864,15 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", shown(path)))?;
         let part =
             Partial::from_bytes(&bytes).with_context(|| format!("cannot merge {}", shown(path)))?;
+        if args.format == AnalyzeFormat::Html && part.report.is_none() {
+            anyhow::bail!(
+                "cannot make an HTML report of {}: it is a partial of `callq analyze`, which \
+                 holds only its --by grouping; make the partials with `callq report --format \
+                 partial --output PART` (with the options the report needs: --by-time, \
+                 --buildings, filters)",
+                shown(path)
+            );
+        }
         match &mut merged {
             None => merged = Some(part),
             Some(m) => m
@@ -851,7 +893,9 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let report = merged.into_report();
+    let report_options = merged.report.clone();
+    let reports = merged.into_reports();
+    let report = &reports[0];
     let c = &report.input;
     eprintln!(
         "callq: merged {} in {:.2} s: {}, {}, {}, {}",
@@ -868,21 +912,28 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             terminal_safe(&u.to_string())
         );
     }
+    let html = match (args.format, report_options) {
+        (AnalyzeFormat::Html, Some(options)) => Some(callq::html::render(
+            &callq::html::ReportData::from_reports(&reports, &options)?,
+        )),
+        _ => None,
+    };
     output
         .write_with(|out| match args.format {
             AnalyzeFormat::Table => {
-                out.write_all(report::analyze_table_width(&report, width).as_bytes())
+                out.write_all(report::analyze_table_width(report, width).as_bytes())
             }
-            AnalyzeFormat::Json => report::write_analyze_json(&report, out),
+            AnalyzeFormat::Json => report::write_analyze_json(report, out),
             AnalyzeFormat::Csv => report::write_analyze_csv_with(
-                &report,
+                report,
                 out,
                 report::CsvOptions::default().with_raw(args.csv_raw),
             ),
+            AnalyzeFormat::Html => out.write_all(html.as_deref().unwrap_or_default().as_bytes()),
             AnalyzeFormat::Partial => unreachable!("written above"),
         })
         .context("cannot write the report")?;
-    Ok(finish(&report, false))
+    Ok(finish(report, false))
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -1017,10 +1068,30 @@ fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         analyzer = analyzer.buildings(load_buildings(path)?);
     }
     let groupings = options.groupings();
+    let partial = args.format == AnalyzeFormat::Partial;
+    if partial {
+        refuse_binary_to_terminal(args.common.output.as_deref())?;
+    }
     let mut prepared = prepare(&args.common)?;
+    let found_unreadable = prepared.unreadable.len();
     let reports = run_analyzer_with(&args.common, &mut prepared, true, |inputs, p, u| {
         analyzer.analyze_inputs_grouped(inputs, p, u, &groupings)
     })?;
+    if partial {
+        let code = finish(&reports[0], false);
+        let part = callq::partial::Partial::for_html_report(
+            reports,
+            &options,
+            analyzer.partial_options(),
+            found_unreadable,
+        );
+        let bytes = part.to_bytes();
+        prepared
+            .report
+            .write_with(|out| out.write_all(&bytes))
+            .context("cannot write the partial report")?;
+        return Ok(code);
+    }
     let data = callq::html::ReportData::from_reports(&reports, &options)?;
     let html = callq::html::render(&data);
     prepared
