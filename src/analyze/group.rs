@@ -29,12 +29,8 @@ impl GroupStats {
     /// An empty group.
     pub fn new() -> Self {
         GroupStats {
-            streams: 0,
-            good: 0,
-            poor: 0,
-            unclassified: 0,
-            poor_due_to: [0; 8],
             metrics: METRICS.iter().map(|m| MetricStats::new(m.kind)).collect(),
+            ..Self::counts_only()
         }
     }
 
