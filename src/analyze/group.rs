@@ -262,8 +262,14 @@ impl Groups {
         &mut self.stats[i]
     }
 
-    /// Folds `later`'s groups in: its keys move over, none is copied.
-    pub(super) fn merge(&mut self, later: Groups) {
+    /// Folds `later`'s groups in: its keys move over, none is copied. The smaller map is
+    /// folded into the larger (a batch into an empty total is a move): a group's statistics
+    /// merge to the same state either way, being functions of the multiset of values.
+    pub(super) fn merge(&mut self, mut later: Groups) {
+        if later.stats.len() > self.stats.len() {
+            std::mem::swap(&mut self.stats, &mut later.stats);
+            self.last = None;
+        }
         for (key, stats) in later.stats {
             match self.stats.get_mut(&key) {
                 Some(mine) => mine.merge(&stats),
