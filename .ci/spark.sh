@@ -2,7 +2,7 @@
 # callq on Apache Spark, for real: PySpark in local mode (local[2]) runs
 # integrations/spark/callq_spark.py over a generated archive split into 50 files (with a bad
 # line), with a tree merge, and the merged JSON report must be byte-identical to
-# `callq analyze` over the same files. Installs a headless Java runtime (Debian's) and PySpark
+# `callq analyze` over the same files, and the merged HTML report to `callq report`. Installs a headless Java runtime (Debian's) and PySpark
 # (PyPI) only if missing; everything else lives in a temporary directory removed at the end.
 # About 1-2 minutes on the 2-core VM once installed (plus the release build if not yet done).
 set -euo pipefail
@@ -48,4 +48,15 @@ for by in direction,label day,caller.platform; do
   fi
   echo "--by $by: the Spark job's report is byte-identical to callq analyze ($(wc -c < "$tmp/spark.json") bytes)"
 done
+# The HTML report: tasks run `callq report --format partial`, the driver `merge --format html`.
+"$callq" report --no-progress --by-time week -o "$tmp/local.html" "$tmp"/in/*.ndjson 2>/dev/null
+(cd "$tmp" && python3 "$OLDPWD/integrations/spark/callq_spark.py" --master 'local[2]' \
+    --callq "$callq" --output "$tmp/spark.html" --format html --tasks 8 --fan-in 3 \
+    "$tmp/in/*.ndjson" -- --by-time week) 2> "$tmp/spark.log" \
+  || { tail -30 "$tmp/spark.log"; echo "the Spark job (--format html) failed" >&2; exit 1; }
+if ! cmp -s "$tmp/local.html" "$tmp/spark.html"; then
+  echo "--format html: the Spark report differs from callq report over the same files" >&2
+  exit 1
+fi
+echo "--format html: the Spark job's HTML is byte-identical to callq report ($(wc -c < "$tmp/spark.html") bytes)"
 echo "== spark.sh took $((SECONDS - started)) s"

@@ -1104,7 +1104,7 @@ pub fn check_sequence(data: &[u8]) {
 /// they are one: never a panic), and as a body framed with a valid header and CRC-32, so that
 /// the body's reader sees every byte. Whatever is accepted re-encodes to the same bytes (the
 /// reader accepts only the one encoding of each state), merges with itself, and renders in
-/// every format.
+/// every format (a partial of `callq report` also as HTML).
 pub fn check_partial(data: &[u8]) {
     use callq::partial::{FORMAT_VERSION, Partial};
     if let Ok(p) = Partial::from_bytes(data) {
@@ -1124,6 +1124,11 @@ pub fn check_partial(data: &[u8]) {
     if twice.merge(q).is_ok() {
         let r = twice.into_report();
         let _ = callq::report::analyze_json(&r);
+    }
+    if p.report.is_some() {
+        let data = p.clone().into_html_data();
+        let data = data.expect("a report partial's groupings are its report's");
+        let _ = callq::html::render(&data);
     }
     for r in p.into_reports() {
         let _ = callq::report::analyze_json(&r);

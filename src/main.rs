@@ -75,7 +75,9 @@ enum ClassifierArg {
     Cqd2020,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+/// The report formats of `analyze`, `merge` and `report`: one list, each command taking the
+/// ones it can write ([`format_parser`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum AnalyzeFormat {
     /// An aligned table on stdout.
     Table,
@@ -83,9 +85,29 @@ enum AnalyzeFormat {
     Json,
     /// One row per group and metric.
     Csv,
+    /// The self-contained HTML report of `callq report`.
+    Html,
     /// The run's mergeable state for `callq merge` (binary; needs --output or a pipe).
     Partial,
 }
+
+/// The `--format` parser of a command that writes the formats `allowed` (their help is the
+/// variants' own).
+fn format_parser(
+    allowed: &'static [AnalyzeFormat],
+) -> impl clap::builder::TypedValueParser<Value = AnalyzeFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(allowed.iter().filter_map(|f| f.to_possible_value()))
+        .map(|s| <AnalyzeFormat as ValueEnum>::from_str(&s, false).expect("a possible value"))
+}
+
+use AnalyzeFormat as F;
+/// What `analyze` writes.
+const ANALYZE_FORMATS: &[AnalyzeFormat] = &[F::Table, F::Json, F::Csv, F::Partial];
+/// What `merge` writes.
+const MERGE_FORMATS: &[AnalyzeFormat] = &[F::Table, F::Json, F::Csv, F::Html, F::Partial];
+/// What `report` writes.
+const REPORT_FORMATS: &[AnalyzeFormat] = &[F::Html, F::Partial];
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum CheckFormat {
@@ -104,10 +126,8 @@ struct CommonArgs {
     /// What a bad line does.
     #[arg(long, value_enum, default_value = "skip", value_name = "MODE")]
     on_error: OnErrorArg,
-    /// Write the report to FILE instead of stdout (- is stdout). The file appears only when
-    /// the report is complete; an input is never overwritten.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    out: OutputArgs,
     /// Write every bad line to FILE as NDJSON (file, line, byteOffset, message); the report
     /// lists only the first 100.
     #[arg(long, value_name = "FILE")]
@@ -150,24 +170,8 @@ struct AnalyzeArgs {
     /// building, city, country, region, network, insideCorp.
     #[arg(long, value_name = "DIMS", value_parser = parse_dims)]
     by: Option<DimensionList>,
-    /// Keep sessions that start at or after T: a date (2026-11-01, midnight UTC) or a
-    /// date-time with an offset (2026-11-01T08:00:00+01:00).
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    since: Option<DateTimeOffset>,
-    /// Keep sessions that start before T (same forms as --since).
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    until: Option<DateTimeOffset>,
-    /// Keep streams whose value of dimension DIM (any --by dimension) is one of the values;
-    /// `null` stands for a missing value. Repeatable: all must hold. Filtered streams are
-    /// counted in input.filteredStreams and left out of every other figure.
-    #[arg(long = "where", value_name = "DIM=V[,V...]", value_parser = Condition::parse)]
-    where_: Vec<Condition>,
-    /// The CQD building data file (CSV or TSV, no header, 14 or 15 columns, as uploaded to
-    /// the Call Quality Dashboard): gives the building, city, country, region, network and
-    /// insideCorp dimensions, by the longest range holding the endpoint's subnet (else its
-    /// IP address).
-    #[arg(long, value_name = "FILE")]
-    buildings: Option<PathBuf>,
+    #[command(flatten)]
+    filters: FilterArgs,
     /// Report only the N groups with the highest poor rate (among those with at least
     /// --min-streams classified streams), worst first; needs --by.
     #[arg(long, value_name = "N")]
@@ -175,28 +179,15 @@ struct AnalyzeArgs {
     /// With --top: the fewest classified (good + poor) streams a group needs to be ranked.
     #[arg(long, value_name = "M", default_value_t = 10, requires = "top")]
     min_streams: u64,
-    /// Classification rules.
-    #[arg(long, value_enum, default_value = "current")]
-    classifier: ClassifierArg,
     /// Report format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, default_value = "table", value_parser = format_parser(ANALYZE_FORMATS))]
     format: AnalyzeFormat,
-    /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
-    #[arg(long)]
-    csv_raw: bool,
-    /// Most groups a run may make; past it the run stops with an error (exit 2).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GROUPS)]
-    max_groups: usize,
-    /// Count every copy of a session. By default one copy of each (record id, session id) is
-    /// kept: the one with the highest record version, then the last in input order.
-    #[arg(long)]
-    keep_duplicates: bool,
-    /// Memory for deduplication: 1/64 for the batch statistics kept for its second pass (past
-    /// it, adjacent batches merge and are read again whole if they hold a dropped copy), the
-    /// rest for session identities (40 bytes each) before they spill to temporary files:
-    /// 1GiB, 200MB, ... (results never depend on it).
-    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
-    dedupe_memory: u64,
+    #[command(flatten)]
+    csv: CsvArgs,
+    #[command(flatten)]
+    limits: GroupLimitArgs,
+    #[command(flatten)]
+    dedupe: DedupeArgs,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -209,36 +200,161 @@ struct ReportArgs {
     /// Step of the trend charts: day, week (ISO) or month (UTC, of the session's start).
     #[arg(long, value_name = "STEP", default_value = "day", value_parser = ["day", "week", "month"])]
     by_time: String,
-    /// Keep sessions that start at or after T (as for analyze).
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    since: Option<DateTimeOffset>,
-    /// Keep sessions that start before T (as for analyze).
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    until: Option<DateTimeOffset>,
-    /// Keep streams whose value of dimension DIM is one of the values (as for analyze).
-    #[arg(long = "where", value_name = "DIM=V[,V...]", value_parser = Condition::parse)]
-    where_: Vec<Condition>,
-    /// The CQD building data file: adds poor rate by building, and buildings to the worst
-    /// groups (as for analyze).
-    #[arg(long, value_name = "FILE")]
-    buildings: Option<PathBuf>,
+    /// What to write: the HTML report, or the run's mergeable state for `callq merge --format
+    /// html` (binary; needs --output or a pipe).
+    #[arg(long, default_value = "html", value_parser = format_parser(REPORT_FORMATS))]
+    format: AnalyzeFormat,
+    #[command(flatten)]
+    filters: FilterArgs,
     /// The fewest classified (good + poor) streams a group needs to be charted and ranked.
     #[arg(long, value_name = "M", default_value_t = 10)]
     min_streams: u64,
-    /// Classification rules.
+    #[command(flatten)]
+    limits: GroupLimitArgs,
+    #[command(flatten)]
+    dedupe: DedupeArgs,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// The stream filters (`--since`, `--until`, `--where`) with the building file and the
+/// classifier they may need: one definition for every command that reads streams
+/// (`analyze`, `report`, `flatten`).
+#[derive(Args, Debug)]
+struct FilterArgs {
+    /// Keep sessions that start at or after T: a date (2026-11-01, midnight UTC) or a
+    /// date-time with an offset (2026-11-01T08:00:00+01:00).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    since: Option<DateTimeOffset>,
+    /// Keep sessions that start before T (same forms as --since).
+    #[arg(long, value_name = "T", value_parser = parse_time)]
+    until: Option<DateTimeOffset>,
+    /// Keep streams whose value of dimension DIM (any `analyze --by` dimension) is one of the
+    /// values; `null` stands for a missing value. Repeatable: all must hold. Filtered streams
+    /// are counted (input.filteredStreams) and left out of everything else.
+    #[arg(long = "where", value_name = "DIM=V[,V...]", value_parser = Condition::parse)]
+    where_: Vec<Condition>,
+    /// The CQD building data file (CSV or TSV, no header, 14 or 15 columns, as uploaded to
+    /// the Call Quality Dashboard): gives the building, city, country, region, network and
+    /// insideCorp dimensions (report: a building chart; flatten: building columns), by the
+    /// longest range holding the endpoint's subnet (else its IP address).
+    #[arg(long, value_name = "FILE")]
+    buildings: Option<PathBuf>,
+    /// Classification rules (flatten writes both verdicts, quality and quality2020; this one
+    /// decides --where quality=...).
     #[arg(long, value_enum, default_value = "current")]
     classifier: ClassifierArg,
+}
+
+impl FilterArgs {
+    fn classifier(&self) -> Classifier {
+        match self.classifier {
+            ClassifierArg::Current => Classifier::Current,
+            ClassifierArg::Cqd2020 => Classifier::Cqd2020,
+        }
+    }
+
+    /// The filter, checked, with the building file a `--where` (or a dimension of `by`)
+    /// needs.
+    fn filter(&self, by: &[Dimension]) -> anyhow::Result<Filter> {
+        let mut filter = Filter::new();
+        if let Some(t) = self.since {
+            filter = filter.since(t);
+        }
+        if let Some(t) = self.until {
+            filter = filter.until(t);
+        }
+        for c in &self.where_ {
+            filter = filter.condition(c.clone());
+        }
+        filter.check().map_err(anyhow::Error::msg)?;
+        if self.buildings.is_none()
+            && let Some(d) = by
+                .iter()
+                .chain(filter.conditions().iter().map(|c| &c.dimension))
+                .find(|d| d.needs_buildings())
+        {
+            anyhow::bail!(
+                "dimension `{}` comes from the building file: give it with --buildings FILE",
+                d.name()
+            );
+        }
+        Ok(filter)
+    }
+
+    /// The analyzer with this classifier, filter and building file (read, and refused when
+    /// it breaks the rules, before any input); `by` as for [`FilterArgs::filter`].
+    fn apply(&self, analyzer: Analyzer, by: &[Dimension]) -> anyhow::Result<Analyzer> {
+        let mut analyzer = analyzer
+            .classifier(self.classifier())
+            .filter(self.filter(by)?);
+        if let Some(path) = &self.buildings {
+            let buildings = Buildings::load(path)
+                .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))?;
+            analyzer = analyzer.buildings(Arc::new(buildings));
+        }
+        Ok(analyzer)
+    }
+
+    /// `--where` as given (for flatten's Parquet metadata).
+    fn where_texts(&self) -> Vec<String> {
+        self.where_
+            .iter()
+            .map(|c| {
+                let values: Vec<&str> = c
+                    .values
+                    .iter()
+                    .map(|v| v.as_deref().unwrap_or("null"))
+                    .collect();
+                format!("{}={}", c.dimension.name(), values.join(","))
+            })
+            .collect()
+    }
+}
+
+/// Duplicate handling, for every command that reads sessions for their streams.
+#[derive(Args, Debug)]
+struct DedupeArgs {
+    /// Keep every copy of a session. By default one copy of each (record id, session id) is
+    /// kept: the one with the highest record version, then the last in input order.
+    #[arg(long)]
+    keep_duplicates: bool,
+    /// Memory for deduplication: 1/64 for the batch statistics kept for its second pass (past
+    /// it, adjacent batches merge and are read again whole if they hold a dropped copy), the
+    /// rest for session identities (40 bytes each) before they spill to temporary files:
+    /// 1GiB, 200MB, ... (results never depend on it).
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
+    dedupe_memory: u64,
+}
+
+impl DedupeArgs {
+    fn apply(&self, analyzer: Analyzer) -> Analyzer {
+        analyzer
+            .keep_duplicates(self.keep_duplicates)
+            .dedupe_memory(self.dedupe_memory)
+    }
+}
+
+/// The bound on groups, for the commands that group.
+#[derive(Args, Debug)]
+struct GroupLimitArgs {
     /// Most groups a grouping may make; past it the run stops with an error (exit 2).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GROUPS)]
     max_groups: usize,
-    /// Count every copy of a session (as for analyze).
+}
+
+/// CSV cell safety, for the commands that write CSV reports.
+#[derive(Args, Debug)]
+struct CsvArgs {
+    /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
     #[arg(long)]
-    keep_duplicates: bool,
-    /// Memory for session identities before they spill to temporary files (as for analyze).
-    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
-    dedupe_memory: u64,
-    #[command(flatten)]
-    common: CommonArgs,
+    csv_raw: bool,
+}
+
+impl CsvArgs {
+    fn options(&self) -> report::CsvOptions {
+        report::CsvOptions::default().with_raw(self.csv_raw)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -273,9 +389,17 @@ struct GenArgs {
     /// an archive with duplicates (NDJSON only; SIZE bounds the original documents).
     #[arg(long, value_name = "N", default_value_t = 1)]
     versions: u32,
-    /// Write to FILE (default: stdout, or -); the file appears when it is complete.
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Where a command writes: one definition of `--output` for every command.
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Write to FILE instead of stdout (- is stdout). The file appears only when it is
+    /// complete; an input is never overwritten.
     #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<String>,
+    output: Option<PathBuf>,
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
@@ -397,10 +521,11 @@ fn prepare(common: &CommonArgs) -> anyhow::Result<Prepared> {
             )
         })
     };
-    let report = open(common.output.as_ref(), "report")?;
+    let report = open(common.out.output.as_ref(), "report")?;
     let errors = match &common.errors {
         Some(path) => {
             if common
+                .out
                 .output
                 .as_ref()
                 .is_some_and(|o| o != "-" && o == path)
@@ -443,8 +568,37 @@ fn run_analyzer_with(
     run: impl FnOnce(&[InputSource], &Progress, Vec<UnreadableInput>) -> Result<Vec<Report>, RunError>
     + Send,
 ) -> anyhow::Result<Vec<Report>> {
-    let pool = thread_pool(common.threads)?;
     let inputs = &prepared.inputs;
+    let started = Instant::now();
+    let unreadable = std::mem::take(&mut prepared.unreadable);
+    let result = run_with_progress(common, inputs, |progress| run(inputs, progress, unreadable))?;
+    let mut reports = result?;
+    let errors_file = prepared.errors.take();
+    if let Some((path, out)) = errors_file {
+        out.write_with(|w| report::write_errors_ndjson(&reports[0].errors, w))
+            .with_context(|| format!("cannot write {}", terminal_safe(&path.to_string_lossy())))?;
+    }
+    // The report itself lists the first ones only (`--errors` has them all).
+    for report in &mut reports {
+        report.errors.truncate(MAX_LISTED_ERRORS);
+    }
+    print_summary(
+        &reports[0],
+        started.elapsed().as_secs_f64(),
+        common,
+        report_lists_errors,
+    );
+    Ok(reports)
+}
+
+/// Runs `run` in a pool of `--threads` workers with the progress bar on stderr (shown when it
+/// is a terminal and without --no-progress): the one bar of every command that reads inputs.
+fn run_with_progress<T: Send>(
+    common: &CommonArgs,
+    inputs: &[InputSource],
+    run: impl FnOnce(&Progress) -> T + Send,
+) -> anyhow::Result<T> {
+    let pool = thread_pool(common.threads)?;
     // The bar's total is what the inputs hold as stored (compressed files by their compressed
     // size, which is what the position counts for them too); a stream (standard input, a
     // FIFO) has no known size, and then the bar is a counter.
@@ -488,30 +642,12 @@ fn run_analyzer_with(
             bar.finish_and_clear();
         })
     });
-    let started = Instant::now();
-    let unreadable = std::mem::take(&mut prepared.unreadable);
-    let result = pool.install(|| run(inputs, &progress, unreadable));
+    let result = pool.install(|| run(&progress));
     done.store(true, Ordering::Relaxed);
     if let Some(t) = bar_thread {
         let _ = t.join();
     }
-    let mut reports = result?;
-    let errors_file = prepared.errors.take();
-    if let Some((path, out)) = errors_file {
-        out.write_with(|w| report::write_errors_ndjson(&reports[0].errors, w))
-            .with_context(|| format!("cannot write {}", terminal_safe(&path.to_string_lossy())))?;
-    }
-    // The report itself lists the first ones only (`--errors` has them all).
-    for report in &mut reports {
-        report.errors.truncate(MAX_LISTED_ERRORS);
-    }
-    print_summary(
-        &reports[0],
-        started.elapsed().as_secs_f64(),
-        common,
-        report_lists_errors,
-    );
-    Ok(reports)
+    Ok(result)
 }
 
 fn print_summary(report: &Report, secs: f64, common: &CommonArgs, report_lists_errors: bool) {
@@ -675,46 +811,26 @@ fn finish(report: &Report, bad_is_failure: bool) -> ExitCode {
 }
 
 fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let classifier = match args.classifier {
-        ClassifierArg::Current => Classifier::Current,
-        ClassifierArg::Cqd2020 => Classifier::Cqd2020,
-    };
     let by = args.by.map(|d| d.0).unwrap_or_default();
-    let filter = build_filter(args.since, args.until, args.where_)?;
     if args.top.is_some() && by.is_empty() {
         anyhow::bail!(
             "--top needs --by: it ranks groups, and without --by there is one group \
              (for example --by caller.platform --top 10)"
         );
     }
-    if args.buildings.is_none()
-        && let Some(d) = by
-            .iter()
-            .chain(filter.conditions().iter().map(|c| &c.dimension))
-            .find(|d| d.needs_buildings())
-    {
-        anyhow::bail!(
-            "dimension `{}` comes from the building file: give it with --buildings FILE",
-            d.name()
-        );
-    }
-    let mut analyzer = base_analyzer(&args.common)
-        .group_by(by)
-        .classifier(classifier)
-        .max_groups(args.max_groups)
-        .keep_duplicates(args.keep_duplicates)
-        .dedupe_memory(args.dedupe_memory)
-        .reading(Reading::Analyze)
-        .filter(filter);
+    let analyzer = base_analyzer(&args.common)
+        .max_groups(args.limits.max_groups)
+        .reading(Reading::Analyze);
+    let mut analyzer = args
+        .filters
+        .apply(args.dedupe.apply(analyzer), &by)?
+        .group_by(by);
     if let Some(n) = args.top {
         analyzer = analyzer.top(n, args.min_streams);
     }
-    // The building file is read, and refused when it breaks the rules, before any input.
-    if let Some(path) = &args.buildings {
-        analyzer = analyzer.buildings(load_buildings(path)?);
-    }
     let to_terminal = args
         .common
+        .out
         .output
         .as_ref()
         .is_none_or(|o| o.as_os_str() == "-")
@@ -732,7 +848,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         AnalyzeFormat::Table => Format::Table,
         AnalyzeFormat::Json => Format::Json,
         AnalyzeFormat::Csv => Format::Csv,
-        AnalyzeFormat::Partial => unreachable!("written above"),
+        AnalyzeFormat::Html | AnalyzeFormat::Partial => unreachable!("not analyze's"),
     };
     // JSON and CSV are streamed: with tens of thousands of groups they run to hundreds of MB.
     prepared
@@ -740,11 +856,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .write_with(|out| match format {
             Format::Table => out.write_all(report::analyze_table_width(&report, width).as_bytes()),
             Format::Json => report::write_analyze_json(&report, out),
-            Format::Csv => report::write_analyze_csv_with(
-                &report,
-                out,
-                report::CsvOptions::default().with_raw(args.csv_raw),
-            ),
+            Format::Csv => report::write_analyze_csv_with(&report, out, args.csv.options()),
         })
         .context("cannot write the report")?;
     Ok(finish(&report, false))
@@ -753,12 +865,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 /// `analyze --format partial`: the run's whole state, every group (`--top` is recorded and
 /// applied by `callq merge`), in the binary partial format.
 fn run_analyze_partial(analyzer: Analyzer, common: &CommonArgs) -> anyhow::Result<ExitCode> {
-    let to_stdout = common.output.as_ref().is_none_or(|o| o.as_os_str() == "-");
-    if to_stdout && std::io::stdout().is_terminal() {
-        anyhow::bail!(
-            "--format partial writes binary data: give --output FILE (or redirect stdout)"
-        );
-    }
+    refuse_binary_to_terminal(common.out.output.as_deref())?;
     let options = analyzer.partial_options();
     let (_, top) = analyzer.partial_grouping();
     let analyzer = analyzer.without_top();
@@ -775,22 +882,34 @@ fn run_analyze_partial(analyzer: Analyzer, common: &CommonArgs) -> anyhow::Resul
     Ok(code)
 }
 
+/// A partial is binary: not for a terminal.
+fn refuse_binary_to_terminal(output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let to_stdout = output.is_none_or(|o| o.as_os_str() == "-");
+    if to_stdout && std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "--format partial writes binary data: give --output FILE (or redirect stdout)"
+        );
+    }
+    Ok(())
+}
+
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
     callq analyze --by day,label --format partial -o a.part 2026-11-01/\n  \
     callq analyze --by day,label --format partial -o b.part 2026-11-02/\n  \
-    callq merge --format json a.part b.part   # the report of analyze over both days")]
+    callq merge --format json a.part b.part   # the report of analyze over both days\n  \
+    callq report --format partial -o a.rpart 2026-11-01/\n  \
+    callq report --format partial -o b.rpart 2026-11-02/\n  \
+    callq merge --format html -o report.html a.rpart b.rpart   # = callq report over both days")]
 struct MergeArgs {
-    /// Report format (`partial` writes the merged partial, for merging in a tree).
-    #[arg(long, value_enum, default_value = "table")]
+    /// Report format (`partial` writes the merged partial, for merging in a tree; `html` needs
+    /// partials of `callq report --format partial`).
+    #[arg(long, default_value = "table", value_parser = format_parser(MERGE_FORMATS))]
     format: AnalyzeFormat,
-    /// CSV text cells as they are: by default one starting with = + - @ tab or CR gets a leading '.
-    #[arg(long)]
-    csv_raw: bool,
-    /// Write the report to FILE instead of stdout (- is stdout). The file appears only when
-    /// the report is complete; a partial is never overwritten.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    csv: CsvArgs,
+    #[command(flatten)]
+    out: OutputArgs,
     /// Partial reports (`callq analyze --format partial`), in input order: the report is the
     /// one `callq analyze` gives over their inputs in this order, with the same options.
     #[arg(value_name = "PART", required = true)]
@@ -801,31 +920,34 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     use callq::partial::Partial;
     let started = Instant::now();
     let shown = |p: &PathBuf| terminal_safe(&p.to_string_lossy()).into_owned();
-    let to_stdout = args.output.as_ref().is_none_or(|o| o.as_os_str() == "-");
-    if matches!(args.format, AnalyzeFormat::Partial) && to_stdout && std::io::stdout().is_terminal()
-    {
-        anyhow::bail!(
-            "--format partial writes binary data: give --output FILE (or redirect stdout)"
-        );
+    let to_stdout = args
+        .out
+        .output
+        .as_ref()
+        .is_none_or(|o| o.as_os_str() == "-");
+    if args.format == AnalyzeFormat::Partial {
+        refuse_binary_to_terminal(args.out.output.as_deref())?;
     }
     let width = (to_stdout && std::io::stdout().is_terminal())
         .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
         .flatten();
-    if let Some(out) = args.output.as_ref().filter(|o| o.as_os_str() != "-") {
-        let out_path = std::fs::canonicalize(out).ok();
-        if let Some(p) = args.parts.iter().find(|p| {
-            p == &out || (out_path.is_some() && std::fs::canonicalize(p).ok() == out_path)
-        }) {
-            anyhow::bail!(
-                "refusing to write the report to {}: it is a partial read",
-                shown(p)
-            );
-        }
+    if let Some(out) = args.out.output.as_ref().filter(|o| o.as_os_str() != "-") {
+        // The partials are this command's inputs: the same check as every command's.
+        let parts: Vec<InputSource> = args
+            .parts
+            .iter()
+            .map(|p| InputSource::File {
+                path: p.clone(),
+                name: p.to_string_lossy().into_owned(),
+            })
+            .collect();
+        output::refuse_if_input(out, &parts)
+            .with_context(|| format!("refusing to write the report to {}", shown(out)))?;
     }
-    let output = Output::create(args.output.as_deref()).with_context(|| {
+    let output = Output::create(args.out.output.as_deref()).with_context(|| {
         format!(
             "cannot write the report to {}",
-            args.output.as_ref().map(shown).unwrap_or_default()
+            args.out.output.as_ref().map(shown).unwrap_or_default()
         )
     })?;
     let mut merged: Option<Partial> = None;
@@ -833,6 +955,15 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", shown(path)))?;
         let part =
             Partial::from_bytes(&bytes).with_context(|| format!("cannot merge {}", shown(path)))?;
+        if args.format == AnalyzeFormat::Html && part.report.is_none() {
+            anyhow::bail!(
+                "cannot make an HTML report of {}: it is a partial of `callq analyze`, which \
+                 holds only its --by grouping; make the partials with `callq report --format \
+                 partial --output PART` (with the options the report needs: --by-time, \
+                 --buildings, filters)",
+                shown(path)
+            );
+        }
         match &mut merged {
             None => merged = Some(part),
             Some(m) => m
@@ -853,7 +984,9 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let report = merged.into_report();
+    let report_options = merged.report.clone();
+    let reports = merged.into_reports();
+    let report = &reports[0];
     let c = &report.input;
     eprintln!(
         "callq: merged {} in {:.2} s: {}, {}, {}, {}",
@@ -870,21 +1003,24 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             terminal_safe(&u.to_string())
         );
     }
+    let html = match (args.format, report_options) {
+        (AnalyzeFormat::Html, Some(options)) => Some(callq::html::render(
+            &callq::html::ReportData::from_reports(&reports, &options)?,
+        )),
+        _ => None,
+    };
     output
         .write_with(|out| match args.format {
             AnalyzeFormat::Table => {
-                out.write_all(report::analyze_table_width(&report, width).as_bytes())
+                out.write_all(report::analyze_table_width(report, width).as_bytes())
             }
-            AnalyzeFormat::Json => report::write_analyze_json(&report, out),
-            AnalyzeFormat::Csv => report::write_analyze_csv_with(
-                &report,
-                out,
-                report::CsvOptions::default().with_raw(args.csv_raw),
-            ),
+            AnalyzeFormat::Json => report::write_analyze_json(report, out),
+            AnalyzeFormat::Csv => report::write_analyze_csv_with(report, out, args.csv.options()),
+            AnalyzeFormat::Html => out.write_all(html.as_deref().unwrap_or_default().as_bytes()),
             AnalyzeFormat::Partial => unreachable!("written above"),
         })
         .context("cannot write the report")?;
-    Ok(finish(&report, false))
+    Ok(finish(report, false))
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -915,10 +1051,13 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
         shape,
     };
     let form: Form = args.form.parse().map_err(anyhow::Error::msg)?;
+    let dest = args.out.output.as_deref();
+    let shown = dest.map_or("-".into(), |p| {
+        terminal_safe(&p.to_string_lossy()).into_owned()
+    });
     if form != Form::Ndjson
-        && let Some(path) = args.output.as_deref()
-        && path != "-"
-        && !callq::sequence::is_sequence_name(path)
+        && dest.is_some_and(|p| p.as_os_str() != "-")
+        && !dest.is_some_and(|p| callq::sequence::is_sequence_name(&p.to_string_lossy()))
     {
         anyhow::bail!(
             "--form {} writes JSON that is not one document per line: name the output .json \
@@ -927,8 +1066,7 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let started = Instant::now();
-    let out = Output::create(args.output.as_deref().map(std::path::Path::new))
-        .with_context(|| format!("cannot create {}", args.output.as_deref().unwrap_or("-")))?;
+    let out = Output::create(dest).with_context(|| format!("cannot create {shown}"))?;
     if args.versions > 1 && form != Form::Ndjson {
         anyhow::bail!("--versions writes NDJSON only (--form ndjson)");
     }
@@ -959,70 +1097,42 @@ fn run_gen(args: GenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `--since`, `--until` and `--where` filter of `analyze` and `report`, checked.
-fn build_filter(
-    since: Option<DateTimeOffset>,
-    until: Option<DateTimeOffset>,
-    conditions: Vec<Condition>,
-) -> anyhow::Result<Filter> {
-    let mut filter = Filter::new();
-    if let Some(t) = since {
-        filter = filter.since(t);
-    }
-    if let Some(t) = until {
-        filter = filter.until(t);
-    }
-    for c in conditions {
-        filter = filter.condition(c);
-    }
-    filter.check().map_err(anyhow::Error::msg)?;
-    Ok(filter)
-}
-
-/// The `--buildings` file, or why it is refused.
-fn load_buildings(path: &std::path::Path) -> anyhow::Result<Arc<Buildings>> {
-    Buildings::load(path)
-        .map(Arc::new)
-        .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))
-}
-
 fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let options = callq::html::ReportOptions {
         time: args.by_time.parse().map_err(anyhow::Error::msg)?,
         min_streams: args.min_streams,
-        buildings: args.buildings.is_some(),
+        buildings: args.filters.buildings.is_some(),
         ..Default::default()
     };
-    let filter = build_filter(args.since, args.until, args.where_)?;
-    if args.buildings.is_none()
-        && let Some(c) = filter
-            .conditions()
-            .iter()
-            .find(|c| c.dimension.needs_buildings())
-    {
-        anyhow::bail!(
-            "dimension `{}` comes from the building file: give it with --buildings FILE",
-            c.dimension.name()
-        );
-    }
-    let mut analyzer = base_analyzer(&args.common)
-        .classifier(match args.classifier {
-            ClassifierArg::Current => Classifier::Current,
-            ClassifierArg::Cqd2020 => Classifier::Cqd2020,
-        })
-        .max_groups(args.max_groups)
-        .keep_duplicates(args.keep_duplicates)
-        .dedupe_memory(args.dedupe_memory)
-        .reading(Reading::Analyze)
-        .filter(filter);
-    if let Some(path) = &args.buildings {
-        analyzer = analyzer.buildings(load_buildings(path)?);
-    }
+    let analyzer = base_analyzer(&args.common)
+        .max_groups(args.limits.max_groups)
+        .reading(Reading::Analyze);
+    let analyzer = args.filters.apply(args.dedupe.apply(analyzer), &[])?;
     let groupings = options.groupings();
+    let partial = args.format == AnalyzeFormat::Partial;
+    if partial {
+        refuse_binary_to_terminal(args.common.out.output.as_deref())?;
+    }
     let mut prepared = prepare(&args.common)?;
+    let found_unreadable = prepared.unreadable.len();
     let reports = run_analyzer_with(&args.common, &mut prepared, true, |inputs, p, u| {
         analyzer.analyze_inputs_grouped(inputs, p, u, &groupings)
     })?;
+    if partial {
+        let code = finish(&reports[0], false);
+        let part = callq::partial::Partial::for_html_report(
+            reports,
+            &options,
+            analyzer.partial_options(),
+            found_unreadable,
+        );
+        let bytes = part.to_bytes();
+        prepared
+            .report
+            .write_with(|out| out.write_all(&bytes))
+            .context("cannot write the partial report")?;
+        return Ok(code);
+    }
     let data = callq::html::ReportData::from_reports(&reports, &options)?;
     let html = callq::html::render(&data);
     prepared
@@ -1052,82 +1162,6 @@ enum PartitionArg {
     Month,
 }
 
-/// The stream filters shared by the commands that take them (`--since`, `--until`,
-/// `--where`), with the building file and the classifier they may need.
-#[derive(Args, Debug)]
-struct FilterArgs {
-    /// Keep sessions that start at or after T: a date (2026-11-01, midnight UTC) or a
-    /// date-time with an offset (2026-11-01T08:00:00+01:00).
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    since: Option<DateTimeOffset>,
-    /// Keep sessions that start before T (same forms as --since).
-    #[arg(long, value_name = "T", value_parser = parse_time)]
-    until: Option<DateTimeOffset>,
-    /// Keep streams whose value of dimension DIM (any `analyze --by` dimension) is one of the
-    /// values; `null` stands for a missing value. Repeatable: all must hold.
-    #[arg(long = "where", value_name = "DIM=V[,V...]")]
-    where_: Vec<String>,
-    /// The CQD building data file (CSV or TSV, as uploaded to the Call Quality Dashboard):
-    /// adds the callerBuilding, …City, …Country, …Region, …Network and …InsideCorp columns
-    /// (and the same for the callee).
-    #[arg(long, value_name = "FILE")]
-    buildings: Option<PathBuf>,
-    /// The classifier of the `quality` dimension in --where (both classifiers' verdicts are
-    /// columns: quality and quality2020).
-    #[arg(long, value_enum, default_value = "current")]
-    classifier: ClassifierArg,
-}
-
-impl FilterArgs {
-    fn filter(&self) -> anyhow::Result<Filter> {
-        let mut filter = Filter::new();
-        if let Some(t) = self.since {
-            filter = filter.since(t);
-        }
-        if let Some(t) = self.until {
-            filter = filter.until(t);
-        }
-        for w in &self.where_ {
-            filter = filter.condition(
-                Condition::parse(w).map_err(|e| anyhow::anyhow!("invalid --where {w}: {e}"))?,
-            );
-        }
-        filter.check().map_err(anyhow::Error::msg)?;
-        if self.buildings.is_none()
-            && let Some(c) = filter
-                .conditions()
-                .iter()
-                .find(|c| c.dimension.needs_buildings())
-        {
-            anyhow::bail!(
-                "dimension `{}` comes from the building file: give it with --buildings FILE",
-                c.dimension.name()
-            );
-        }
-        Ok(filter)
-    }
-
-    fn classifier(&self) -> Classifier {
-        match self.classifier {
-            ClassifierArg::Current => Classifier::Current,
-            ClassifierArg::Cqd2020 => Classifier::Cqd2020,
-        }
-    }
-
-    /// The analyzer's filter, classifier and building file.
-    fn apply(&self, analyzer: Analyzer) -> anyhow::Result<Analyzer> {
-        let mut analyzer = analyzer
-            .classifier(self.classifier())
-            .filter(self.filter()?);
-        if let Some(path) = &self.buildings {
-            let buildings = Buildings::load(path)
-                .map_err(|e| anyhow::anyhow!("invalid building file (--buildings): {e}"))?;
-            analyzer = analyzer.buildings(Arc::new(buildings));
-        }
-        Ok(analyzer)
-    }
-}
-
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  \
     callq flatten --output-dir lake --partition-by month archive/\n  \
@@ -1155,13 +1189,8 @@ struct FlattenArgs {
     overwrite: bool,
     #[command(flatten)]
     filters: FilterArgs,
-    /// Write every copy of a session. By default one copy of each (record id, session id) is
-    /// kept: the one with the highest record version, then the last in input order.
-    #[arg(long)]
-    keep_duplicates: bool,
-    /// Memory for session identities (40 bytes each) before they spill to temporary files.
-    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
-    dedupe_memory: u64,
+    #[command(flatten)]
+    dedupe: DedupeArgs,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -1175,10 +1204,10 @@ fn flatten_options_json(args: &FlattenArgs, format: callq::flatten::OutputFormat
         "partitionBy": args.partition_by.map(|p| format!("{p:?}").to_lowercase()),
         "since": time(&f.since),
         "until": time(&f.until),
-        "where": f.where_,
+        "where": f.where_texts(),
         "buildings": f.buildings.as_ref().map(|p| p.to_string_lossy().into_owned()),
         "classifier": match f.classifier { ClassifierArg::Current => "current", ClassifierArg::Cqd2020 => "cqd-2020" },
-        "keepDuplicates": args.keep_duplicates,
+        "keepDuplicates": args.dedupe.keep_duplicates,
         "onError": format!("{:?}", args.common.on_error).to_lowercase(),
     })
     .to_string()
@@ -1188,14 +1217,13 @@ fn run_flatten(mut args: FlattenArgs) -> anyhow::Result<ExitCode> {
     use callq::flatten::{
         DirSink, FileSink, Flattener, OutputFormat, PartitionBy, RowSink, SinkOptions,
     };
-    let analyzer = base_analyzer(&args.common)
-        .keep_duplicates(args.keep_duplicates)
-        .dedupe_memory(args.dedupe_memory)
-        .reading(Reading::Analyze);
-    let analyzer = args.filters.apply(analyzer)?;
+    let analyzer = args
+        .dedupe
+        .apply(base_analyzer(&args.common).reading(Reading::Analyze));
+    let analyzer = args.filters.apply(analyzer, &[])?;
     let with_buildings = args.filters.buildings.is_some();
     // The rows' destination is opened here, not by `prepare` (which opens report files).
-    let output = args.common.output.take();
+    let output = args.common.out.output.take();
     if output.is_none() && args.output_dir.is_none() {
         anyhow::bail!(
             "name where the rows go: --output FILE (- for standard output) or --output-dir DIR"
@@ -1263,15 +1291,16 @@ fn run_flatten(mut args: FlattenArgs) -> anyhow::Result<ExitCode> {
         (None, None) => unreachable!("checked above"),
     };
     let flattener = Flattener::new(analyzer).partition_by(partition_by);
-    let pool = thread_pool(args.common.threads)?;
-    let progress = Progress::default();
     let started = Instant::now();
     let result = {
         let sink: &mut (dyn RowSink + Send) = match &mut sink {
             Sink::File(s) => s,
             Sink::Dir(s) => s,
         };
-        pool.install(|| flattener.run_inputs(&prepared.inputs, &progress, sink))
+        let inputs = &prepared.inputs;
+        run_with_progress(&args.common, inputs, |progress| {
+            flattener.run_inputs(inputs, progress, sink)
+        })?
     };
     let summary = result.map_err(|e| match e {
         // A bad line keeps its type (exit 1); the rest are messages (exit 2).

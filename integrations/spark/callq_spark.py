@@ -6,6 +6,10 @@
         [--tasks N] [--fan-in 64] [--keep-partials DIR] \
         INPUT... [-- ANALYZE-OPTIONS...]
 
+    spark-submit integrations/spark/callq_spark.py \
+        --callq /path/to/callq --output report.html --format html \
+        INPUT... [-- REPORT-OPTIONS...]     (the HTML report of `callq report`)
+
 INPUT: files, directories or globs. Local paths and paths mounted on every node (Databricks
 /dbfs/... and /Volumes/..., Synapse /synfs/...) are read by callq directly; URIs of any
 filesystem Spark reads (abfss://, s3a://, gs://, hdfs://, file://) are fetched by Spark
@@ -18,7 +22,8 @@ consecutive runs of files go to N tasks; each task runs
 SparkContext.addFile; the partials come back in input order and are merged with
 `callq merge`, in a tree (each level on the executors, FAN-IN partials per merge) when there
 are many. The report is the one `callq analyze` gives over all the inputs in that order with
-the same options, byte for byte, as long as no session has copies in two tasks' files (see
+the same options, byte for byte (with --format html: the tasks run `callq report --format
+partial` and the report is the HTML of `callq report`), as long as no session has copies in two tasks' files (see
 README.md: partition by day, or use --keep-duplicates).
 """
 
@@ -130,8 +135,9 @@ def run_callq(args, output, cwd=None):
     )
 
 
-def analyze_run(item, callq_name, analyze_args, threads):
-    """Executor: one run of consecutive files -> (index, partial bytes)."""
+def analyze_run(item, callq_name, analyze_args, threads, command="analyze"):
+    """Executor: one run of consecutive files -> (index, partial bytes), by `callq COMMAND
+    --format partial` (analyze, or report for the HTML report)."""
     index, files, remote = item
     exe = executable(callq_name)
     with tempfile.TemporaryDirectory(prefix="callq-") as tmp:
@@ -149,7 +155,7 @@ def analyze_run(item, callq_name, analyze_args, threads):
                 with open(local, "wb") as f:
                     f.write(data)
                 files.append(uri)
-        args = [exe, "analyze", "--format", "partial", "--output", out, "--no-progress",
+        args = [exe, command, "--format", "partial", "--output", out, "--no-progress",
                 "--threads", str(threads)] + analyze_args + ["--"] + files
         return index, run_callq(args, out, cwd)
 
@@ -180,7 +186,12 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--callq", required=True, help="the callq binary (Linux, for the executors)")
     p.add_argument("--output", required=True, help="the report (a local path on the driver)")
-    p.add_argument("--format", default="json", choices=["json", "table", "csv", "partial"])
+    p.add_argument("--format", default="json", choices=["json", "table", "csv", "html", "partial"],
+                   help="the report's format; html: the HTML report of `callq report` (the "
+                        "options after -- are then callq report's)")
+    p.add_argument("--command", choices=["analyze", "report"],
+                   help="what the tasks run: analyze (default), or report (the default with "
+                        "--format html; with --format partial it keeps a report's partial)")
     p.add_argument("--tasks", type=int, default=0,
                    help="analyze tasks (default: 2 per executor core, at most one per file)")
     p.add_argument("--fan-in", type=int, default=64, help="partials per merge (default 64)")
@@ -191,6 +202,9 @@ def main(argv):
     a = p.parse_args(argv)
     if a.fan_in < 2:
         raise SystemExit("callq_spark: --fan-in must be at least 2")
+    command = a.command or ("report" if a.format == "html" else "analyze")
+    if a.format == "html" and command != "report":
+        raise SystemExit("callq_spark: --format html needs --command report (the default)")
 
     from pyspark import SparkConf, SparkContext
 
@@ -211,7 +225,7 @@ def main(argv):
 
     local_items = [(i, run, None) for i, run in enumerate(runs) if not any(map(has_scheme, run))]
     remote_runs = [(i, run) for i, run in enumerate(runs) if any(map(has_scheme, run))]
-    analyze = lambda item: analyze_run(item, callq_name, analyze_args, a.threads)
+    analyze = lambda item: analyze_run(item, callq_name, analyze_args, a.threads, command)
     partials = []
     if local_items:
         partials += (
@@ -223,7 +237,8 @@ def main(argv):
         by_uri = (
             sc.binaryFiles(",".join(run), minPartitions=len(run))
             .map(lambda kv: (kv[0], analyze_run((kv[0], [], [(kv[0], kv[1])]),
-                                                callq_name, analyze_args, a.threads)[1]))
+                                                callq_name, analyze_args, a.threads,
+                                                command)[1]))
             .collect()
         )
         got = dict(by_uri)

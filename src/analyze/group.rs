@@ -1,6 +1,7 @@
 //! Accumulation: a group's statistics, input counts, bad lines, and the per-chunk accumulator.
 
 use super::*;
+use indexmap::IndexMap;
 
 /// The statistics of one group of streams.
 #[derive(Clone, Debug)]
@@ -29,12 +30,8 @@ impl GroupStats {
     /// An empty group.
     pub fn new() -> Self {
         GroupStats {
-            streams: 0,
-            good: 0,
-            poor: 0,
-            unclassified: 0,
-            poor_due_to: [0; 8],
             metrics: METRICS.iter().map(|m| MetricStats::new(m.kind)).collect(),
+            ..Self::counts_only()
         }
     }
 
@@ -233,12 +230,12 @@ impl Default for Accumulator {
     }
 }
 
-/// Groups by encoded key. Consecutive streams mostly share a group (always, without `--by`),
-/// so the last group found is checked before hashing.
+/// Groups by encoded key, each key stored once (in the map, found again by its position).
+/// Consecutive streams mostly share a group (always, without `--by`), so the last group found
+/// is checked before hashing.
 #[derive(Debug, Default)]
 pub(super) struct Groups {
-    pub(super) stats: Vec<(Box<[u8]>, GroupStats)>,
-    pub(super) index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
+    pub(super) stats: IndexMap<Box<[u8]>, GroupStats, foldhash::fast::RandomState>,
     pub(super) last: Option<usize>,
 }
 
@@ -252,30 +249,32 @@ impl Groups {
     #[inline]
     pub(super) fn get_or(&mut self, key: &[u8], new: fn() -> GroupStats) -> &mut GroupStats {
         let i = match self.last {
-            Some(i) if *self.stats[i].0 == *key => i,
+            Some(i) if matches!(self.stats.get_index(i), Some((k, _)) if **k == *key) => i,
             _ => {
-                let i = match self.index.get(key) {
-                    Some(&i) => i,
-                    None => {
-                        self.stats.push((key.into(), new()));
-                        self.index.insert(key.into(), self.stats.len() - 1);
-                        self.stats.len() - 1
-                    }
+                let i = match self.stats.get_index_of(key) {
+                    Some(i) => i,
+                    None => self.stats.insert_full(key.into(), new()).0,
                 };
                 self.last = Some(i);
                 i
             }
         };
-        &mut self.stats[i].1
+        &mut self.stats[i]
     }
 
-    pub(super) fn merge(&mut self, later: Groups) {
+    /// Folds `later`'s groups in: its keys move over, none is copied. The smaller map is
+    /// folded into the larger (a batch into an empty total is a move): a group's statistics
+    /// merge to the same state either way, being functions of the multiset of values.
+    pub(super) fn merge(&mut self, mut later: Groups) {
+        if later.stats.len() > self.stats.len() {
+            std::mem::swap(&mut self.stats, &mut later.stats);
+            self.last = None;
+        }
         for (key, stats) in later.stats {
-            match self.index.get(&key) {
-                Some(&i) => self.stats[i].1.merge(&stats),
+            match self.stats.get_mut(&key) {
+                Some(mine) => mine.merge(&stats),
                 None => {
-                    self.index.insert(key.clone(), self.stats.len());
-                    self.stats.push((key, stats));
+                    self.stats.insert(key, stats);
                 }
             }
         }

@@ -52,6 +52,7 @@ use crate::analyze::{
 };
 use crate::classify::Classifier;
 use crate::framing::Position;
+use crate::html::{ReportOptions, TimeUnit};
 use crate::stats::{DECODE_BUCKETS_BASE, MetricStats};
 
 pub(crate) mod codec;
@@ -62,8 +63,9 @@ use codec::{Reader, Writer};
 /// strip it), `CQPART`, and a newline (catches newline conversions).
 pub const MAGIC: [u8; 8] = *b"\x89CQPART\n";
 
-/// The format version this build writes and the only one it reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes and the only one it reads (2: groupings may keep
+/// counts only, and a partial of `callq report` records the report's options).
+pub const FORMAT_VERSION: u16 = 2;
 
 /// Magic, version, flags, body length.
 const HEADER_LEN: usize = 8 + 2 + 2 + 8;
@@ -104,14 +106,20 @@ pub struct PartialOptions {
     pub max_groups: u64,
 }
 
-/// One grouping of a partial: its dimensions, its `--top`, and every group (all of them,
-/// `--top` is applied when the report is made).
+/// One grouping of a partial: its dimensions, its `--top`, whether its groups keep metric
+/// statistics, and every group (all of them, `--top` is applied when the report is made).
 #[derive(Clone, Debug)]
 pub struct Grouping {
     /// The `--by` dimensions.
     pub by: Vec<Dimension>,
     /// `--top N` and `--min-streams M`.
     pub top: Option<(usize, u64)>,
+    /// Whether the groups keep every metric's statistics ([`analyze::Grouping::new`]) or
+    /// counts only ([`analyze::Grouping::counts`]: [`GroupStats::metrics`] empty).
+    ///
+    /// [`analyze::Grouping::new`]: crate::analyze::Grouping::new
+    /// [`analyze::Grouping::counts`]: crate::analyze::Grouping::counts
+    pub metrics: bool,
     /// Every group by key (`None` first, then strings in byte order: the report's order).
     pub groups: BTreeMap<Vec<Option<String>>, GroupStats>,
 }
@@ -120,7 +128,9 @@ pub struct Grouping {
 ///
 /// `callq analyze` makes one grouping; the format holds any number, so that a run computing
 /// several groupings in one pass can be written and merged too (all partials of a merge must
-/// have the same groupings).
+/// have the same groupings). `callq report --format partial` writes the groupings of
+/// [`ReportOptions::groupings`] and the report's options ([`Partial::report`]), so that
+/// merged partials render the same HTML report as one `callq report` run.
 #[derive(Clone, Debug)]
 pub struct Partial {
     /// The options that must match.
@@ -136,6 +146,9 @@ pub struct Partial {
     pub unreadable_read: Vec<UnreadableInput>,
     /// The groupings.
     pub groupings: Vec<Grouping>,
+    /// The HTML report's options, in a partial of `callq report` (its groupings are then
+    /// exactly [`ReportOptions::groupings`]); `None` in a partial of `callq analyze`.
+    pub report: Option<ReportOptions>,
 }
 
 /// Why bytes are not a usable partial.
@@ -332,6 +345,36 @@ fn top_text(top: Option<(usize, u64)>) -> String {
     }
 }
 
+/// The report options of a partial as `callq report` flags, or what made it.
+fn report_text(r: Option<&ReportOptions>) -> String {
+    match r {
+        None => "(none: a partial of callq analyze)".into(),
+        Some(r) => {
+            let mut t = format!(
+                "--by-time {} --min-streams {}",
+                r.time.name(),
+                r.min_streams
+            );
+            if r.buildings {
+                t.push_str(" --buildings");
+            }
+            let d = ReportOptions::default();
+            if (r.worst, r.max_bars) != (d.worst, d.max_bars) {
+                t.push_str(&format!(" (worst {}, bars {})", r.worst, r.max_bars));
+            }
+            t
+        }
+    }
+}
+
+fn time_code(t: TimeUnit) -> u8 {
+    match t {
+        TimeUnit::Day => 0,
+        TimeUnit::Week => 1,
+        TimeUnit::Month => 2,
+    }
+}
+
 impl Partial {
     /// The state of a finished run: `report` must come from an analyzer run without `--top`
     /// ([`Analyzer::without_top`](crate::analyze::Analyzer::without_top): every group),
@@ -346,27 +389,121 @@ impl Partial {
         top: Option<(usize, u64)>,
         found_unreadable: usize,
     ) -> Partial {
-        let mut unreadable_found = report.unreadable;
+        let mut partial = Partial::from_reports(
+            vec![report],
+            &[crate::analyze::Grouping::new(Vec::new())],
+            options,
+            found_unreadable,
+        );
+        partial.groupings[0].top = top;
+        partial
+    }
+
+    /// The state of a finished multi-grouping run
+    /// ([`Analyzer::analyze_inputs_grouped`](crate::analyze::Analyzer::analyze_inputs_grouped)):
+    /// `reports` holds one report per grouping, in the order of `groupings` (which says which
+    /// keep metric statistics; their dimensions are the reports'), without `--top`. `options`
+    /// and `found_unreadable` are as for [`from_report`](Self::from_report). The input counts,
+    /// bad lines and unreadable inputs are the first report's (a one-pass run gives every
+    /// report the same).
+    ///
+    /// # Panics
+    /// When `reports` is empty or is not as long as `groupings`.
+    pub fn from_reports(
+        reports: Vec<Report>,
+        groupings: &[crate::analyze::Grouping],
+        options: PartialOptions,
+        found_unreadable: usize,
+    ) -> Partial {
+        assert!(
+            !reports.is_empty() && reports.len() == groupings.len(),
+            "one report per grouping"
+        );
+        let mut reports = reports.into_iter();
+        let first = reports.next().expect("checked");
+        let mut unreadable_found = first.unreadable;
         let unreadable_read =
             unreadable_found.split_off(found_unreadable.min(unreadable_found.len()));
-        let mut errors = report.errors;
+        let mut errors = first.errors;
         errors.truncate(MAX_LISTED_ERRORS);
+        let grouping = |r_by: Vec<Dimension>, groups: Vec<GroupReport>, metrics: bool| Grouping {
+            by: r_by,
+            top: None,
+            metrics,
+            groups: groups.into_iter().map(|g| (g.key, g.stats)).collect(),
+        };
+        let mut all = vec![grouping(first.group_by, first.groups, groupings[0].metrics)];
+        for (r, g) in reports.zip(&groupings[1..]) {
+            all.push(grouping(r.group_by, r.groups, g.metrics));
+        }
         Partial {
             options,
-            input: report.input,
+            input: first.input,
             errors,
             unreadable_found,
             unreadable_read,
-            groupings: vec![Grouping {
-                by: report.group_by,
-                top,
-                groups: report
-                    .groups
-                    .into_iter()
-                    .map(|g| (g.key, g.stats))
-                    .collect(),
-            }],
+            groupings: all,
+            report: None,
         }
+    }
+
+    /// What `callq report --format partial` writes: the state of a run of
+    /// [`ReportOptions::groupings`] (`reports` as [`Analyzer::analyze_inputs_grouped`] returns
+    /// them) with the report's options, so that [`into_html_data`](Self::into_html_data) of
+    /// merged partials gives the report of one run over all their inputs.
+    ///
+    /// [`Analyzer::analyze_inputs_grouped`]: crate::analyze::Analyzer::analyze_inputs_grouped
+    ///
+    /// ```
+    /// use callq::analyze::Analyzer;
+    /// use callq::html::{ReportOptions, render};
+    /// use callq::partial::Partial;
+    ///
+    /// let line = |day: &str| format!(concat!(
+    ///     r#"{{"value":[{{"startDateTime":"2026-11-0{}T09:00:00Z","segments":[{{"media":["#,
+    ///     r#"{{"label":"main-audio","streams":[{{"averageJitter":"PT0.045S","packetUtilization":900}}]}}]}}]}}]}}"#),
+    ///     day);
+    /// let (a, b) = (line("2"), line("3"));
+    /// let options = ReportOptions { min_streams: 1, ..ReportOptions::default() };
+    /// let analyzer = Analyzer::new();
+    /// let part = |name: &str, text: &str| {
+    ///     let reports = analyzer
+    ///         .analyze_bytes_grouped(name, text.as_bytes(), &options.groupings())
+    ///         .unwrap();
+    ///     Partial::for_html_report(reports, &options, analyzer.partial_options(), 0).to_bytes()
+    /// };
+    /// let mut merged = Partial::from_bytes(&part("a.ndjson", &a)).unwrap();
+    /// merged.merge(Partial::from_bytes(&part("b.ndjson", &b)).unwrap()).unwrap();
+    /// let data = merged.into_html_data().unwrap();
+    /// assert_eq!((data.input.files, data.trend.len()), (2, 2)); // two files, two days
+    /// assert_eq!(data.kinds[0].counts.poor, 2); // two audio streams with 45 ms of jitter
+    /// assert!(render(&data).starts_with("<!DOCTYPE html>"));
+    ///
+    /// // A partial of `callq analyze` lacks the report's groupings.
+    /// let report = analyzer.analyze_bytes("a.ndjson", a.as_bytes()).unwrap();
+    /// let plain = Partial::from_report(report, analyzer.partial_options(), None, 0);
+    /// assert!(plain.into_html_data().is_none());
+    /// ```
+    pub fn for_html_report(
+        reports: Vec<Report>,
+        report: &ReportOptions,
+        options: PartialOptions,
+        found_unreadable: usize,
+    ) -> Partial {
+        let mut partial =
+            Partial::from_reports(reports, &report.groupings(), options, found_unreadable);
+        partial.report = Some(report.clone());
+        partial
+    }
+
+    /// The summary of the HTML report of a partial of `callq report` (made by
+    /// [`for_html_report`](Self::for_html_report), merged or not), ready for
+    /// [`render`](crate::html::render); `None` for a partial of `callq analyze`, which lacks
+    /// the report's groupings.
+    pub fn into_html_data(self) -> Option<crate::html::ReportData> {
+        let options = self.report.clone()?;
+        let reports = self.into_reports();
+        crate::html::ReportData::from_reports(&reports, &options).ok()
     }
 
     /// The report of the first grouping, as `callq analyze` would render it (its `--top`
@@ -465,6 +602,13 @@ impl Partial {
                 b.max_groups.to_string(),
             ));
         }
+        if self.report != later.report {
+            return Err(mismatch(
+                "report options",
+                report_text(self.report.as_ref()),
+                report_text(later.report.as_ref()),
+            ));
+        }
         if self.groupings.len() != later.groupings.len() {
             return Err(mismatch(
                 "groupings",
@@ -478,6 +622,14 @@ impl Partial {
             }
             if g.top != h.top {
                 return Err(mismatch("--top", top_text(g.top), top_text(h.top)));
+            }
+            if g.metrics != h.metrics {
+                let text = |m: bool| if m { "every statistic" } else { "counts only" }.to_string();
+                return Err(mismatch(
+                    "a grouping's statistics",
+                    text(g.metrics),
+                    text(h.metrics),
+                ));
             }
         }
         // Counts first (checked, so that no figure below can overflow: each is bounded by
@@ -579,7 +731,7 @@ impl Partial {
                 w.uvar(m);
             }
             w.uvar(g.groups.len() as u64);
-            w.uvar(METRICS.len() as u64);
+            w.uvar(if g.metrics { METRICS.len() as u64 } else { 0 });
             for (key, s) in &g.groups {
                 for v in key {
                     w.opt_str(v.as_deref());
@@ -594,6 +746,13 @@ impl Partial {
                     m.encode(w);
                 }
             }
+        }
+        w.bool(self.report.is_some());
+        if let Some(r) = &self.report {
+            w.u8(time_code(r.time));
+            w.uvar(r.min_streams);
+            w.uvar(r.worst as u64);
+            w.uvar(r.max_bars as u64);
         }
     }
 
@@ -762,9 +921,16 @@ impl Partial {
                     "{count} groups, more than --max-groups {max_groups}"
                 )));
             }
-            if r.uvar("metrics")? != METRICS.len() as u64 {
-                return Err(r.error(format!("not {} metrics per group", METRICS.len())));
-            }
+            let metrics = match r.uvar("metrics")? {
+                0 => false,
+                n if n == METRICS.len() as u64 => true,
+                _ => {
+                    return Err(r.error(format!(
+                        "neither {} metrics per group nor 0 (counts only)",
+                        METRICS.len()
+                    )));
+                }
+            };
             let mut groups = BTreeMap::new();
             let mut streams: u64 = 0;
             let mut last: Option<Vec<Option<String>>> = None;
@@ -776,7 +942,7 @@ impl Partial {
                 if last.as_ref().is_some_and(|l| *l >= key) {
                     return Err(r.error("group keys are not in increasing order"));
                 }
-                let stats = group_stats(r, &mut buckets)?;
+                let stats = group_stats(r, metrics, &mut buckets)?;
                 streams = streams
                     .checked_add(stats.streams)
                     .ok_or_else(|| r.error("stream counts overflow"))?;
@@ -789,13 +955,55 @@ impl Partial {
                     input.streams
                 )));
             }
-            groupings.push(Grouping { by, top, groups });
+            groupings.push(Grouping {
+                by,
+                top,
+                metrics,
+                groups,
+            });
         }
         if groupings.is_empty() {
             return Err(r.error("no grouping"));
         }
+        let report = if r.bool("report")? {
+            let time = match r.u8("report's time step")? {
+                0 => TimeUnit::Day,
+                1 => TimeUnit::Week,
+                2 => TimeUnit::Month,
+                t => return Err(r.error(format!("unknown time step {t}"))),
+            };
+            let min_streams = r.uvar("report's min-streams")?;
+            let mut size = |what: &str| -> Result<usize, DecodeError> {
+                let n = r.uvar(what)?;
+                usize::try_from(n).map_err(|_| r.error(format!("{what} too large")))
+            };
+            let worst = size("report's worst groups")?;
+            let max_bars = size("report's bars")?;
+            let report = ReportOptions {
+                time,
+                min_streams,
+                buildings: buildings.is_some(),
+                worst,
+                max_bars,
+            };
+            let made: Vec<(&[Dimension], bool, bool)> = groupings
+                .iter()
+                .map(|g| (g.by.as_slice(), g.metrics, g.top.is_some()))
+                .collect();
+            let wanted = report.groupings();
+            let wanted: Vec<(&[Dimension], bool, bool)> = wanted
+                .iter()
+                .map(|g| (g.by.as_slice(), g.metrics, false))
+                .collect();
+            if made != wanted {
+                return Err(r.error("the groupings are not those of the report's options"));
+            }
+            Some(report)
+        } else {
+            None
+        };
         if !r.is_at_end() {
-            return Err(r.error("data after the last grouping"));
+            return Err(r.error("data after the report options"));
         }
         Ok(Partial {
             options: PartialOptions {
@@ -811,6 +1019,7 @@ impl Partial {
             unreadable_found,
             unreadable_read,
             groupings,
+            report,
         })
     }
 }
@@ -826,10 +1035,18 @@ fn dimension(r: &mut Reader<'_>) -> Result<Dimension, DecodeError> {
     }
 }
 
-/// One group's statistics, checked for consistency: the classification and each metric's
-/// count and nulls add up to the group's streams.
-fn group_stats(r: &mut Reader<'_>, buckets: &mut u64) -> Result<GroupStats, DecodeError> {
-    let mut s = GroupStats::new();
+/// One group's statistics (with every metric, or counts only), checked for consistency: the
+/// classification and each metric's count and nulls add up to the group's streams.
+fn group_stats(
+    r: &mut Reader<'_>,
+    metrics: bool,
+    buckets: &mut u64,
+) -> Result<GroupStats, DecodeError> {
+    let mut s = if metrics {
+        GroupStats::new()
+    } else {
+        GroupStats::counts_only()
+    };
     s.streams = r.uvar("streams")?;
     s.good = r.uvar("good")?;
     s.poor = r.uvar("poor")?;

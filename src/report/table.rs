@@ -371,8 +371,9 @@ pub fn analyze_table_width(report: &Report, width: Option<usize>) -> String {
         );
         row.push(main_poor_reason(s).unwrap_or("-").into());
         for (metric, q, scale) in headline {
-            let m = &s.metrics[metric];
-            row.push(human(m.quantile(q).map(|v| v.as_f64() * scale)));
+            // A counts-only group (`Grouping::counts`) has no metric statistics: "-".
+            let v = s.metrics.get(metric).and_then(|m| m.quantile(q));
+            row.push(human(v.map(|v| v.as_f64() * scale)));
         }
         rows.push(row);
     }

@@ -31,6 +31,7 @@ mod ondemand;
 mod partial;
 mod readings;
 mod report;
+mod report_partial;
 mod report_schema;
 mod scan;
 mod serialize;
