@@ -864,10 +864,12 @@ impl MetricStats {
     fn promote(&mut self) -> &mut Large {
         let mut large = Box::new(Large::new(self.kind));
         let kept = self.values.kept().unwrap_or_default();
-        large.sketch.reserve(kept.iter().map(|&bits| match self.kind {
-            ValueKind::Float => f64::from_bits(bits),
-            ValueKind::Integer => bits as i64 as f64,
-        }));
+        large
+            .sketch
+            .reserve(kept.iter().map(|&bits| match self.kind {
+                ValueKind::Float => f64::from_bits(bits),
+                ValueKind::Integer => bits as i64 as f64,
+            }));
         for &bits in kept {
             large.add_value(bits);
         }

@@ -73,7 +73,7 @@ impl<'a> Cursor<'a> {
             if self.next()? != b':' {
                 return Err(Fallback);
             }
-            self.peek()?;
+            // Every member reader starts with `peek`, which skips the spaces before the value.
             member(self, value, key)?;
             match self.next()? {
                 b',' => {}
