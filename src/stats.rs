@@ -570,6 +570,32 @@ impl Sketch {
         }
     }
 
+    /// Allocates the buckets of `values` at once (each store grows once instead of a step at a
+    /// time as they arrive); adds nothing.
+    fn reserve(&mut self, values: impl Iterator<Item = f64>) {
+        let (mut pos, mut neg) = ((f64::INFINITY, 0.0), (f64::INFINITY, 0.0));
+        for v in values {
+            let (range, a) = if v > ZERO_BOUND {
+                (&mut pos, v)
+            } else if v < -ZERO_BOUND {
+                (&mut neg, -v)
+            } else {
+                continue;
+            };
+            range.0 = a.min(range.0);
+            range.1 = a.max(range.1);
+        }
+        for (store, (lo, hi)) in [(&mut self.positive, pos), (&mut self.negative, neg)] {
+            if lo <= hi {
+                let (lo, hi) = (self.mapping.index(lo), self.mapping.index(hi));
+                let end = store.offset + store.bins.len() as i32; // exclusive
+                if store.bins.is_empty() || lo < store.offset || hi >= end {
+                    store.grow(lo, hi);
+                }
+            }
+        }
+    }
+
     fn merge(&mut self, other: &Sketch) {
         self.positive.merge(&other.positive);
         self.negative.merge(&other.negative);
@@ -837,7 +863,14 @@ impl MetricStats {
     #[cold]
     fn promote(&mut self) -> &mut Large {
         let mut large = Box::new(Large::new(self.kind));
-        for &bits in self.values.kept().unwrap_or_default() {
+        let kept = self.values.kept().unwrap_or_default();
+        large
+            .sketch
+            .reserve(kept.iter().map(|&bits| match self.kind {
+                ValueKind::Float => f64::from_bits(bits),
+                ValueKind::Integer => bits as i64 as f64,
+            }));
+        for &bits in kept {
             large.add_value(bits);
         }
         self.values = Values::Large(large);

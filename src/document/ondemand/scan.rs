@@ -131,12 +131,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
         }
         match b.get(i) {
             Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                i += 1;
-                while b.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-            }
+            Some(b'1'..=b'9') => i = digits_end(b, i + 1),
             _ => return Err(Fallback),
         }
         let mut integer = true;
@@ -144,9 +139,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
             integer = false;
             i += 1;
             let digits = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
+            i = digits_end(b, i);
             if i == digits {
                 return Err(Fallback);
             }
@@ -439,6 +432,27 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     }
 }
 
+/// The end of the run of ASCII digits starting at `i`: eight bytes a step while eight remain.
+#[inline(always)]
+fn digits_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // A byte is a digit when `x ^ b'0'` is below 10: then neither it nor it plus 0x76
+        // reaches 0x80. A carry out of a non-digit byte only disturbs later bytes, so the
+        // lowest flagged byte is the first non-digit.
+        let t = w ^ 0x3030_3030_3030_3030;
+        let flags = (t | t.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
+}
+
 /// An integer literal the grammar has accepted, as the tape's `I64`/`U64` would hold it.
 /// `-0` and anything beyond `i64` go to the tape.
 #[inline]
@@ -447,4 +461,28 @@ fn integer_literal(literal: &str) -> R<i64> {
         return Err(Fallback);
     }
     literal.parse().map_err(|_| Fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digits_end;
+
+    #[test]
+    fn digit_runs_end_where_the_bytewise_loop_ends() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        for other in bytes.iter().copied().filter(|b| !b.is_ascii_digit()) {
+            for run in 0..20 {
+                for tail in 0..10 {
+                    let mut text = b"1".repeat(run);
+                    text.push(other);
+                    text.extend(std::iter::repeat_n(b'9', tail));
+                    let naive = text.iter().take_while(|b| b.is_ascii_digit()).count();
+                    assert_eq!(digits_end(&text, 0), naive, "{text:?}");
+                }
+            }
+        }
+        for n in 0..20 {
+            assert_eq!(digits_end(&b"0123456789".repeat(2)[..n], 0), n);
+        }
+    }
 }

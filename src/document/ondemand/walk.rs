@@ -75,7 +75,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
             if self.next()? != b':' {
                 return Err(Fallback);
             }
-            self.peek()?;
+            // Every member reader starts with `peek`, which skips the spaces before the value.
             member(self, value, key)?;
             match self.next()? {
                 b',' => {}
