@@ -12,7 +12,6 @@ use proptest::prelude::*;
 // The fuzz targets' checks: the `line` target makes the same comparison.
 use crate::checks;
 
-use checks::analyze_outcome as outcome;
 use checks::reading_outcome;
 
 /// Both readings, each on demand and by the tape: the same document or the same error.
@@ -69,52 +68,41 @@ fn every_corpus_line_reads_the_same_both_ways() {
     assert!(checked > 400, "only {checked} corpus lines found");
 }
 
-#[test]
-fn generated_archives_stay_on_the_fast_path() {
+/// Forty generated lines of each shape read on demand as the tape reads them, with no line
+/// handed to the tape.
+fn assert_generated_lines_stay_on_the_fast_path(reading: Reading, seed: u64) {
     for shape in [Shape::Sessions, Shape::CallRecord, Shape::CallRecordsPage] {
-        let mut generator = Generator::new(7, shape);
+        let mut generator = Generator::new(seed, shape);
         let mut parser = LineParser::new();
         let mut buf = Vec::new();
         for _ in 0..40 {
             buf.clear();
             generator.next_line(&mut buf);
             let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-            let fast = outcome(&mut parser, line, false);
-            assert!(!fast.starts_with("error"), "{shape:?}: {fast}");
-            assert_eq!(fast, outcome(&mut parser, line, true), "{shape:?}");
-        }
-        assert_eq!(
-            parser.tape_rereads(),
-            0,
-            "{shape:?}: valid generated lines went to the tape"
-        );
-    }
-}
-
-#[test]
-fn generated_archives_stay_on_the_fast_path_in_full() {
-    for shape in [Shape::Sessions, Shape::CallRecord, Shape::CallRecordsPage] {
-        let mut generator = Generator::new(11, shape);
-        let mut parser = LineParser::new();
-        let mut buf = Vec::new();
-        for _ in 0..40 {
-            buf.clear();
-            generator.next_line(&mut buf);
-            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-            let fast = reading_outcome(&mut parser, line, Reading::Full, false);
+            let fast = reading_outcome(&mut parser, line, reading, false);
             assert!(!fast.starts_with("error"), "{shape:?}: {fast}");
             assert_eq!(
                 fast,
-                reading_outcome(&mut parser, line, Reading::Full, true),
+                reading_outcome(&mut parser, line, reading, true),
                 "{shape:?}"
             );
         }
         assert_eq!(
             parser.tape_rereads(),
             0,
-            "{shape:?}: valid generated lines went to the tape in the full reading"
+            "{shape:?}: valid generated lines went to the tape in the {reading:?} reading"
         );
     }
+}
+
+#[test]
+fn generated_archives_stay_on_the_fast_path() {
+    assert_generated_lines_stay_on_the_fast_path(Reading::Analyze, 7);
+}
+
+#[test]
+fn generated_archives_stay_on_the_fast_path_in_full() {
+    assert_generated_lines_stay_on_the_fast_path(Reading::Full, 11);
 }
 
 const STREAM: &str = r#"{"value":[{"segments":[{"media":[{"label":"main-audio","streams":[{"streamDirection":"callerToCallee","averagePacketLossRate":VALUE,"averageJitter":"PT0.01S"}]}]}]}]}"#;
