@@ -1,9 +1,11 @@
 //! A parallel NDJSON driver, generic over a per-line closure and a mergeable accumulator.
 //!
 //! Input is cut into [chunks](crate::framing::chunks) that depend only on the bytes; each chunk
-//! gets a fresh accumulator, rayon tasks scan their own chunks (so page faults spread across
-//! cores), and the accumulators are merged strictly in input order (as a tree: adjacent
-//! accumulators first, on the pool's threads). With a [`Merge`] that is associative (integer
+//! gets a fresh accumulator (or, under [`ParallelLines::fold_chunks`], each rayon task one for
+//! the run of consecutive chunks it was given), rayon tasks scan their own chunks (so page
+//! faults spread across cores), and the accumulators are merged strictly in input order (as a
+//! tree: adjacent accumulators first, on the pool's threads). With a [`Merge`] that is
+//! associative (integer
 //! counts, exact sums, minima, maxima, ordered lists), the result is the same for any number
 //! of threads; a plain `f64` sum is not exactly associative and may differ in its last bits.
 //!
@@ -79,6 +81,7 @@ pub struct ParallelLines {
     chunk_size: usize,
     batch_chunks: usize,
     relative_lines: bool,
+    fold_chunks: bool,
 }
 
 impl Default for ParallelLines {
@@ -95,6 +98,7 @@ impl ParallelLines {
             chunk_size: DEFAULT_CHUNK_SIZE,
             batch_chunks: 0,
             relative_lines: false,
+            fold_chunks: false,
         }
     }
 
@@ -120,6 +124,36 @@ impl ParallelLines {
         self
     }
 
+    /// Lets a task that runs several consecutive chunks add them all to one accumulator (one
+    /// `init_acc` call and no merge between them), instead of giving each chunk a fresh
+    /// accumulator. Where rayon splits a batch into tasks depends on the thread count, so this
+    /// is for an accumulator whose [`Merge::merge`] of `later` gives the same result as adding
+    /// `later`'s lines to it directly (counts, exact statistics, ordered lists, and line
+    /// numbers kept through [`Merge::rebase`]), never for one whose shape is meant to follow
+    /// the chunks (output batches of one chunk each). Accumulators that set up many groups per
+    /// chunk save most: making and merging the groups of a 4 MiB chunk can cost as much as
+    /// filling them.
+    ///
+    /// ```
+    /// use callq::parallel::ParallelLines;
+    ///
+    /// let data = b"1\n22\n333\n4444\n";
+    /// let bytes = |folded: bool| {
+    ///     ParallelLines::new().chunk_size(3).fold_chunks(folded).run(
+    ///         data,
+    ///         || (),
+    ///         || 0u64,
+    ///         |_: &mut (), n: &mut u64, line| *n += line.bytes.len() as u64,
+    ///     )
+    /// };
+    /// assert_eq!(bytes(true), 10);
+    /// assert_eq!(bytes(true), bytes(false));
+    /// ```
+    pub fn fold_chunks(mut self, fold: bool) -> Self {
+        self.fold_chunks = fold;
+        self
+    }
+
     /// The configured chunk size.
     pub fn target_chunk_size(&self) -> usize {
         self.chunk_size
@@ -127,7 +161,8 @@ impl ParallelLines {
 
     /// Runs `per_line` on every line of `data` (blank lines included), in parallel on the
     /// current rayon pool. `init_state` builds per-task scratch state (e.g. a
-    /// [`LineParser`](crate::document::LineParser)), `init_acc` a fresh accumulator per chunk.
+    /// [`LineParser`](crate::document::LineParser)), `init_acc` a fresh accumulator per chunk
+    /// (per run of consecutive chunks of a task under [`fold_chunks`](Self::fold_chunks)).
     pub fn run<A, S>(
         &self,
         data: &[u8],
@@ -216,12 +251,15 @@ impl ParallelLines {
             }
             let base = pos.base;
             let first_line = pos.next_line;
-            // Runs one chunk whose first line is number `first`; returns its accumulator and
-            // how many lines it saw.
-            let run_chunk = |range: &Range<usize>, first: u64| -> (A, u64) {
+            // Runs one chunk into `into` (the accumulator of the chunks before it in the same
+            // run of consecutive chunks, or a fresh one), its first line numbered `first`, or
+            // under relative numbering, numbered on from the lines `into` saw; returns the
+            // accumulator and how many lines it has seen in all.
+            let relative = self.relative_lines;
+            let run_chunk = |into: Option<(A, u64)>, range: &Range<usize>, first: u64| {
+                let (mut acc, mut seen) = into.unwrap_or_else(|| (init_acc(), 0));
+                let first = if relative { seen + 1 } else { first };
                 let mut state = states.take().unwrap_or_else(init_state);
-                let mut acc = init_acc();
-                let mut seen = 0;
                 let lines =
                     Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
                 for line in lines {
@@ -232,10 +270,6 @@ impl ParallelLines {
                 chunk_done(range.clone());
                 (acc, seen)
             };
-            // Accumulators merge in input order as a tree, on the pool's threads: a long
-            // sequential merge loop would be the serial part of every batch (with a
-            // fine-grained `--by`, merging small groups costs as much as adding their values).
-            let relative = self.relative_lines;
             let combine = |(mut earlier, lines): (A, u64), (mut later, more): (A, u64)| {
                 if relative {
                     later.rebase(lines);
@@ -243,29 +277,46 @@ impl ParallelLines {
                 earlier.merge(later);
                 (earlier, lines + more)
             };
-            let merged: Option<(A, u64)> = if relative {
-                // Each chunk numbers its lines from 1; accumulators learn how many lines came
-                // before them (`Merge::rebase`) as they merge.
-                batch
-                    .par_iter()
-                    .map(|range| run_chunk(range, 1))
-                    .reduce_with(combine)
+            // Each chunk with the number of its first line. Under relative numbering each
+            // accumulator numbers its lines from 1 and learns how many lines came before it
+            // (`Merge::rebase`) as it merges. Otherwise line numbers of each chunk's first line
+            // need the newline counts of the chunks before it: count them in parallel first
+            // (memchr runs at memory speed).
+            let firsts: Vec<u64> = if relative {
+                vec![1; batch.len()]
             } else {
-                // Line numbers of each chunk's first line need the newline counts of the
-                // chunks before it: count them in parallel first (memchr runs at memory speed).
                 let counts: Vec<u64> = batch
                     .par_iter()
                     .map(|r| count_newlines(&data[r.clone()]))
                     .collect();
-                let mut firsts = Vec::with_capacity(batch.len());
-                for c in &counts {
-                    firsts.push(pos.next_line);
-                    pos.next_line += c;
-                }
-                batch
-                    .par_iter()
-                    .zip(firsts.par_iter())
-                    .map(|(range, &first)| run_chunk(range, first))
+                counts
+                    .iter()
+                    .map(|c| {
+                        let first = pos.next_line;
+                        pos.next_line += c;
+                        first
+                    })
+                    .collect()
+            };
+            let chunks = batch.par_iter().zip(firsts.par_iter());
+            // Accumulators merge in input order as a tree, on the pool's threads: a long
+            // sequential merge loop would be the serial part of every batch. Under
+            // `fold_chunks`, each rayon job first adds the chunks of its contiguous range to
+            // one accumulator, in input order (a thread running four chunks of a batch in a
+            // row builds one accumulator, not four): the same result by the promise
+            // `fold_chunks` asks for, wherever rayon splits.
+            let merged: Option<(A, u64)> = if self.fold_chunks {
+                chunks
+                    .with_min_len(fold_grain(batch.len()))
+                    .fold(
+                        || None,
+                        |into, (range, &first)| Some(run_chunk(into, range, first)),
+                    )
+                    .flatten()
+                    .reduce_with(combine)
+            } else {
+                chunks
+                    .map(|(range, &first)| run_chunk(None, range, first))
                     .reduce_with(combine)
             };
             let merged = merged.map(|(mut acc, lines)| {
@@ -281,6 +332,18 @@ impl ParallelLines {
             }
         }
         pos.base += data.len() as u64;
+    }
+}
+
+/// The fewest consecutive chunks of a batch of `chunks` that one rayon task runs under
+/// [`ParallelLines::fold_chunks`]: on one thread the whole batch (one accumulator per batch),
+/// else about two tasks per thread (rayon would split a stolen task down to single chunks,
+/// each with an accumulator of its own), which still lets a thread that finishes early take
+/// over a task of a thread that fell behind.
+fn fold_grain(chunks: usize) -> usize {
+    match rayon::current_num_threads() {
+        0 | 1 => chunks.max(1),
+        n => (chunks / (2 * n)).max(1),
     }
 }
 
@@ -1141,47 +1204,61 @@ impl ParallelLines {
             })
             .collect();
         let skips: Vec<Mutex<Option<A>>> = skips.into_iter().map(Mutex::new).collect();
-        groups
-            .par_iter()
-            .map(|range| {
-                let mut state = states.take().unwrap_or_else(init_state);
-                let mut acc = init_acc();
-                for k in range.clone() {
-                    let u = &units[k];
-                    let taken = skips[k]
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .take();
-                    match taken {
-                        Some(skip) => acc.merge(skip),
-                        None => {
-                            let mut bytes =
-                                &data[(u.start - base) as usize..(u.end - base) as usize];
-                            if u.kind == UnitKind::Malformed {
-                                // Its diagnosis is the parser's, as for an NDJSON line.
-                                while let [rest @ .., b' ' | b'\t' | b'\r' | b'\n'] = bytes {
-                                    bytes = rest;
-                                }
+        // Runs one group of units into `into` (the accumulator of the groups before it in a
+        // task's run, under `fold_chunks`) or a fresh accumulator.
+        let run_group = |into: Option<A>, range: &Range<usize>| -> A {
+            let mut state = states.take().unwrap_or_else(init_state);
+            let mut acc = into.unwrap_or_else(init_acc);
+            for k in range.clone() {
+                let u = &units[k];
+                let taken = skips[k]
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take();
+                match taken {
+                    Some(skip) => acc.merge(skip),
+                    None => {
+                        let mut bytes = &data[(u.start - base) as usize..(u.end - base) as usize];
+                        if u.kind == UnitKind::Malformed {
+                            // Its diagnosis is the parser's, as for an NDJSON line.
+                            while let [rest @ .., b' ' | b'\t' | b'\r' | b'\n'] = bytes {
+                                bytes = rest;
                             }
-                            per_line(
-                                &mut state,
-                                &mut acc,
-                                Line {
-                                    bytes,
-                                    number: u.line,
-                                    offset: u.start,
-                                },
-                            )
                         }
+                        per_line(
+                            &mut state,
+                            &mut acc,
+                            Line {
+                                bytes,
+                                number: u.line,
+                                offset: u.start,
+                            },
+                        )
                     }
                 }
-                states.put_back(state);
-                acc
-            })
-            .reduce_with(|mut earlier, later| {
-                earlier.merge(later);
-                earlier
-            })
+            }
+            states.put_back(state);
+            acc
+        };
+        let combine = |mut earlier: A, later: A| {
+            earlier.merge(later);
+            earlier
+        };
+        // As for lines, under `fold_chunks` each rayon job adds its contiguous run of groups
+        // to one accumulator, in input order.
+        if self.fold_chunks {
+            groups
+                .par_iter()
+                .with_min_len(fold_grain(groups.len()))
+                .fold(|| None, |into, range| Some(run_group(into, range)))
+                .flatten()
+                .reduce_with(combine)
+        } else {
+            groups
+                .par_iter()
+                .map(|range| run_group(None, range))
+                .reduce_with(combine)
+        }
     }
 }
 

@@ -449,7 +449,9 @@ impl Analyzer {
             classifier: Classifier::Current,
             on_error: OnError::Skip,
             reading: Reading::Analyze,
-            driver: ParallelLines::new().chunk_relative_lines(true),
+            driver: ParallelLines::new()
+                .chunk_relative_lines(true)
+                .fold_chunks(true),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             keep_going_on_unreadable: true,
             mmap: false,

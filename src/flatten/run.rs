@@ -16,7 +16,8 @@ use std::sync::Mutex;
 
 /// Chunks per batch handed to the sink: fixed (not scaled with the threads, as `analyze`'s
 /// are) so that batch boundaries, and so the bytes of every file written, depend on the input
-/// only.
+/// only. For the same reason each chunk keeps an accumulator of its own (the driver's
+/// `fold_chunks` is off): its rows make row batches of their own, whatever the thread count.
 const BATCH_CHUNKS: usize = 8;
 
 /// Batches in flight between the parser and the writer thread.
@@ -249,6 +250,7 @@ impl Flattener {
                 an.driver
                     .clone()
                     .batch_chunks(BATCH_CHUNKS)
+                    .fold_chunks(false)
                     .run_bytes(
                         data,
                         framing,
@@ -326,7 +328,11 @@ impl Flattener {
             }));
         }
         let an = &self.analyzer;
-        let driver = an.driver.clone().batch_chunks(BATCH_CHUNKS);
+        let driver = an
+            .driver
+            .clone()
+            .batch_chunks(BATCH_CHUNKS)
+            .fold_chunks(false);
         // Removing duplicates into a sink that can start again: rows go out as they are made,
         // and only when copies turn out dropped are the batches read again (from the file, or
         // from a spool of a streamed input) and the rows written again without them.

@@ -507,3 +507,67 @@ fn many_small_files_run_in_parallel_and_merge_in_input_order() {
         }
     }
 }
+
+/// Chunks of one line to a few KiB at 1, 2 and 4 threads: each rayon job folds its run of
+/// consecutive chunks into one accumulator, wherever rayon splits, so the reports (several
+/// groupings, a short list of bad lines in input order, dropped duplicates) must not change.
+#[test]
+fn tiny_chunks_at_one_two_and_four_threads_give_the_same_reports() {
+    use callq::analyze::Grouping;
+    let archive = generated(1_200_000, Shape::Mixed);
+    let lines: Vec<&[u8]> = archive.split_inclusive(|&b| b == b'\n').collect();
+    let mut data = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        data.extend_from_slice(line);
+        if i % 2 == 1 {
+            data.extend_from_slice(format!("not json {i}\n").as_bytes());
+        }
+        if i % 3 == 2 {
+            // A re-sent copy of an earlier line: deduplication drops one of the two.
+            data.extend_from_slice(lines[i / 2]);
+        }
+    }
+    let groupings = [
+        Grouping::new(dims("direction,label")),
+        Grouping::counts(dims("day")),
+        Grouping::new(dims("sender.platform")),
+    ];
+    for name in ["t.ndjson", "t.json"] {
+        for keep in [false, true] {
+            let analyzer = Analyzer::new().listed_errors(5).keep_duplicates(keep);
+            let run = |threads: usize, chunk: usize| -> Vec<String> {
+                in_pool(threads, || {
+                    analyzer
+                        .clone()
+                        .chunk_size(chunk)
+                        .analyze_bytes_grouped(name, &data, &groupings)
+                        .unwrap()
+                        .iter()
+                        .map(analyze_json)
+                        .collect()
+                })
+            };
+            let reference = run(1, usize::MAX / 2);
+            let bad = format!("\"badLines\": {},", lines.len() / 2);
+            assert!(reference[0].contains(&bad), "{name}: {bad}");
+            assert_eq!(
+                reference[0].matches("\"message\"").count(),
+                5,
+                "{name}: 5 listed"
+            );
+            assert_eq!(
+                reference[0].contains("\"duplicateSessions\": 0,"),
+                keep,
+                "{name}, keep {keep}"
+            );
+            for threads in [1, 2, 4] {
+                for chunk in [1, 700, 1 << 12] {
+                    assert!(
+                        run(threads, chunk) == reference,
+                        "{name}, keep {keep}, threads {threads}, chunk {chunk}: reports differ"
+                    );
+                }
+            }
+        }
+    }
+}
