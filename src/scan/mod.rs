@@ -373,6 +373,117 @@ impl<K: Classify> Algo<K> {
     }
 }
 
+/// The structural tokens of JSON text, one 64-byte block at a time, for a validating walk over
+/// them (what simdjson's stage 2 reads). Used by the on-demand reader to skip the containers it
+/// does not read: the walk visits tokens instead of bytes, and checks each scalar between them
+/// with its own tight loops.
+///
+/// A token is a bracket, `:` or `,` outside strings, a string's opening quote, or the first byte
+/// of a run of other non-space bytes outside strings (a scalar). Between two tokens there is
+/// only whitespace, the rest of a string or the rest of a scalar, so a walk that checks the
+/// grammar on tokens and each scalar where it starts checks every byte.
+pub(crate) struct Tokens {
+    avx2: bool,
+    carry: Carry,
+    /// 1 when the previous block ended inside a scalar.
+    scalar: u64,
+}
+
+/// One block's tokens (see [`Tokens`]): bit `i` stands for the block's byte `i`; bits past the
+/// input are clear.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TokenBlock {
+    /// The tokens.
+    pub(crate) tokens: u64,
+    /// Backslashes that start an escape (not themselves escaped), inside strings or not.
+    pub(crate) escapes: u64,
+}
+
+impl Tokens {
+    /// A walk that starts outside any string, with the fastest kernel of this CPU.
+    #[inline]
+    pub(crate) fn new() -> Tokens {
+        Tokens::with_kernel(Kernel::detect())
+    }
+
+    /// A walk with `kernel` (the portable one when this CPU cannot run it).
+    #[inline]
+    pub(crate) fn with_kernel(kernel: Kernel) -> Tokens {
+        Tokens {
+            avx2: kernel == Kernel::Avx2 && kernel.runs_here(),
+            carry: Carry::default(),
+            scalar: 0,
+        }
+    }
+
+    /// The tokens of the block of `bytes` at `at` (which must be in bounds). The first call's
+    /// `at` must be outside any string and scalar, and each later call's 64 bytes after the
+    /// previous one.
+    #[inline]
+    pub(crate) fn block(&mut self, bytes: &[u8], at: usize) -> TokenBlock {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            return avx2::tokens(bytes, at, &mut self.carry, &mut self.scalar);
+        }
+        Algo::<Portable>::tokens(bytes, at, &mut self.carry, &mut self.scalar)
+    }
+}
+
+impl<K: Classify> Algo<K> {
+    #[inline(always)]
+    fn tokens(bytes: &[u8], at: usize, carry: &mut Carry, scalar_carry: &mut u64) -> TokenBlock {
+        let mut pad = [b' '; BLOCK];
+        let (block, len) = block_at(bytes, at, &mut pad);
+        let raw = raw::<K>(block);
+        let m = resolve::<K>(raw, carry);
+        let op = m.open | m.close | m.separator;
+        // Padding is spaces, so no scalar runs past the input.
+        let scalar = !(op | m.space | m.in_string | m.quote);
+        let starts = scalar & !(scalar << 1 | *scalar_carry);
+        *scalar_carry = scalar >> 63;
+        let keep = real(len);
+        TokenBlock {
+            tokens: (op | (m.quote & m.in_string) | starts) & keep,
+            escapes: raw.backslash & !m.escaped & keep,
+        }
+    }
+}
+
+/// The oracle of [`Tokens`], a byte at a time: every block's tokens of `bytes`, from its start.
+#[cfg(test)]
+pub(crate) fn naive_tokens(bytes: &[u8]) -> Vec<TokenBlock> {
+    let (mut escaping, mut in_string, mut in_scalar) = (false, false, false);
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(BLOCK) {
+        let mut t = TokenBlock::default();
+        for (i, &b) in chunk.iter().enumerate() {
+            let bit = 1u64 << i;
+            let escaped = escaping;
+            escaping = b == b'\\' && !escaped;
+            if escaping {
+                t.escapes |= bit;
+            }
+            if in_string {
+                if b == b'"' && !escaped {
+                    in_string = false;
+                }
+                continue;
+            }
+            let scalar = !b" \t\n\r{}[]:,\"".contains(&b);
+            if matches!(b, b'{' | b'}' | b'[' | b']' | b':' | b',') || (scalar && !in_scalar) {
+                t.tokens |= bit;
+            }
+            if b == b'"' && !escaped {
+                t.tokens |= bit;
+                in_string = true;
+            }
+            in_scalar = scalar;
+        }
+        out.push(t);
+    }
+    out
+}
+
 /// The index of the first `"` or `\\` at or after `from` (used by the on-demand reader for
 /// every string it reads or skips). On x86-64, 16 bytes a step with SSE2 (part of the x86-64
 /// baseline, so it inlines without detection), then memchr's vector loop past 64 bytes;
@@ -794,6 +905,48 @@ mod tests {
             t.extend(std::iter::repeat_n(b'\\', n));
             t.extend_from_slice(b"\"]\"[");
             all_agree(&t);
+        }
+    }
+
+    /// Every kernel's [`Tokens`] equal the byte-at-a-time oracle's, block by block.
+    fn tokens_agree(bytes: &[u8]) {
+        let want = naive_tokens(bytes);
+        for kernel in Kernel::available() {
+            let mut walk = Tokens::with_kernel(kernel);
+            let got: Vec<TokenBlock> = (0..bytes.len())
+                .step_by(BLOCK)
+                .map(|at| walk.block(bytes, at))
+                .collect();
+            assert_eq!(got, want, "{kernel:?} tokens of {:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+
+    #[test]
+    fn tokens_across_blocks() {
+        let most = if cfg!(miri) { 70 } else { 140 };
+        for n in (0..most).step_by(if cfg!(miri) { 7 } else { 1 }) {
+            let mut s = b"[".to_vec();
+            s.extend(std::iter::repeat_n(b' ', n));
+            s.extend_from_slice(br#""a\\\"b\\",{"k":"]}\\"},-12.5e3 ,true,null,"x"]"#);
+            tokens_agree(&s);
+            let mut t = b"[".to_vec();
+            t.extend(std::iter::repeat_n(b'7', n));
+            t.extend_from_slice(b",\"\\u00e9\"]");
+            tokens_agree(&t);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// On arbitrary bytes of the characters that matter (and a few that do not).
+        #[test]
+        #[cfg_attr(miri, ignore)]
+        fn tokens_match_the_oracle_on_arbitrary_bytes(bytes in proptest::collection::vec(
+            proptest::sample::select(&b"{}[]:,\"\\ \tab1-"[..]),
+            0..400,
+        )) {
+            tokens_agree(&bytes);
         }
     }
 
