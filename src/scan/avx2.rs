@@ -2,7 +2,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{Algo, BLOCK, Carry, Classify, Masks, Raw, TokenBlock};
+use super::{Algo, BLOCK, Classify, Masks, Raw};
 
 /// Whether this CPU runs the kernel (cached by the standard library's detection).
 #[inline]
@@ -58,19 +58,6 @@ fn classify_avx2(bytes: &[u8], out: &mut Vec<Masks>) {
 #[target_feature(enable = "avx2,pclmulqdq")]
 fn skip_value_avx2(bytes: &[u8], at: usize) -> Option<usize> {
     Algo::<Avx2>::skip_value(bytes, at)
-}
-
-#[target_feature(enable = "avx2,pclmulqdq")]
-fn tokens_avx2(bytes: &[u8], at: usize, carry: &mut Carry, scalar: &mut u64) -> TokenBlock {
-    Algo::<Avx2>::tokens(bytes, at, carry, scalar)
-}
-
-/// [`super::Tokens::block`] with this kernel. The caller has checked [`available`].
-#[inline]
-pub(super) fn tokens(bytes: &[u8], at: usize, carry: &mut Carry, scalar: &mut u64) -> TokenBlock {
-    debug_assert!(available());
-    // SAFETY: a `Tokens` uses this kernel only when `available()` was true (`Tokens::new`).
-    unsafe { tokens_avx2(bytes, at, carry, scalar) }
 }
 
 /// [`super::classify`] with this kernel. The caller has checked [`available`].
