@@ -61,7 +61,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
 
     /// [`Self::plain_string`] as bytes.
     #[inline(always)]
-    fn plain_bytes(&mut self) -> R<&'a [u8]> {
+    pub(super) fn plain_bytes(&mut self) -> R<&'a [u8]> {
         let start = self.pos + 1;
         let end = quote_or_backslash(self.bytes, start).ok_or(Fallback)?;
         if self.bytes[end] != b'"' {
