@@ -61,7 +61,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
 
     /// [`Self::plain_string`] as bytes.
     #[inline(always)]
-    fn plain_bytes(&mut self) -> R<&'a [u8]> {
+    pub(super) fn plain_bytes(&mut self) -> R<&'a [u8]> {
         let start = self.pos + 1;
         let end = quote_or_backslash(self.bytes, start).ok_or(Fallback)?;
         if self.bytes[end] != b'"' {
@@ -74,94 +74,28 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     /// At `"`: moves past the string, checking its escapes.
     #[inline(always)]
     fn skip_string(&mut self) -> R<()> {
-        let mut at = self.pos + 1;
-        loop {
-            let end = quote_or_backslash(self.bytes, at).ok_or(Fallback)?;
-            if self.bytes[end] == b'"' {
-                self.pos = end + 1;
-                return Ok(());
-            }
-            at = self.escape(end)?;
-        }
+        self.pos = string_end(self.bytes, self.pos)?;
+        Ok(())
     }
 
-    /// Checks the escape at `at` (a `\`) and returns the index after it. A surrogate pair is
-    /// one escape; a lone surrogate half goes to the tape, which names it.
-    #[cold]
+    /// Checks the escape at `at` (a `\`) and returns the index after it (see [`check_escape`]).
+    #[inline(always)]
     fn escape(&self, at: usize) -> R<usize> {
-        match self.bytes.get(at + 1).ok_or(Fallback)? {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(at + 2),
-            b'u' => match self.code_unit(at)? {
-                0xD800..=0xDBFF => {
-                    if self.bytes.get(at + 6..at + 8) != Some(&b"\\u"[..]) {
-                        return Err(Fallback);
-                    }
-                    match self.code_unit(at + 6)? {
-                        0xDC00..=0xDFFF => Ok(at + 12),
-                        _ => Err(Fallback),
-                    }
-                }
-                0xDC00..=0xDFFF => Err(Fallback),
-                _ => Ok(at + 6),
-            },
-            _ => Err(Fallback),
-        }
+        check_escape(self.bytes, at)
     }
 
     /// The UTF-16 code unit of the `\uXXXX` escape at `at`.
+    #[inline(always)]
     fn code_unit(&self, at: usize) -> R<u32> {
-        let hex = self.bytes.get(at + 2..at + 6).ok_or(Fallback)?;
-        hex.iter().try_fold(0u32, |unit, &h| {
-            let digit = (h as char).to_digit(16).ok_or(Fallback)?;
-            Ok(unit << 4 | digit)
-        })
+        code_unit(self.bytes, at)
     }
 
-    /// At `-` or a digit: moves past a number and tells whether it is an integer literal.
-    /// Accepts only what is certainly inside the double range, whatever parser the tape
-    /// uses: at most 32 characters before the exponent (sign and point included, so at least
-    /// 30 digits) and at most 2 exponent digits.
+    /// At `-` or a digit: moves past a number and tells whether it is an integer literal (see
+    /// [`number_end`] for what it accepts).
     #[inline(always)]
     fn number(&mut self) -> R<bool> {
-        let b = self.bytes;
-        let start = self.pos;
-        let mut i = start;
-        if b.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        match b.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => i = digits_end(b, i + 1),
-            _ => return Err(Fallback),
-        }
-        let mut integer = true;
-        if b.get(i) == Some(&b'.') {
-            integer = false;
-            i += 1;
-            let digits = i;
-            i = digits_end(b, i);
-            if i == digits {
-                return Err(Fallback);
-            }
-        }
-        if i - start > 32 {
-            return Err(Fallback);
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            integer = false;
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let digits = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == digits || i - digits > 2 {
-                return Err(Fallback);
-            }
-        }
-        self.pos = i;
+        let (end, integer) = number_end(self.bytes, self.pos)?;
+        self.pos = end;
         Ok(integer)
     }
 
@@ -190,8 +124,116 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
 
     /// At `{` or `[`, which opens nesting level `level`: moves past the whole container,
     /// checking every token. Iterative, with the open containers' kinds in a bit stack.
+    ///
+    /// The position lives in a local, not in the cursor, so that it stays in a register
+    /// (the cursor's fields are reloaded around every call the loop makes); the scalars are
+    /// checked by the free functions below. It accepts exactly what the walk over the cursor
+    /// it replaced accepts, and ends at the same place (a proptest compares them).
     #[inline(never)]
     fn skip_container(&mut self, level: usize) -> R<()> {
+        let b = self.bytes;
+        let mut pos = self.pos;
+        // The next non-space byte, not consumed.
+        macro_rules! peek {
+            () => {{
+                let mut c = *b.get(pos).ok_or(Fallback)?;
+                while c == b' ' {
+                    pos += 1;
+                    c = *b.get(pos).ok_or(Fallback)?;
+                }
+                c
+            }};
+        }
+        // At a member's key (first byte `$c`): past the key and its colon, to the value's
+        // first byte.
+        macro_rules! key_then_colon {
+            ($c:expr) => {{
+                if $c != b'"' {
+                    return Err(Fallback);
+                }
+                pos = string_end(b, pos)?;
+                if peek!() != b':' {
+                    return Err(Fallback);
+                }
+                pos += 1;
+                peek!()
+            }};
+        }
+        let mut is_object = [0u64; MAX_SKIP_DEPTH / 64];
+        let kind_at =
+            |bits: &[u64; MAX_SKIP_DEPTH / 64], i: usize| bits[i / 64] & (1 << (i % 64)) != 0;
+        let mut depth = 0usize; // containers open inside this call
+        let mut object = false; // the kind of the innermost open container
+        let mut c = b[pos];
+        'value: loop {
+            // A value starts at `pos` with byte `c`.
+            if c == b'{' || c == b'[' {
+                if level + depth > MAX_SKIP_DEPTH - 1 {
+                    return Err(Fallback);
+                }
+                object = c == b'{';
+                let bit = 1 << (depth % 64);
+                if object {
+                    is_object[depth / 64] |= bit;
+                } else {
+                    is_object[depth / 64] &= !bit;
+                }
+                depth += 1;
+                pos += 1;
+                c = peek!();
+                if c != if object { b'}' } else { b']' } {
+                    if object {
+                        c = key_then_colon!(c);
+                    }
+                    continue 'value;
+                }
+                pos += 1;
+                depth -= 1;
+                if depth == 0 {
+                    self.pos = pos;
+                    return Ok(());
+                }
+                object = kind_at(&is_object, depth - 1);
+            } else {
+                pos = match c {
+                    b'"' => string_end(b, pos)?,
+                    b't' if b[pos..].starts_with(b"true") => pos + 4,
+                    b'f' if b[pos..].starts_with(b"false") => pos + 5,
+                    b'n' if b[pos..].starts_with(b"null") => pos + 4,
+                    b'-' | b'0'..=b'9' => number_end(b, pos)?.0,
+                    _ => return Err(Fallback),
+                };
+            }
+            // After a value inside the innermost container: a comma, or closing brackets.
+            loop {
+                let d = peek!();
+                pos += 1;
+                match d {
+                    b',' => {
+                        c = peek!();
+                        if object {
+                            c = key_then_colon!(c);
+                        }
+                        continue 'value;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return Err(Fallback),
+                }
+                depth -= 1;
+                if depth == 0 {
+                    self.pos = pos;
+                    return Ok(());
+                }
+                object = kind_at(&is_object, depth - 1);
+            }
+        }
+    }
+
+    /// The walk over the cursor's fields that [`Self::skip_container`] replaced, kept as its
+    /// oracle: the same acceptance, the same end.
+    #[cfg(test)]
+    fn skip_container_bytes(&mut self, level: usize) -> R<()> {
         let mut is_object = [0u64; MAX_SKIP_DEPTH / 64];
         let kind_at =
             |bits: &[u64; MAX_SKIP_DEPTH / 64], i: usize| bits[i / 64] & (1 << (i % 64)) != 0;
@@ -255,7 +297,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     }
 
     /// At a member's key (first byte `c`): moves past the key and its colon.
-    #[inline(always)]
+    #[cfg(test)]
     fn key_then_colon(&mut self, c: u8) -> R<()> {
         if c != b'"' {
             return Err(Fallback);
@@ -432,6 +474,96 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     }
 }
 
+/// Checks the escape at `at` (a `\`) and returns the index after it. A surrogate pair is one
+/// escape; a lone surrogate half goes to the tape, which names it.
+#[cold]
+fn check_escape(bytes: &[u8], at: usize) -> R<usize> {
+    match bytes.get(at + 1).ok_or(Fallback)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(at + 2),
+        b'u' => match code_unit(bytes, at)? {
+            0xD800..=0xDBFF => {
+                if bytes.get(at + 6..at + 8) != Some(&b"\\u"[..]) {
+                    return Err(Fallback);
+                }
+                match code_unit(bytes, at + 6)? {
+                    0xDC00..=0xDFFF => Ok(at + 12),
+                    _ => Err(Fallback),
+                }
+            }
+            0xDC00..=0xDFFF => Err(Fallback),
+            _ => Ok(at + 6),
+        },
+        _ => Err(Fallback),
+    }
+}
+
+/// The UTF-16 code unit of the `\uXXXX` escape at `at`.
+fn code_unit(bytes: &[u8], at: usize) -> R<u32> {
+    let hex = bytes.get(at + 2..at + 6).ok_or(Fallback)?;
+    hex.iter().try_fold(0u32, |unit, &h| {
+        let digit = (h as char).to_digit(16).ok_or(Fallback)?;
+        Ok(unit << 4 | digit)
+    })
+}
+
+/// At `"` at `at`: the index after the string's closing quote, its escapes checked.
+#[inline(always)]
+fn string_end(b: &[u8], at: usize) -> R<usize> {
+    let mut at = at + 1;
+    loop {
+        let end = quote_or_backslash(b, at).ok_or(Fallback)?;
+        if b[end] == b'"' {
+            return Ok(end + 1);
+        }
+        at = check_escape(b, end)?;
+    }
+}
+
+/// At `-` or a digit at `start`: where the number ends, and whether it is an integer literal.
+/// Accepts only what is certainly inside the double range, whatever parser the tape uses: at
+/// most 32 characters before the exponent (sign and point included, so at least 30 digits)
+/// and at most 2 exponent digits.
+#[inline(always)]
+fn number_end(b: &[u8], start: usize) -> R<(usize, bool)> {
+    let mut i = start;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits_end(b, i + 1),
+        _ => return Err(Fallback),
+    }
+    let mut integer = true;
+    if b.get(i) == Some(&b'.') {
+        integer = false;
+        i += 1;
+        let digits = i;
+        i = digits_end(b, i);
+        if i == digits {
+            return Err(Fallback);
+        }
+    }
+    if i - start > 32 {
+        return Err(Fallback);
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        integer = false;
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let digits = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == digits || i - digits > 2 {
+            return Err(Fallback);
+        }
+    }
+    Ok((i, integer))
+}
+
 /// The end of the run of ASCII digits starting at `i`: eight bytes a step while eight remain.
 #[inline(always)]
 fn digits_end(b: &[u8], mut i: usize) -> usize {
@@ -465,7 +597,140 @@ fn integer_literal(literal: &str) -> R<i64> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Cursor, MAX_SKIP_DEPTH};
     use super::digits_end;
+    use bumpalo::Bump;
+    use proptest::prelude::*;
+
+    /// Skips the container at the start of `text` (opening nesting level `level`) with
+    /// `skip_container` and with the walk it replaced: `Some(end)` or `None` (fallback) each.
+    fn skip_both_ways(text: &str, level: usize) -> (Option<usize>, Option<usize>) {
+        let bump = Bump::new();
+        let skip = |old: bool| {
+            let mut c = Cursor::<false> {
+                bytes: text.as_bytes(),
+                text,
+                pos: 0,
+                depth: 0,
+                bump: &bump,
+                scratch: Default::default(),
+            };
+            let done = if old {
+                c.skip_container_bytes(level)
+            } else {
+                c.skip_container(level)
+            };
+            done.ok().map(|()| c.pos)
+        };
+        (skip(false), skip(true))
+    }
+
+    /// JSON values: every kind of scalar (numbers at the edges of the range rule, strings
+    /// with every escape, surrogate pairs and lone halves, non-ASCII text), nested.
+    fn json() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            Just("false".to_string()),
+            "-?(0|[1-9][0-9]{0,34})(\\.[0-9]{0,4})?([eE][+-]?[0-9]{0,3})?",
+            r#""([a-z :,{}\[\]]|\\[\\"/bfnrtuxq]|\\u[0-9a-fA-F]{4}|\\u[dD][89aAbBcCdDeEfF][0-9a-f]{2}|é|😀){0,90}""#,
+        ];
+        leaf.prop_recursive(6, 80, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec((inner.clone(), " {0,2}"), 0..8).prop_map(|v| {
+                    let items: Vec<String> = v.into_iter().map(|(x, sp)| sp + &x).collect();
+                    format!("[{}]", items.join(","))
+                }),
+                prop::collection::vec((r#""[a-z\\"]{0,5}""#, " {0,2}", inner), 0..8).prop_map(
+                    |v| {
+                        let items: Vec<String> = v
+                            .into_iter()
+                            .map(|(k, sp, x)| format!("{k}{sp}:{sp}{x}"))
+                            .collect();
+                        format!("{{{}}}", items.join(","))
+                    }
+                ),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// `skip_container` accepts exactly what the walk it replaced accepts and ends where
+        /// it ends, on JSON and on JSON with a few characters replaced, inserted or deleted.
+        #[test]
+        fn container_skip_agrees_with_the_walk_it_replaced(
+            value in json(),
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), 0..3u8, prop::sample::select(
+                    &['{', '}', '[', ']', ':', ',', '"', '\\', ' ', '0', '-', '.', 'e', 'n', 'u', 'x', 'é'][..]
+                )),
+                0..4,
+            ),
+            open in prop::sample::select(&["[", "{\"k\":", "[[", ""][..]),
+            tail in prop::sample::select(&["", "]", "}", " ,1", "\"\\q\"", " \\u"][..]),
+            level in prop::sample::select(&[1usize, 2, MAX_SKIP_DEPTH - 8, MAX_SKIP_DEPTH - 1][..]),
+        ) {
+            let mut chars: Vec<char> = format!("{open}{value}{tail}").chars().collect();
+            for (at, op, c) in edits {
+                if chars.is_empty() {
+                    break;
+                }
+                let i = at.index(chars.len());
+                match op {
+                    0 => chars[i] = c,
+                    1 => chars.insert(i, c),
+                    _ => {
+                        chars.remove(i);
+                    }
+                }
+            }
+            let text: String = chars.into_iter().collect();
+            if text.starts_with(['{', '[']) {
+                let (new, old) = skip_both_ways(&text, level);
+                prop_assert_eq!(new, old, "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn container_skip_edges() {
+        for text in [
+            "[]",
+            "{}",
+            "[1]",
+            "[1 ]",
+            "[1a]",
+            "[truex]",
+            "[nul]",
+            "[\"\\uD83D\\uDE00\"]",
+            "[\"\\uDE00\"]",
+            "[\"\\uD83D\"]",
+            "{\"a\\\"b\":[1,{\"c\":\"\\\\\"}]}",
+            "{\"a\" 1}",
+            "[1,]",
+            "[1}",
+            "{\"a\":1]",
+            "[\"abc\"1]",
+            "[-]",
+            "[01]",
+            "[1.]",
+            "[1e]",
+            "[1e100]",
+            "[\\n]",
+        ] {
+            let (new, old) = skip_both_ways(text, 1);
+            assert_eq!(new, old, "{text}");
+        }
+        let long = format!("[{}\"{}\\u00e9\"]", "1,".repeat(100), "x".repeat(200));
+        assert_eq!(
+            skip_both_ways(&long, 1),
+            (Some(long.len()), Some(long.len()))
+        );
+        let deep = format!("{}{}", "[".repeat(600), "]".repeat(600));
+        assert_eq!(skip_both_ways(&deep, 1), (None, None));
+    }
 
     #[test]
     fn digit_runs_end_where_the_bytewise_loop_ends() {

@@ -25,7 +25,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     #[inline]
     fn object<T: Default>(
         &mut self,
-        member: impl FnMut(&mut Self, &mut T, &'a str) -> R<()>,
+        member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
     ) -> R<Option<T>> {
         self.or_null(|c| {
             let mut value = T::default();
@@ -39,7 +39,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     #[inline]
     fn boxed_object<T: Default>(
         &mut self,
-        member: impl FnMut(&mut Self, &mut T, &'a str) -> R<()>,
+        member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
     ) -> R<Option<&'a T>> {
         self.or_null(|c| {
             let value = c.bump.alloc(T::default());
@@ -55,7 +55,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     fn object_into<T>(
         &mut self,
         value: &mut T,
-        mut member: impl FnMut(&mut Self, &mut T, &'a str) -> R<()>,
+        mut member: impl FnMut(&mut Self, &mut T, &'a [u8]) -> R<()>,
     ) -> R<()> {
         if self.peek()? != b'{' {
             return Err(Fallback);
@@ -70,8 +70,9 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
             if self.peek()? != b'"' {
                 return Err(Fallback);
             }
-            // A key with an escape could spell a known name: the tape unescapes it.
-            let key = self.plain_string()?;
+            // A key with an escape could spell a known name: the tape unescapes it. Keys are
+            // compared as bytes: a `&str` would check its character boundaries every time.
+            let key = self.plain_bytes()?;
             if self.next()? != b':' {
                 return Err(Fallback);
             }
@@ -155,22 +156,22 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
         let mut root = Root::default();
         self.object_into(&mut root, |c, r, key| {
             match key {
-                "sessions" => r.sessions = c.or_null(|c| c.array(|c, s| c.session(s)))?,
-                "value" => r.value = c.or_null(|c| c.array(|c, e| c.union_element(e)))?,
-                "@odata.context" => r.odata_context = c.annotation()?,
-                "@odata.nextLink" => r.next_link = c.annotation()?,
-                "sessions@odata.nextLink" => r.sessions_next_link = c.annotation()?,
+                b"sessions" => r.sessions = c.or_null(|c| c.array(|c, s| c.session(s)))?,
+                b"value" => r.value = c.or_null(|c| c.array(|c, e| c.union_element(e)))?,
+                b"@odata.context" => r.odata_context = c.annotation()?,
+                b"@odata.nextLink" => r.next_link = c.annotation()?,
+                b"sessions@odata.nextLink" => r.sessions_next_link = c.annotation()?,
                 // A callRecord's identity (a page's root has neither: the tape decides when
                 // one is of a type a callRecord would not accept).
-                "id" => r.id = c.string()?,
-                "version" => {
+                b"id" => r.id = c.string()?,
+                b"version" => {
                     r.record_only = true;
                     r.version = c.int64()?
                 }
                 // A `$batch` reply, or a document of another kind: the tape reads those.
-                "responses" => return Err(Fallback),
+                b"responses" => return Err(Fallback),
                 _ => {
-                    r.record_only |= CALL_RECORD_ONLY.contains(&key);
+                    r.record_only |= CALL_RECORD_ONLY.iter().any(|k| k.as_bytes() == key);
                     if !(FULL && c.record_member(&mut r.record, key)?) {
                         c.skip_value()?
                     }
@@ -249,23 +250,26 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
 
     fn union_element(&mut self, e: &mut UnionElement<'a>) -> R<()> {
         self.object_into(e, |c, e, key| match key {
-            "sessions" => {
+            b"sessions" => {
                 e.sessions = c.or_null(|c| c.array(|c, s| c.session(s)))?;
                 Ok(())
             }
-            "sessions@odata.nextLink" => {
+            b"sessions@odata.nextLink" => {
                 e.sessions_next_link = c.annotation()?;
                 Ok(())
             }
-            "version" => {
+            b"version" => {
                 e.record_only = true;
                 e.version = c.int64()?;
                 Ok(())
             }
             _ => {
-                e.record_only |= CALL_RECORD_ONLY.contains(&key);
-                e.foreign |= FOREIGN_ROW_MEMBERS.contains(&key);
-                if FULL && !SESSION_MEMBERS.contains(&key) && c.record_member(&mut e.record, key)? {
+                e.record_only |= CALL_RECORD_ONLY.iter().any(|k| k.as_bytes() == key);
+                e.foreign |= FOREIGN_ROW_MEMBERS.iter().any(|k| k.as_bytes() == key);
+                if FULL
+                    && !SESSION_MEMBERS.iter().any(|k| k.as_bytes() == key)
+                    && c.record_member(&mut e.record, key)?
+                {
                     return Ok(());
                 }
                 c.session_member(&mut e.session, key)
@@ -278,7 +282,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     }
 
     #[inline]
-    fn session_member(&mut self, s: &mut Session<'a>, key: &str) -> R<()> {
+    fn session_member(&mut self, s: &mut Session<'a>, key: &[u8]) -> R<()> {
         properties::session!(split_by_reading! on_demand_members, self, s, key);
         Ok(())
     }
@@ -369,10 +373,12 @@ macro_rules! on_demand_members {
      [$(($json:literal $field:ident $conv:tt))*]
      [$(($full_json:literal $full_field:ident $full_conv:tt))*]) => {
         match $key {
-            $($json => $value.$field = on_demand_read!($cursor, $conv),)*
+            $(k if k == $json.as_bytes() => $value.$field = on_demand_read!($cursor, $conv),)*
             // Analyze reads only the arms above (a constant: compiled away).
             _ if !FULL => $cursor.skip_value()?,
-            $($full_json => $value.$full_field = on_demand_read!($cursor, $full_conv),)*
+            $(k if k == $full_json.as_bytes() => {
+                $value.$full_field = on_demand_read!($cursor, $full_conv)
+            })*
             _ => $cursor.skip_value()?,
         }
     };
@@ -386,7 +392,7 @@ macro_rules! on_demand_full_arms {
      [$($analyze:tt)*]
      [$(($json:literal $field:ident $conv:tt))*]) => {
         match $key {
-            $($json => {
+            $(k if k == $json.as_bytes() => {
                 $value.$field = on_demand_read!($cursor, $conv);
                 true
             })*

@@ -12,7 +12,11 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     /// A callRecord's `full` member at the cursor, read into `r`: `true` when `key` is one
     /// (the caller reads `sessions`, `id`, `version` and the nextLink itself), `false` with
     /// nothing consumed otherwise.
-    pub(in super::super) fn record_member(&mut self, r: &mut CallRecord<'a>, key: &str) -> R<bool> {
+    pub(in super::super) fn record_member(
+        &mut self,
+        r: &mut CallRecord<'a>,
+        key: &[u8],
+    ) -> R<bool> {
         Ok(properties::call_record!(split_by_reading! on_demand_full_arms, self, r, key))
     }
 
@@ -37,10 +41,11 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
         let mut tokens = bumpalo::collections::Vec::new_in(self.bump);
         self.or_null(|c| {
             c.object_into(&mut tokens, |c, tokens, key| {
-                if !key.starts_with('@')
+                if !key.starts_with(b"@")
                     && matches!(c.peek()?, b't' | b'f')
                     && let Some(b) = c.boolean()?
                 {
+                    let key = std::str::from_utf8(key).map_err(|_| Fallback)?;
                     match tokens.iter_mut().find(|(k, _)| *k == key) {
                         Some(slot) => slot.1 = b,
                         None => tokens.push((key, b)),
@@ -101,7 +106,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
         self.values(|c| {
             let mut id = None;
             c.object_into(&mut id, |c, id, key| {
-                if key == "id" {
+                if key == b"id" {
                     *id = c.string()?;
                     Ok(())
                 } else {
