@@ -51,6 +51,17 @@ fn sessions(scanner: &Scanner, lines: &[&[u8]]) -> u64 {
 
 fn bench(c: &mut Criterion) {
     common::print_load("before scan");
+    // Which kernels run here (each has its own benchmark ids below) and which one
+    // `Scanner::new` picks.
+    let names: Vec<&str> = Kernel::available()
+        .iter()
+        .map(|k| k.description())
+        .collect();
+    eprintln!(
+        "scanner kernels on this CPU: {}; Scanner::new picks {}",
+        names.join(", "),
+        Kernel::detect().description()
+    );
     let (data, sum) = common::corpus();
     let lines = common::lines(&data);
     let lines = &lines[..];

@@ -20,7 +20,7 @@ use callq::generate::{Form, GenConfig, Shape, generate_form, generate_versions, 
 use callq::input::{InputSource, discover, is_input_name};
 use callq::output::{self, Output};
 use callq::report::{self, Format, counted, decimal_size, grouped, terminal_safe};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Crunch archived Microsoft Graph callRecords (NDJSON pages of sessions) into per-stream
 /// quality statistics.
@@ -426,7 +426,16 @@ fn parse_dims(s: &str) -> Result<DimensionList, String> {
 fn main() -> ExitCode {
     // Windows shells pass `archive\*.ndjson` unexpanded; wild expands it as a Unix shell
     // would (elsewhere it returns the arguments as they are).
-    let cli = Cli::parse_from(wild::args_os());
+    // `--version` also names the structural scanner's kernel picked at run time on this CPU.
+    let long_version = format!(
+        "{}\nscanner kernel: {}",
+        env!("CARGO_PKG_VERSION"),
+        callq::scan::Kernel::detect().description()
+    );
+    let cli = Cli::command()
+        .long_version(long_version.leak() as &'static str)
+        .get_matches_from(wild::args_os());
+    let cli = Cli::from_arg_matches(&cli).unwrap_or_else(|e| e.exit());
     callq::input::install_sigbus_handler();
     let result = match cli.command {
         Command::Analyze(a) => run_analyze(a),

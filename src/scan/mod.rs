@@ -13,9 +13,9 @@
 //! memory-safe but unspecified (brackets of the two kinds are counted together, scalars are not
 //! checked). Validate separately when that matters: callq's own readers validate every byte.
 //!
-//! The kernel is picked at run time ([`Kernel::detect`]): AVX2 with PCLMULQDQ on x86-64, else a
-//! portable one (any platform; it is also what aarch64 runs today: a NEON kernel is not written
-//! yet). Every kernel gives the same masks, bit for bit, as a naive byte-at-a-time oracle
+//! The kernel is picked at run time ([`Kernel::detect`]): AVX2 with PCLMULQDQ on x86-64, NEON on
+//! aarch64 (with PMULL for the prefix XOR where the CPU has it), else a portable one (any
+//! platform). Every kernel gives the same masks, bit for bit, as a naive byte-at-a-time oracle
 //! ([`naive_masks`], [`naive_skip_value`]); the `scanner` fuzz target and the proptests in
 //! `tests/integration/scan.rs` check that on arbitrary bytes. All of callq's `unsafe` for SIMD
 //! lives in this module.
@@ -40,6 +40,8 @@ use std::ops::Range;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 
 /// Bytes per block.
 pub const BLOCK: usize = 64;
@@ -52,6 +54,9 @@ pub enum Kernel {
     Portable,
     /// AVX2 compares and PCLMULQDQ prefix XOR (x86-64, detected at run time).
     Avx2,
+    /// NEON compares (aarch64), and a PMULL prefix XOR where the CPU has the `aes` extension
+    /// (detected at run time; without it, the portable prefix XOR).
+    Neon,
 }
 
 impl Kernel {
@@ -61,12 +66,16 @@ impl Kernel {
         if avx2::available() {
             return Kernel::Avx2;
         }
+        #[cfg(target_arch = "aarch64")]
+        if neon::available() {
+            return Kernel::Neon;
+        }
         Kernel::Portable
     }
 
     /// Every kernel this CPU runs (for tests and benchmarks).
     pub fn available() -> Vec<Kernel> {
-        [Kernel::Portable, Kernel::Avx2]
+        [Kernel::Portable, Kernel::Avx2, Kernel::Neon]
             .into_iter()
             .filter(|k| k.runs_here())
             .collect()
@@ -80,6 +89,10 @@ impl Kernel {
             Kernel::Avx2 => avx2::available(),
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Avx2 => false,
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => neon::available(),
+            #[cfg(not(target_arch = "aarch64"))]
+            Kernel::Neon => false,
         }
     }
 
@@ -88,6 +101,27 @@ impl Kernel {
         match self {
             Kernel::Portable => "portable",
             Kernel::Avx2 => "avx2",
+            Kernel::Neon => "neon",
+        }
+    }
+
+    /// What the kernel uses on this CPU, for reports: the name, plus how the prefix XOR is
+    /// computed where that depends on the CPU.
+    ///
+    /// ```
+    /// use callq::scan::Kernel;
+    ///
+    /// assert_eq!(Kernel::Portable.description(), "portable");
+    /// // On x86-64 with AVX2 "avx2+pclmulqdq"; on aarch64 "neon+pmull" or "neon".
+    /// assert!(Kernel::detect().description().starts_with(Kernel::detect().name()));
+    /// ```
+    pub fn description(self) -> &'static str {
+        match self {
+            Kernel::Portable => "portable",
+            Kernel::Avx2 => "avx2+pclmulqdq",
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon if neon::has_pmull() => "neon+pmull",
+            Kernel::Neon => "neon",
         }
     }
 }
@@ -375,8 +409,8 @@ impl<K: Classify> Algo<K> {
 
 /// The index of the first `"` or `\\` at or after `from` (used by the on-demand reader for
 /// every string it reads or skips). On x86-64, 16 bytes a step with SSE2 (part of the x86-64
-/// baseline, so it inlines without detection), then memchr's vector loop past 64 bytes;
-/// elsewhere 8 bytes a step in plain Rust.
+/// baseline, so it inlines without detection), on aarch64 the same with NEON (baseline
+/// there), then memchr's vector loop past 64 bytes; elsewhere 8 bytes a step in plain Rust.
 #[inline(always)]
 pub(crate) fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
@@ -416,7 +450,38 @@ pub(crate) fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
         }
         memchr::memchr2(b'"', b'\\', &rest[at..]).map(|k| from + at + k)
     }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    {
+        // Four bits per byte (see `neon::quote_or_backslash16`).
+        let hits =
+            |at: usize| neon::quote_or_backslash16(rest[at..at + 16].try_into().expect("16 bytes"));
+        let mut at = 0;
+        while at + 16 <= rest.len() && at < 64 {
+            let m = hits(at);
+            if m != 0 {
+                return Some(from + at + m.trailing_zeros() as usize / 4);
+            }
+            at += 16;
+        }
+        if at < 64 {
+            // Fewer than 16 bytes left: the last 16 bytes of the input, minus those seen.
+            if rest.len() >= 16 {
+                let last = rest.len() - 16;
+                // (`at - last` is 16 when nothing is left: no hit.)
+                let m = hits(last).checked_shr(4 * (at - last) as u32).unwrap_or(0);
+                return (m != 0).then(|| from + at + m.trailing_zeros() as usize / 4);
+            }
+            return rest[at..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .map(|k| from + at + k);
+        }
+        memchr::memchr2(b'"', b'\\', &rest[at..]).map(|k| from + at + k)
+    }
+    #[cfg(not(any(
+        all(target_arch = "x86_64", target_feature = "sse2"),
+        all(target_arch = "aarch64", target_feature = "neon")
+    )))]
     {
         const WORD: usize = 8;
         const ONES: u64 = 0x0101_0101_0101_0101;
@@ -443,18 +508,30 @@ pub(crate) fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// Whether any byte is below 0x20 (a raw control character: JSON allows none in strings, and
 /// the on-demand reader leaves lines with one, whitespace included, to the tape). AVX2 when
-/// the CPU has it, else 64 bytes a step in plain Rust.
+/// the CPU has it, NEON on aarch64 (baseline there, so no detection), else 64 bytes a step
+/// in plain Rust.
 #[inline]
 pub(crate) fn has_control_byte(bytes: &[u8]) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    if avx2::available() {
-        return avx2::has_control_byte(bytes);
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    {
+        neon::has_control_byte(bytes)
     }
-    portable_has_control_byte(bytes)
+    #[cfg(not(all(target_arch = "aarch64", target_feature = "neon")))]
+    {
+        #[cfg(target_arch = "x86_64")]
+        if avx2::available() {
+            return avx2::has_control_byte(bytes);
+        }
+        portable_has_control_byte(bytes)
+    }
 }
 
 /// [`has_control_byte`] in plain Rust: the minimum of each 64-byte block (which vectorises).
 #[inline(always)]
+#[cfg_attr(
+    all(target_arch = "aarch64", target_feature = "neon", not(test)),
+    allow(dead_code)
+)]
 fn portable_has_control_byte(bytes: &[u8]) -> bool {
     let mut blocks = bytes.chunks_exact(BLOCK);
     blocks.any(|block| block.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20)
@@ -468,6 +545,8 @@ pub fn classify(kernel: Kernel, bytes: &[u8], out: &mut Vec<Masks>) {
     match kernel {
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2 if avx2::available() => avx2::classify(bytes, out),
+        #[cfg(target_arch = "aarch64")]
+        Kernel::Neon if neon::available() => neon::classify(bytes, out),
         _ => Algo::<Portable>::classify(bytes, out),
     }
 }
@@ -608,6 +687,8 @@ impl Scanner {
         match self.kernel {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => avx2::skip_value(bytes, at),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => neon::skip_value(bytes, at),
             _ => Algo::<Portable>::skip_value(bytes, at),
         }
     }
@@ -778,6 +859,59 @@ mod tests {
                     String::from_utf8_lossy(bytes)
                 );
             }
+        }
+        // The NEON kernel's other prefix XOR, for CPUs without PMULL (the one running the
+        // tests, QEMU's included, usually has it, so `Kernel::Neon` takes the PMULL path).
+        #[cfg(target_arch = "aarch64")]
+        {
+            let mut got = Vec::new();
+            neon::classify_without_pmull(bytes, &mut got);
+            assert_eq!(got, want, "NEON without PMULL: masks");
+            for at in 0..=bytes.len() {
+                assert_eq!(
+                    neon::skip_value_without_pmull(bytes, at),
+                    naive_skip_value(bytes, at),
+                    "NEON without PMULL: skip at {at}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 128,
+            ..Default::default()
+        })]
+
+        /// Every kernel, and on aarch64 both NEON variants, against the oracles on bytes
+        /// drawn mostly from JSON's structural characters.
+        #[test]
+        #[cfg_attr(miri, ignore = "proptest's file persistence needs isolation off")]
+        fn kernels_agree_on_jsonish_bytes(
+            data in proptest::collection::vec(
+                proptest::sample::select(b"\"\\{}[]:, a\t\r\n\x1f\xff".to_vec()),
+                0..200,
+            )
+        ) {
+            all_agree(&data);
+        }
+    }
+
+    #[test]
+    fn kernel_names() {
+        let detected = Kernel::detect();
+        println!("scanner kernel on this CPU: {}", detected.description());
+        assert!(Kernel::available().contains(&detected));
+        assert!(detected.description().starts_with(detected.name()));
+        if cfg!(all(target_arch = "aarch64", not(miri))) {
+            assert_eq!(detected, Kernel::Neon);
+        }
+        if cfg!(not(target_arch = "aarch64")) {
+            assert!(!Kernel::available().contains(&Kernel::Neon));
+            assert_eq!(
+                Scanner::with_kernel(Kernel::Neon).kernel(),
+                Kernel::Portable
+            );
         }
     }
 

@@ -62,3 +62,25 @@ fn real_lines() {
         }
     }
 }
+
+/// `callq --version` names the kernel picked on this CPU (`-V` stays one line).
+#[test]
+fn callq_version_names_the_scanner_kernel() {
+    let run = |flag: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_callq"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        run("--version"),
+        format!(
+            "callq {version}\nscanner kernel: {}\n",
+            Kernel::detect().description()
+        )
+    );
+    assert_eq!(run("-V"), format!("callq {version}\n"));
+}
