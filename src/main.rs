@@ -537,7 +537,7 @@ fn prepare(common: &CommonArgs) -> anyhow::Result<Prepared> {
                 .out
                 .output
                 .as_ref()
-                .is_some_and(|o| o != "-" && o == path)
+                .is_some_and(|o| o.as_os_str() != "-" && o == path)
             {
                 anyhow::bail!("--errors and --output name the same file");
             }

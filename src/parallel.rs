@@ -821,19 +821,24 @@ impl ParallelLines {
                     let next = reader.next_block();
                     let piece = match next {
                         Ok(None) => break,
-                        Ok(Some(Block::Lines(data)))
-                            if first
-                                && let Some(line) = crate::sequence::looks_pretty_printed(
-                                    &data[..data.len().min(4096)],
-                                ) =>
-                        {
-                            Err(pretty_printed_ndjson(line))
-                        }
                         Ok(Some(Block::Lines(data))) => {
-                            let mut owned = empty_rx.try_recv().unwrap_or_default();
-                            owned.clear();
-                            owned.extend_from_slice(data);
-                            Ok(Piece::Lines(owned))
+                            // (Not an `if let` guard: Rust 1.88, our `rust-version`, rejects those.)
+                            let pretty = first
+                                .then(|| {
+                                    crate::sequence::looks_pretty_printed(
+                                        &data[..data.len().min(4096)],
+                                    )
+                                })
+                                .flatten();
+                            match pretty {
+                                Some(line) => Err(pretty_printed_ndjson(line)),
+                                None => {
+                                    let mut owned = empty_rx.try_recv().unwrap_or_default();
+                                    owned.clear();
+                                    owned.extend_from_slice(data);
+                                    Ok(Piece::Lines(owned))
+                                }
+                            }
                         }
                         Ok(Some(Block::Overlong { len, newline })) => {
                             Ok(Piece::Overlong { len, newline })

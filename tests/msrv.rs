@@ -1,8 +1,8 @@
 //! The declared `rust-version` is honest as far as this machine can tell: no dependency of the
 //! library or the CLI declares a newer one, and the toolchain running the tests is not older.
-//! (Building with the minimum toolchain itself needs that toolchain installed, which CI cannot
-//! fetch; clippy's `incompatible_msrv` lint, run with `-D warnings` in CI, flags standard
-//! library APIs newer than `rust-version`.)
+//! (Building with the minimum toolchain itself needs that toolchain installed: `.ci/msrv.sh`
+//! fetches it in CI and checks the library and the CLI with it; clippy's `incompatible_msrv`
+//! lint, run with `-D warnings` in CI, flags standard library APIs newer than `rust-version`.)
 
 use std::process::Command;
 
