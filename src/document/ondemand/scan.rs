@@ -378,6 +378,8 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
                 let literal = &self.text[start..self.pos];
                 if integer {
                     integer_literal(literal).map(|x| Some(x as f64))
+                } else if let Some(x) = exact_decimal(literal.as_bytes()) {
+                    Ok(Some(x))
                 } else {
                     literal.parse().map(Some).map_err(|_| Fallback)
                 }
@@ -585,6 +587,47 @@ fn digits_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Powers of ten exact as `f64`: 10^0 to 10^22.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A decimal literal the grammar has accepted, without exponent, whose digits make an
+/// integer `m <= 2^53` with at most 22 of them after the point: `m / 10^k` (Clinger's fast
+/// path). Both operands are exact, so the one division rounds correctly: the value std's
+/// parser returns, bit for bit, for about a third of its instructions. `None` otherwise
+/// (std then parses it).
+#[inline]
+fn exact_decimal(literal: &[u8]) -> Option<f64> {
+    let (negative, digits) = match literal {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, literal),
+    };
+    // 19 digits and the point at most, so that `m` cannot overflow.
+    if digits.len() > 20 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut after_point = None;
+    for (i, &c) in digits.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            m = m * 10 + u64::from(d);
+        } else if c == b'.' {
+            after_point = Some(digits.len() - i - 1);
+        } else {
+            return None;
+        }
+    }
+    let scale = *EXACT_POWERS_OF_TEN.get(after_point.unwrap_or(0))?;
+    if m > 1 << 53 {
+        return None;
+    }
+    let x = m as f64 / scale;
+    Some(if negative { -x } else { x })
+}
+
 /// An integer literal the grammar has accepted, as the tape's `I64`/`U64` would hold it.
 /// `-0` and anything beyond `i64` go to the tape.
 #[inline]
@@ -730,6 +773,66 @@ mod tests {
         );
         let deep = format!("{}{}", "[".repeat(600), "]".repeat(600));
         assert_eq!(skip_both_ways(&deep, 1), (None, None));
+    }
+
+    proptest::proptest! {
+        /// The fast path's value is std's, bit for bit, wherever it answers; and it answers
+        /// for the decimals a short literal makes.
+        #[test]
+        fn exact_decimals_are_std_s_values(
+            negative: bool,
+            int in 0u64..10_000_000_000,
+            frac in 0u64..10_000_000_000,
+            width in 1usize..12,
+        ) {
+            let literal = format!("{}{int}.{frac:0width$}", if negative { "-" } else { "" });
+            let std: f64 = literal.parse().unwrap();
+            match super::exact_decimal(literal.as_bytes()) {
+                Some(x) => proptest::prop_assert_eq!(x.to_bits(), std.to_bits(), "{}", literal),
+                // Only digits making more than 2^53 (16 or more digits) are left to std.
+                None => proptest::prop_assert!(
+                    literal.bytes().filter(u8::is_ascii_digit).count() >= 16,
+                    "{} not answered",
+                    literal
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn exact_decimal_edges() {
+        for literal in [
+            "0.0",
+            "-0.0",
+            "0.1",
+            "0.02",
+            "17.738364",
+            "9007199254740.992",
+            "-1.5",
+            "0.0000000000000000000001",
+            "123456789.123456789",
+        ] {
+            let std: f64 = literal.parse().unwrap();
+            let fast = super::exact_decimal(literal.as_bytes());
+            assert!(
+                fast.is_none_or(|x| x.to_bits() == std.to_bits()),
+                "{literal}"
+            );
+        }
+        // Beyond 2^53, past 22 fraction digits, exponents: left to std.
+        for literal in [
+            "9007199254740.993",
+            "0.00000000000000000000001",
+            "1.5e3",
+            "12345678901234567890.5",
+        ] {
+            assert_eq!(super::exact_decimal(literal.as_bytes()), None, "{literal}");
+        }
+        assert_eq!(super::exact_decimal(b"0.1"), Some(0.1));
+        assert_eq!(
+            super::exact_decimal(b"-0.0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
     }
 
     #[test]
