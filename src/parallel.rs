@@ -283,7 +283,7 @@ impl ParallelLines {
             // need the newline counts of the chunks before it: count them in parallel first
             // (memchr runs at memory speed).
             let firsts: Vec<u64> = if relative {
-                vec![1; batch.len()]
+                Vec::new() // unused: every chunk's first line is numbered 1
             } else {
                 let counts: Vec<u64> = batch
                     .par_iter()
@@ -298,7 +298,10 @@ impl ParallelLines {
                     })
                     .collect()
             };
-            let chunks = batch.par_iter().zip(firsts.par_iter());
+            let chunks = batch
+                .par_iter()
+                .enumerate()
+                .map(|(i, range)| (range, firsts.get(i).copied().unwrap_or(1)));
             // Accumulators merge in input order as a tree, on the pool's threads: a long
             // sequential merge loop would be the serial part of every batch. Under
             // `fold_chunks`, each rayon job first adds the chunks of its contiguous range to
@@ -310,13 +313,13 @@ impl ParallelLines {
                     .with_min_len(fold_grain(batch.len()))
                     .fold(
                         || None,
-                        |into, (range, &first)| Some(run_chunk(into, range, first)),
+                        |into, (range, first)| Some(run_chunk(into, range, first)),
                     )
                     .flatten()
                     .reduce_with(combine)
             } else {
                 chunks
-                    .map(|(range, &first)| run_chunk(None, range, first))
+                    .map(|(range, first)| run_chunk(None, range, first))
                     .reduce_with(combine)
             };
             let merged = merged.map(|(mut acc, lines)| {
@@ -823,13 +826,11 @@ impl ParallelLines {
                         Ok(None) => break,
                         Ok(Some(Block::Lines(data))) => {
                             // (Not an `if let` guard: Rust 1.88, our `rust-version`, rejects those.)
-                            let pretty = first
-                                .then(|| {
-                                    crate::sequence::looks_pretty_printed(
-                                        &data[..data.len().min(4096)],
-                                    )
-                                })
-                                .flatten();
+                            let pretty = if first {
+                                crate::sequence::looks_pretty_printed(&data[..data.len().min(4096)])
+                            } else {
+                                None
+                            };
                             match pretty {
                                 Some(line) => Err(pretty_printed_ndjson(line)),
                                 None => {
