@@ -51,13 +51,7 @@ impl GroupStats {
     /// Adds one classified stream.
     pub fn add(&mut self, stream: &MediaStream<'_>, quality: Quality, reasons: Reasons) {
         self.add_verdict(quality, reasons);
-        for (metric, stats) in METRICS.iter().zip(self.metrics.iter_mut()) {
-            match (metric.extract)(stream) {
-                MetricValue::Absent => stats.add_null(),
-                MetricValue::Float(v) => stats.add(v),
-                MetricValue::Int(v) => stats.add_int(v),
-            }
-        }
+        crate::properties::add_stream_metrics(stream, &mut self.metrics);
     }
 
     /// Adds one stream's verdict only: the counts and poor-due-to, not its metrics.
