@@ -498,22 +498,45 @@ fn int(x: Option<i64>) -> MetricValue {
     x.map_or(MetricValue::Absent, MetricValue::Int)
 }
 
-/// Collects the `mediaStream` entries that have a unit into [`METRICS`]; an entry with a unit
-/// that `analyze` does not read, or of a type that is not a number or a duration, does not
-/// compile.
+/// Adds a metric's value on one stream to its accumulator.
+#[inline(always)]
+pub(crate) fn add_metric_value(stats: &mut MetricStats, value: MetricValue) {
+    match value {
+        MetricValue::Absent => stats.add_null(),
+        MetricValue::Float(v) => stats.add(v),
+        MetricValue::Int(v) => stats.add_int(v),
+    }
+}
+
+/// Collects the `mediaStream` entries that have a unit into [`METRICS`] and
+/// [`add_stream_metrics`], in table order; an entry with a unit that `analyze` does not read,
+/// or of a type that is not a number or a duration, does not compile.
 macro_rules! metrics {
-    (@go [$({$($metric:tt)*})*]) => {
+    (@go [$(($json:literal $field:ident $conv:ident $unit:ident))*]) => {
         /// The metrics: the `mediaStream` properties with a unit in the property table, in
         /// its order (alphabetical, the report order).
-        pub const METRICS: [Metric; [$(stringify!($($metric)*)),*].len()] = [$($($metric)*),*];
-    };
-    (@go [$($done:tt)*] analyze $json:literal $field:ident : $conv:ident, $unit:ident; $($rest:tt)*) => {
-        metrics! { @go [$($done)* {Metric {
+        pub const METRICS: [Metric; [$($json),*].len()] = [$(Metric {
             name: $json,
             unit: Unit::$unit,
             kind: metrics!(@kind $conv),
             extract: |s| metrics!(@value $conv)(s.$field),
-        }}] $($rest)* }
+        }),*];
+
+        /// Adds a stream's metrics to `stats`, which holds the accumulators in [`METRICS`]
+        /// order: what calling each metric's `extract` in turn does, with the fields read in
+        /// place (no indirect call per metric and stream).
+        #[inline]
+        pub(crate) fn add_stream_metrics(stream: &MediaStream<'_>, stats: &mut [MetricStats]) {
+            let mut stats = stats.iter_mut();
+            $(
+                if let Some(s) = stats.next() {
+                    add_metric_value(s, metrics!(@value $conv)(stream.$field));
+                }
+            )*
+        }
+    };
+    (@go [$($done:tt)*] analyze $json:literal $field:ident : $conv:ident, $unit:ident; $($rest:tt)*) => {
+        metrics! { @go [$($done)* ($json $field $conv $unit)] $($rest)* }
     };
     (@go [$($done:tt)*] $reading:ident $json:literal $field:ident : $conv:ident $(($arg:ident))?; $($rest:tt)*) => {
         metrics! { @go [$($done)*] $($rest)* }
@@ -530,43 +553,6 @@ macro_rules! metrics {
 }
 
 media_stream!(metrics!);
-
-/// Adds a metric's value on one stream to its accumulator.
-#[inline(always)]
-pub(crate) fn add_metric_value(stats: &mut MetricStats, value: MetricValue) {
-    match value {
-        MetricValue::Absent => stats.add_null(),
-        MetricValue::Float(v) => stats.add(v),
-        MetricValue::Int(v) => stats.add_int(v),
-    }
-}
-
-/// Generates [`add_stream_metrics`] from the same entries as [`METRICS`], in the same order.
-macro_rules! metric_adder {
-    (@go [$(($field:ident $conv:ident))*]) => {
-        /// Adds a stream's metrics to `stats`, which holds the accumulators in [`METRICS`]
-        /// order: what calling each metric's `extract` in turn does, with the fields read in
-        /// place (no indirect call per metric and stream).
-        #[inline]
-        pub(crate) fn add_stream_metrics(stream: &MediaStream<'_>, stats: &mut [MetricStats]) {
-            let mut stats = stats.iter_mut();
-            $(
-                if let Some(s) = stats.next() {
-                    add_metric_value(s, metrics!(@value $conv)(stream.$field));
-                }
-            )*
-        }
-    };
-    (@go [$($done:tt)*] analyze $json:literal $field:ident : $conv:ident, $unit:ident; $($rest:tt)*) => {
-        metric_adder! { @go [$($done)* ($field $conv)] $($rest)* }
-    };
-    (@go [$($done:tt)*] $reading:ident $json:literal $field:ident : $conv:ident $(($arg:ident))?; $($rest:tt)*) => {
-        metric_adder! { @go [$($done)*] $($rest)* }
-    };
-    (() $($entries:tt)*) => { metric_adder! { @go [] $($entries)* } };
-}
-
-media_stream!(metric_adder!);
 
 #[cfg(test)]
 mod tests {
