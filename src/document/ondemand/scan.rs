@@ -604,8 +604,8 @@ fn exact_decimal(literal: &[u8]) -> Option<f64> {
         [b'-', rest @ ..] => (true, rest),
         _ => (false, literal),
     };
-    // 19 digits and the point at most, so that `m` cannot overflow.
-    if digits.len() > 20 {
+    // At most 19 bytes, so at most 19 digits: `m` cannot overflow, point or no point.
+    if digits.len() > 19 {
         return None;
     }
     let mut m: u64 = 0;
@@ -819,8 +819,9 @@ mod tests {
                 "{literal}"
             );
         }
-        // Beyond 2^53, past 22 fraction digits, exponents: left to std.
+        // Beyond 2^53, past 22 fraction digits, exponents, more than 19 digits: left to std.
         for literal in [
+            "99999999999999999999",
             "9007199254740.993",
             "0.00000000000000000000001",
             "1.5e3",
