@@ -283,7 +283,7 @@ impl ParallelLines {
             // need the newline counts of the chunks before it: count them in parallel first
             // (memchr runs at memory speed).
             let firsts: Vec<u64> = if relative {
-                Vec::new() // unused: every chunk's first line is numbered 1
+                vec![1; batch.len()]
             } else {
                 let counts: Vec<u64> = batch
                     .par_iter()
@@ -298,10 +298,7 @@ impl ParallelLines {
                     })
                     .collect()
             };
-            let chunks = batch
-                .par_iter()
-                .enumerate()
-                .map(|(i, range)| (range, firsts.get(i).copied().unwrap_or(1)));
+            let chunks = batch.par_iter().zip(firsts.par_iter());
             // Accumulators merge in input order as a tree, on the pool's threads: a long
             // sequential merge loop would be the serial part of every batch. Under
             // `fold_chunks`, each rayon job first adds the chunks of its contiguous range to
@@ -313,13 +310,13 @@ impl ParallelLines {
                     .with_min_len(fold_grain(batch.len()))
                     .fold(
                         || None,
-                        |into, (range, first)| Some(run_chunk(into, range, first)),
+                        |into, (range, &first)| Some(run_chunk(into, range, first)),
                     )
                     .flatten()
                     .reduce_with(combine)
             } else {
                 chunks
-                    .map(|(range, first)| run_chunk(None, range, first))
+                    .map(|(range, &first)| run_chunk(None, range, first))
                     .reduce_with(combine)
             };
             let merged = merged.map(|(mut acc, lines)| {
