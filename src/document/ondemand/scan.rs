@@ -593,9 +593,9 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// A decimal literal the grammar has accepted, without exponent, whose digits make an
-/// integer `m <= 2^53` with at most 22 of them after the point: `m / 10^k` (Clinger's fast
-/// path). Both operands are exact, so the one division rounds correctly: the value std's
+/// A decimal literal the grammar has accepted, without exponent and of at most 19 bytes
+/// after its sign, whose digits make an integer `m <= 2^53` (k of them after the point, so
+/// k <= 18): `m / 10^k` (Clinger's fast path). Both operands are exact, so the one division rounds correctly: the value std's
 /// parser returns, bit for bit, for about a third of its instructions. `None` otherwise
 /// (std then parses it).
 #[inline]
@@ -819,7 +819,7 @@ mod tests {
                 "{literal}"
             );
         }
-        // Beyond 2^53, past 22 fraction digits, exponents, more than 19 digits: left to std.
+        // Beyond 2^53, more than 19 bytes, exponents: left to std.
         for literal in [
             "99999999999999999999",
             "9007199254740.993",
