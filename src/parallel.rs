@@ -93,7 +93,7 @@ impl Default for ParallelLines {
 impl ParallelLines {
     /// 4 MiB chunks, processed in batches of four chunks per pool thread (at least 8), so a
     /// batch keeps every core busy while little of the input is resident at once; under
-    /// [`fold_chunks`](Self::fold_chunks), sixteen per thread (see `default_batch_chunks`).
+    /// [`fold_chunks`](Self::fold_chunks), eight per thread in tasks of four.
     pub fn new() -> Self {
         ParallelLines {
             chunk_size: DEFAULT_CHUNK_SIZE,
@@ -345,16 +345,18 @@ const FOLD_TASK_CHUNKS: usize = 4;
 
 /// Tasks per pool thread in a batch under [`ParallelLines::fold_chunks`]. With one task each
 /// (a batch of 8 chunks split once per thread, as before), a thread that finished early waited
-/// at the batch's end for the slowest: two threads were busy 87% of the run (1 GB of
-/// `callq gen`, `--by direction,label`, CPU time over twice the wall time). With four each, a
-/// thread that finishes early takes the rest of another's work, and the batch's final merge
-/// comes four times less often: 94% busy, wall time 11% lower.
-const FOLD_TASKS_PER_THREAD: usize = 4;
+/// at the batch's end for the slowest: two threads were busy 87–89% of the run (1 GB of
+/// `callq gen`, `--by direction,label`, CPU time over twice the wall time). With two each, a
+/// thread that finishes early takes another's second task, and the batch's final merge comes
+/// half as often: the median wall time fell 9%. Four each gained 2% more but held 8 MB more of
+/// the mapping resident at 2 threads (each chunk boundary found at the batch's start maps the
+/// pages around it until its chunk is read), which took the peak RSS of a 2 GB run with
+/// `--by direction,label` past 64 MiB.
+const FOLD_TASKS_PER_THREAD: usize = 2;
 
 /// The default batch, in chunks, for `threads` pool threads: under `fold`, enough chunks for
-/// [`FOLD_TASKS_PER_THREAD`] tasks of [`FOLD_TASK_CHUNKS`] each (64 MiB a thread; a mapped
-/// input's pages are released chunk by chunk, so this bounds no memory but the accumulators);
-/// otherwise four chunks per thread, at least 8, which bounds the chunks' results held at once.
+/// [`FOLD_TASKS_PER_THREAD`] tasks of [`FOLD_TASK_CHUNKS`] each (32 MiB a thread); otherwise
+/// four chunks per thread, at least 8, which bounds the chunks' results held at once.
 fn default_batch_chunks(threads: usize, fold: bool) -> usize {
     let threads = threads.max(1);
     if fold {
