@@ -225,7 +225,7 @@ impl ParallelLines {
     /// finding a batch's chunk boundaries read before their chunks run (see
     /// [`RELEASE_AROUND_BOUNDARY`]), for the same purpose. `states` holds the per-thread scratch states, kept by the caller across calls (the
     /// blocks of a stream, the pieces of a mapped input).
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn run_batches_spans<A, S>(
         &self,
         data: &[u8],
@@ -947,7 +947,7 @@ impl ParallelLines {
     /// [`run_batches`](Self::run_batches), handing each batch's accumulator to `on_batch` (after
     /// `chunk_done` heard of each of its chunks' byte ranges) until `on_batch` fails. The batches of `data` still run
     /// to its end; their accumulators are dropped, and the first error is returned.
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn run_batches_until<A, S, E>(
         &self,
         data: &[u8],
