@@ -256,7 +256,8 @@ impl ParallelLines {
             }
             for chunk in &batch {
                 // Its end was searched for from the next multiple of the chunk size.
-                let searched_from = (chunk.start / self.chunk_size + 1) * self.chunk_size;
+                let searched_from =
+                    (chunk.start / self.chunk_size + 1).saturating_mul(self.chunk_size);
                 if chunk.end < data.len() && searched_from < chunk.end {
                     let around = searched_from.saturating_sub(RELEASE_AROUND_BOUNDARY);
                     looked_ahead(around.max(chunk.start)..chunk.end);
