@@ -110,8 +110,8 @@ impl ParallelLines {
         self
     }
 
-    /// Sets how many chunks run between two in-order merges (bounds memory held by results and
-    /// the resident part of a streamed input). The default scales with the pool's threads.
+    /// Sets how many chunks run between two in-order merges (bounds the results held at once).
+    /// The default scales with the pool's threads.
     pub fn batch_chunks(mut self, chunks: usize) -> Self {
         self.batch_chunks = chunks.max(1);
         self
@@ -223,8 +223,9 @@ impl ParallelLines {
     /// as soon as it is parsed: a mapping's pages are released a chunk at a time, so that a
     /// batch's worth of them is never resident at once. `looked_ahead` gets the ranges that
     /// finding a batch's chunk boundaries read before their chunks run (see
-    /// [`RELEASE_AROUND_BOUNDARY`]), for the same purpose. `states` holds the per-thread scratch states, kept by the caller across calls (the
-    /// blocks of a stream, the pieces of a mapped input).
+    /// [`RELEASE_AROUND_BOUNDARY`]), for the same purpose. `states` holds the per-thread
+    /// scratch states, kept by the caller across calls (the blocks of a stream, the pieces of a
+    /// mapped input).
     #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn run_batches_spans<A, S>(
         &self,
@@ -351,10 +352,11 @@ impl ParallelLines {
 
 /// How far before the point where a chunk's end was searched for its pages are handed back
 /// at once ([`ParallelLines::run_input`] on a mapped file). Finding a batch's chunk boundaries
-/// faults in the pages around each (the kernel maps a window around every faulting page: 640 KB
-/// to 1 MB per boundary, from about 250 KB before it, on this project's Linux VMs), and they
-/// stayed mapped until their chunk was parsed: with 16 chunks to a batch, 8 MB more of a 2 GB
-/// run's peak RSS. Released, they come back from the page cache when their chunk is read.
+/// faults in the pages around each (the kernel maps a window around every faulting page: 640 to
+/// 768 KB per boundary, from about 250 KB before it, on this project's Linux VM), and they
+/// stayed mapped until their chunk was parsed: 5 MB more of a 2 GB run's peak RSS with 16
+/// chunks to a batch, 13 MB with 32. Released, they come back from the page cache when their
+/// chunk is read.
 const RELEASE_AROUND_BOUNDARY: usize = 1 << 20;
 
 /// Consecutive chunks one rayon task adds to one accumulator under
@@ -368,10 +370,10 @@ const FOLD_TASK_CHUNKS: usize = 4;
 /// at the batch's end for the slowest: two threads were busy 87–89% of the run (1 GB of
 /// `callq gen`, `--by direction,label`, CPU time over twice the wall time). With two each, a
 /// thread that finishes early takes another's second task, and the batch's final merge comes
-/// half as often: the median wall time fell 9%. Four each gained 2% more but held 8 MB more of
-/// the mapping resident at 2 threads (each chunk boundary found at the batch's start maps the
-/// pages around it until its chunk is read), which took the peak RSS of a 2 GB run with
-/// `--by direction,label` past 64 MiB.
+/// half as often: busy 93%, median wall time 5–9% lower (BENCHMARKS.md, "Issue 18, fifth
+/// pass"). Four each was 2% faster in one series, within this machine's noise, for twice the
+/// batch; a batch is also what deduplication's pass 2 reads again when it holds a dropped copy,
+/// so the smaller step was taken.
 const FOLD_TASKS_PER_THREAD: usize = 2;
 
 /// The default batch, in chunks, for `threads` pool threads: under `fold`, enough chunks for
