@@ -183,14 +183,20 @@ impl Iterator for Chunks<'_> {
         let start = self.start;
         // The next boundary is the first line start at or after the next multiple of the
         // target; a long line covering several multiples skips them.
-        let next_target = (start / self.target + 1).saturating_mul(self.target);
-        let end = match line_start_at_or_after(self.data, next_target) {
+        let end = match line_start_at_or_after(self.data, end_search_start(start, self.target)) {
             Some(s) if s < len => s,
             _ => len,
         };
         self.start = end;
         Some(start..end)
     }
+}
+
+/// Where [`Chunks`] starts looking for the end of the chunk that starts at `start`: the next
+/// multiple of `target` (at least 1) after it. The chunk ends at the first line start at or
+/// after that point, so the bytes from there to the chunk's end are read before the chunk is.
+pub(crate) fn end_search_start(start: usize, target: usize) -> usize {
+    (start / target + 1).saturating_mul(target)
 }
 
 /// A piece of an input cut by [`Pieces`]: whole lines, or one line longer than the limit.

@@ -41,7 +41,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::framing::{Chunks, Line, Lines, count_newlines};
+use crate::framing::{Chunks, Line, Lines, count_newlines, end_search_start};
 use crate::sequence::Framing;
 
 /// Default target chunk size: 4 MiB, large enough to amortise task overhead, small enough to
@@ -256,9 +256,7 @@ impl ParallelLines {
                 break;
             }
             for chunk in &batch {
-                // Its end was searched for from the next multiple of the chunk size.
-                let searched_from =
-                    (chunk.start / self.chunk_size + 1).saturating_mul(self.chunk_size);
+                let searched_from = end_search_start(chunk.start, self.chunk_size);
                 if chunk.end < data.len() && searched_from < chunk.end {
                     let around = searched_from.saturating_sub(RELEASE_AROUND_BOUNDARY);
                     looked_ahead(around.max(chunk.start)..chunk.end);
