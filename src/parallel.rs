@@ -816,6 +816,9 @@ impl ParallelLines {
             match piece {
                 crate::framing::Piece::Lines(range) => {
                     let start = range.start;
+                    // The driver's ranges are the piece's; the mapping's are the input's.
+                    let release_in_piece =
+                        |r: Range<usize>| release(start + r.start..start + r.end);
                     self.run_batches_until(
                         &data[range],
                         &mut pos,
@@ -823,9 +826,9 @@ impl ParallelLines {
                         (init_state, init_acc, per_line),
                         &|r| {
                             progress.fetch_add((r.end - r.start) as u64, Ordering::Relaxed);
-                            release(start + r.start..start + r.end);
+                            release_in_piece(r);
                         },
-                        &|r| release(start + r.start..start + r.end),
+                        &release_in_piece,
                         on_batch,
                     )?;
                 }
