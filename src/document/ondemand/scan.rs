@@ -595,9 +595,9 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 
 /// A decimal literal the grammar has accepted, without exponent and of at most 19 bytes
 /// after its sign, whose digits make an integer `m <= 2^53` (k of them after the point, so
-/// k <= 18): `m / 10^k` (Clinger's fast path). Both operands are exact, so the one division rounds correctly: the value std's
-/// parser returns, bit for bit, for about a third of its instructions. `None` otherwise
-/// (std then parses it).
+/// k <= 18): `m / 10^k` (Clinger's fast path). Both operands are exact, so the one division
+/// rounds correctly: the value std's parser returns, bit for bit, for about a third of its
+/// instructions. `None` otherwise (std then parses it).
 #[inline]
 fn exact_decimal(literal: &[u8]) -> Option<f64> {
     let (negative, digits) = match literal {
