@@ -95,8 +95,11 @@ struct InputOutcome {
 struct Part {
     /// The batches it covers, in input order, each with its input's index.
     spans: Vec<(u32, BatchSpan)>,
-    /// Their accumulators merged, without the inputs' `files` and `bytes`.
+    /// Their accumulators merged, without the inputs' `files` and `bytes`, and with their
+    /// groups in `packed`.
     acc: Accumulator,
+    /// The groups of `acc`, packed while the part waits for pass 2.
+    packed: PackedGroups,
     /// Identified sessions counted in `acc`.
     identified: u64,
     /// Files and bytes of the inputs that end here (no recomputation touches them).
@@ -153,12 +156,15 @@ fn coarsen(parts: &mut Vec<Part>, one: &PassOne) {
         let part = &mut parts[k];
         let before = part.memory + later.memory;
         part.acc.merge(later.acc);
+        part.acc.unpack_groups(&part.packed);
+        part.acc.unpack_groups(&later.packed);
+        part.packed = part.acc.pack_groups();
         part.spans.extend(later.spans);
         part.identified += later.identified;
         part.files += later.files;
         part.bytes += later.bytes;
         part.extent += later.extent;
-        part.memory = part.acc.heap_bytes() as u64;
+        part.memory = (part.acc.heap_bytes() + part.packed.heap_bytes()) as u64;
         one.kept.fetch_add(part.memory, Ordering::Relaxed);
         one.kept.fetch_sub(before, Ordering::Relaxed);
     }
@@ -898,12 +904,14 @@ impl Analyzer {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .extend(identities)
                         .map_err(|e| input_error("(session identities)", e))?;
-                    let memory = acc.heap_bytes() as u64;
+                    let packed = acc.pack_groups();
+                    let memory = (acc.heap_bytes() + packed.heap_bytes()) as u64;
                     one.kept.fetch_add(memory, Ordering::Relaxed);
                     parts.push(Part {
                         extent: span.range.end.saturating_sub(span.range.start),
                         spans: vec![(k, span)],
                         acc,
+                        packed,
                         identified,
                         files: 0,
                         bytes: 0,
@@ -922,6 +930,7 @@ impl Analyzer {
                 parts.push(Part {
                     spans: Vec::new(),
                     acc: self.accumulator(),
+                    packed: PackedGroups::default(),
                     identified: 0,
                     files: 1,
                     bytes,
@@ -992,12 +1001,14 @@ impl Analyzer {
                     } else {
                         part.acc = self.recompute(&sources, part, &plan)?;
                     }
+                    part.packed = PackedGroups::default();
                     Ok(())
                 })?;
         }
         let mut total = self.accumulator();
         for part in parts {
             total.merge(part.acc);
+            total.unpack_groups(&part.packed);
             total.counts.files += part.files;
             total.counts.bytes += part.bytes;
             if total.group_count() > self.max_groups {

@@ -60,8 +60,13 @@ impl Writer {
     }
 
     pub(crate) fn str(&mut self, s: &str) {
-        self.uvar(s.len() as u64);
-        self.buf.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
+    }
+
+    /// The length, then the bytes.
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        self.uvar(b.len() as u64);
+        self.buf.extend_from_slice(b);
     }
 
     pub(crate) fn opt_str(&mut self, s: Option<&str>) {
@@ -172,14 +177,19 @@ impl<'a> Reader<'a> {
         Ok(i128::from_le_bytes(b.try_into().expect("16 bytes")))
     }
 
-    pub(crate) fn str(&mut self, what: &str) -> Result<String, DecodeError> {
+    /// What [`Writer::bytes`] wrote.
+    pub(crate) fn bytes(&mut self, what: &str) -> Result<&'a [u8], DecodeError> {
         let len = self.uvar(what)?;
         let len = usize::try_from(len)
             .ok()
             .filter(|&l| l <= self.buf.len() - self.pos)
             .ok_or_else(|| self.error(format!("the {what} runs past the end of the data")))?;
-        let at = self.pos;
-        let bytes = self.take(len, what)?;
+        self.take(len, what)
+    }
+
+    pub(crate) fn str(&mut self, what: &str) -> Result<String, DecodeError> {
+        let bytes = self.bytes(what)?;
+        let at = self.pos - bytes.len();
         String::from_utf8(bytes.to_vec()).map_err(|_| DecodeError {
             offset: self.base + at,
             message: format!("{what}: not UTF-8"),
