@@ -1196,7 +1196,10 @@ impl Store {
         buckets: &mut u64,
     ) -> Result<Self, DecodeError> {
         let n = r.count(2, "bucket count")?;
-        let mut store = Store::default();
+        // Every bucket is read and checked first, so that the bins are allocated once, over
+        // their whole span (growing them a step at a time cost more than the reading).
+        let mut read = Vec::with_capacity(n);
+        let mut count = 0u64;
         let mut k = 0i64;
         for i in 0..n {
             if i == 0 {
@@ -1215,24 +1218,27 @@ impl Store {
             if c == 0 {
                 return Err(r.error("a bucket with a count of 0"));
             }
-            if i == 0 {
-                // Reserve the whole span at once, within the budget.
-                store.add(k as i32, 0);
-            } else {
-                let span = (k - i64::from(store.offset)) as u64 + 1;
-                let grow = span.saturating_sub(store.bins.len() as u64);
-                if grow > *buckets {
-                    return Err(
-                        r.error("the sketches span more buckets than a partial of this size can")
-                    );
-                }
-                *buckets -= grow;
-            }
-            store
-                .count
+            count = count
                 .checked_add(c)
                 .ok_or_else(|| r.error("bucket counts overflow"))?;
-            store.add(k as i32, c);
+            read.push((k as i32, c));
+        }
+        let mut store = Store::default();
+        if let (Some(&(first, _)), Some(&(last, _))) = (read.first(), read.last()) {
+            // The first step of bins is free; the rest of the span counts against the budget.
+            let span = (i64::from(last) - i64::from(first)) as u64 + 1;
+            let grow = span.saturating_sub(STORE_STEP as u64);
+            if grow > *buckets {
+                return Err(
+                    r.error("the sketches span more buckets than a partial of this size can")
+                );
+            }
+            *buckets -= grow;
+            store.grow(first, last);
+            for (k, c) in read {
+                store.bins[(k - store.offset) as usize] = c;
+            }
+            store.count = count;
         }
         Ok(store)
     }

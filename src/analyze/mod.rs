@@ -95,11 +95,11 @@ struct InputOutcome {
 struct Part {
     /// The batches it covers, in input order, each with its input's index.
     spans: Vec<(u32, BatchSpan)>,
-    /// Their accumulators merged, without the inputs' `files` and `bytes`, and with their
-    /// groups in `packed`.
+    /// Their accumulators merged, without the inputs' `files` and `bytes` (and without their
+    /// groups while they are packed).
     acc: Accumulator,
-    /// The groups of `acc`, packed while the part waits for pass 2.
-    packed: PackedGroups,
+    /// The groups of `acc`, packed when the budget is reached (see [`coarsen`]).
+    packed: Option<PackedGroups>,
     /// Identified sessions counted in `acc`.
     identified: u64,
     /// Files and bytes of the inputs that end here (no recomputation touches them).
@@ -143,28 +143,68 @@ impl Source {
     }
 }
 
-/// While the kept batch accumulators take more than the budget, merges the two adjacent parts
-/// of `parts` that cover the fewest input bytes (the earliest such pair): spans coarsen evenly,
-/// and pass 2 reads a coarse span again only when it holds a dropped copy among kept ones.
-/// The report does not depend on it: merges are exact and in input order.
+impl Part {
+    /// Its accumulator, with its groups unpacked.
+    fn into_acc(mut self) -> Accumulator {
+        if let Some(packed) = self.packed.take() {
+            self.acc.unpack_groups(&packed);
+        }
+        self.acc
+    }
+
+    /// Whether packing its groups would free memory: they are in `acc`, and there are some.
+    fn packable(&self) -> bool {
+        self.packed.is_none() && self.acc.group_count() > 0
+    }
+
+    /// What it holds, for the budget.
+    fn heap_bytes(&self) -> u64 {
+        (self.acc.heap_bytes() + self.packed.as_ref().map_or(0, PackedGroups::heap_bytes)) as u64
+    }
+}
+
+/// While the kept batch accumulators take more than the budget, first packs the groups of
+/// parts that are not packed yet (about a tenth of their size: a pass over them now and
+/// another in pass 2, where reading a coarser span again costs a pass over its input), then
+/// merges the two adjacent parts of `parts` that cover the fewest input bytes (the earliest
+/// such pair): spans coarsen evenly, and pass 2 reads a coarse span again only when it holds
+/// a dropped copy among kept ones. The report does not depend on it: merges are exact and in
+/// input order.
 fn coarsen(parts: &mut Vec<Part>, one: &PassOne) {
-    while parts.len() > 1 && one.kept.load(Ordering::Relaxed) > one.budget {
-        let k = (0..parts.len() - 1)
-            .min_by_key(|&k| parts[k].extent + parts[k + 1].extent)
-            .expect("two parts at least");
-        let later = parts.remove(k + 1);
-        let part = &mut parts[k];
-        let before = part.memory + later.memory;
-        part.acc.merge(later.acc);
-        part.acc.unpack_groups(&part.packed);
-        part.acc.unpack_groups(&later.packed);
-        part.packed = part.acc.pack_groups();
-        part.spans.extend(later.spans);
-        part.identified += later.identified;
-        part.files += later.files;
-        part.bytes += later.bytes;
-        part.extent += later.extent;
-        part.memory = (part.acc.heap_bytes() + part.packed.heap_bytes()) as u64;
+    while one.kept.load(Ordering::Relaxed) > one.budget {
+        let before;
+        let part = if let Some(part) = parts.iter_mut().find(|p| p.packable()) {
+            before = part.memory;
+            part.packed = Some(part.acc.pack_groups());
+            part
+        } else if parts.len() > 1 {
+            let k = (0..parts.len() - 1)
+                .min_by_key(|&k| parts[k].extent + parts[k + 1].extent)
+                .expect("two parts at least");
+            let later = parts.remove(k + 1);
+            let part = &mut parts[k];
+            before = part.memory + later.memory;
+            // Merged unpacked; the next round packs the merge if it is still needed.
+            if let Some(packed) = part.packed.take() {
+                part.acc.unpack_groups(&packed);
+            }
+            part.identified += later.identified;
+            part.files += later.files;
+            part.bytes += later.bytes;
+            part.extent += later.extent;
+            let Part {
+                spans, acc, packed, ..
+            } = later;
+            part.spans.extend(spans);
+            part.acc.merge(acc);
+            if let Some(packed) = packed {
+                part.acc.unpack_groups(&packed);
+            }
+            part
+        } else {
+            break;
+        };
+        part.memory = part.heap_bytes();
         one.kept.fetch_add(part.memory, Ordering::Relaxed);
         one.kept.fetch_sub(before, Ordering::Relaxed);
     }
@@ -904,14 +944,13 @@ impl Analyzer {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .extend(identities)
                         .map_err(|e| input_error("(session identities)", e))?;
-                    let packed = acc.pack_groups();
-                    let memory = (acc.heap_bytes() + packed.heap_bytes()) as u64;
+                    let memory = acc.heap_bytes() as u64;
                     one.kept.fetch_add(memory, Ordering::Relaxed);
                     parts.push(Part {
                         extent: span.range.end.saturating_sub(span.range.start),
                         spans: vec![(k, span)],
                         acc,
-                        packed,
+                        packed: None,
                         identified,
                         files: 0,
                         bytes: 0,
@@ -930,7 +969,7 @@ impl Analyzer {
                 parts.push(Part {
                     spans: Vec::new(),
                     acc: self.accumulator(),
-                    packed: PackedGroups::default(),
+                    packed: None,
                     identified: 0,
                     files: 1,
                     bytes,
@@ -1001,16 +1040,16 @@ impl Analyzer {
                     } else {
                         part.acc = self.recompute(&sources, part, &plan)?;
                     }
-                    part.packed = PackedGroups::default();
+                    part.packed = None;
                     Ok(())
                 })?;
         }
         let mut total = self.accumulator();
         for part in parts {
-            total.merge(part.acc);
-            total.unpack_groups(&part.packed);
-            total.counts.files += part.files;
-            total.counts.bytes += part.bytes;
+            let (files, bytes) = (part.files, part.bytes);
+            total.merge(part.into_acc());
+            total.counts.files += files;
+            total.counts.bytes += bytes;
             if total.group_count() > self.max_groups {
                 return Err(RunError::TooManyGroups {
                     limit: self.max_groups,

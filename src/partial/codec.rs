@@ -128,6 +128,13 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn uvar(&mut self, what: &str) -> Result<u64, DecodeError> {
+        // Most varints (bucket gaps and counts) are one byte.
+        if let Some(&b) = self.buf.get(self.pos)
+            && b < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(b));
+        }
         let mut v: u64 = 0;
         for i in 0..10 {
             let b = self.u8(what)?;
