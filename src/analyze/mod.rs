@@ -48,6 +48,7 @@ mod budget;
 mod dimension;
 mod filter;
 mod group;
+mod kept;
 mod metric;
 
 use budget::*;
@@ -59,6 +60,7 @@ pub use filter::{Condition, Filter, parse_time};
 pub(crate) use group::Accumulator;
 use group::*;
 pub use group::{BadLine, GroupStats, InputCounts, UnreadableInput};
+use kept::*;
 pub use metric::{METRICS, Metric, MetricValue, Unit};
 
 /// How many bad lines a report lists (the rest are only counted).
@@ -81,34 +83,10 @@ struct InputOutcome {
     unreadable: Vec<UnreadableInput>,
     /// The first failure in input order; nothing after it counts.
     failure: Option<RunError>,
-    /// While deduplicating: every batch's accumulator, unmerged, in input order (with the
-    /// accumulator of each input's own counts after its batches).
-    parts: Vec<Part>,
     /// While deduplicating: where each input read can be read again.
     sources: Vec<(u32, Source)>,
     /// While deduplicating: inputs whose identities do not count (not read to their end).
     discarded: Vec<u32>,
-}
-
-/// Batch accumulators kept for a second pass: one batch's, or, past the budget, the merge of
-/// adjacent batches (a coarser span, read again whole when it holds a dropped copy).
-struct Part {
-    /// The batches it covers, in input order, each with its input's index.
-    spans: Vec<(u32, BatchSpan)>,
-    /// Their accumulators merged, without the inputs' `files` and `bytes` (and without their
-    /// groups while they are packed).
-    acc: Accumulator,
-    /// The groups of `acc`, packed when the budget is reached (see [`coarsen`]).
-    packed: Option<PackedGroups>,
-    /// Identified sessions counted in `acc`.
-    identified: u64,
-    /// Files and bytes of the inputs that end here (no recomputation touches them).
-    files: u64,
-    bytes: u64,
-    /// Estimated heap bytes of `acc` (what the budget counts).
-    memory: u64,
-    /// Bytes of input its spans cover (the smallest neighbours merge first).
-    extent: u64,
 }
 
 /// The share of [`Analyzer::dedupe_memory`] for kept batch accumulators: 1/64 (16 MiB of the
@@ -118,10 +96,16 @@ const KEPT_BATCHES_SHARE: u64 = 64;
 /// Shared state of pass 1 while deduplicating.
 struct PassOne {
     store: Mutex<IdentityStore>,
-    /// Estimated bytes of the batch accumulators kept so far, by every input.
-    kept: AtomicU64,
-    /// Past it, adjacent kept accumulators merge into coarser spans.
-    budget: u64,
+    /// The batch accumulators kept so far, by every input.
+    kept: Mutex<KeptParts>,
+}
+
+impl PassOne {
+    fn kept(&self) -> std::sync::MutexGuard<'_, KeptParts> {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Where an input's bytes can be read again.
@@ -140,73 +124,6 @@ impl Source {
         match self {
             Source::File { name, .. } | Source::Spool { name, .. } => name,
         }
-    }
-}
-
-impl Part {
-    /// Its accumulator, with its groups unpacked.
-    fn into_acc(mut self) -> Accumulator {
-        if let Some(packed) = self.packed.take() {
-            self.acc.unpack_groups(&packed);
-        }
-        self.acc
-    }
-
-    /// Whether packing its groups would free memory: they are in `acc`, and there are some.
-    fn packable(&self) -> bool {
-        self.packed.is_none() && self.acc.group_count() > 0
-    }
-
-    /// What it holds, for the budget.
-    fn heap_bytes(&self) -> u64 {
-        (self.acc.heap_bytes() + self.packed.as_ref().map_or(0, PackedGroups::heap_bytes)) as u64
-    }
-}
-
-/// While the kept batch accumulators take more than the budget, first packs the groups of
-/// parts that are not packed yet (about a tenth of their size: a pass over them now and
-/// another in pass 2, where reading a coarser span again costs a pass over its input), then
-/// merges the two adjacent parts of `parts` that cover the fewest input bytes (the earliest
-/// such pair): spans coarsen evenly, and pass 2 reads a coarse span again only when it holds
-/// a dropped copy among kept ones. The report does not depend on it: merges are exact and in
-/// input order.
-fn coarsen(parts: &mut Vec<Part>, one: &PassOne) {
-    while one.kept.load(Ordering::Relaxed) > one.budget {
-        let before;
-        let part = if let Some(part) = parts.iter_mut().find(|p| p.packable()) {
-            before = part.memory;
-            part.packed = Some(part.acc.pack_groups());
-            part
-        } else if parts.len() > 1 {
-            let k = (0..parts.len() - 1)
-                .min_by_key(|&k| parts[k].extent + parts[k + 1].extent)
-                .expect("two parts at least");
-            let later = parts.remove(k + 1);
-            let part = &mut parts[k];
-            before = part.memory + later.memory;
-            // Merged unpacked; the next round packs the merge if it is still needed.
-            if let Some(packed) = part.packed.take() {
-                part.acc.unpack_groups(&packed);
-            }
-            part.identified += later.identified;
-            part.files += later.files;
-            part.bytes += later.bytes;
-            part.extent += later.extent;
-            let Part {
-                spans, acc, packed, ..
-            } = later;
-            part.spans.extend(spans);
-            part.acc.merge(acc);
-            if let Some(packed) = packed {
-                part.acc.unpack_groups(&packed);
-            }
-            part
-        } else {
-            break;
-        };
-        part.memory = part.heap_bytes();
-        one.kept.fetch_add(part.memory, Ordering::Relaxed);
-        one.kept.fetch_sub(before, Ordering::Relaxed);
     }
 }
 
@@ -237,7 +154,6 @@ impl InputOutcome {
         if self.failure.is_none() {
             self.acc.merge(later.acc);
             self.unreadable.extend(later.unreadable);
-            self.parts.extend(later.parts);
             self.sources.extend(later.sources);
             self.discarded.extend(later.discarded);
             self.failure = later.failure;
@@ -831,8 +747,7 @@ impl Analyzer {
         let kept_budget = self.dedupe_memory / KEPT_BATCHES_SHARE;
         let store = (!self.keep_duplicates).then(|| PassOne {
             store: Mutex::new(IdentityStore::new(self.dedupe_memory - kept_budget)),
-            kept: AtomicU64::new(0),
-            budget: kept_budget,
+            kept: Mutex::new(KeptParts::new(kept_budget)),
         });
         let outcome = inputs
             .par_iter()
@@ -850,14 +765,7 @@ impl Analyzer {
                 }
                 outcome
             })
-            .reduce_with(|a, b| {
-                let mut both = a.then(b, self.max_groups);
-                if let Some(one) = &store {
-                    // Kept batches of consecutive inputs may merge too (many small files).
-                    coarsen(&mut both.parts, one);
-                }
-                both
-            })
+            .reduce_with(|a, b| a.then(b, self.max_groups))
             .unwrap_or_default();
         self.budget.release_idle();
         if let Some(e) = outcome.failure {
@@ -865,9 +773,7 @@ impl Analyzer {
         }
         unreadable.extend(outcome.unreadable);
         let total = match store {
-            Some(store) => {
-                self.second_pass(outcome.parts, outcome.sources, &outcome.discarded, store)?
-            }
+            Some(store) => self.second_pass(outcome.sources, &outcome.discarded, store)?,
             None => outcome.acc,
         };
         Ok((total, unreadable))
@@ -915,7 +821,6 @@ impl Analyzer {
             collect: true,
             plan: None,
         };
-        let mut parts: Vec<Part> = Vec::new();
         let result = self
             .driver
             .run_input_spans(
@@ -944,19 +849,8 @@ impl Analyzer {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .extend(identities)
                         .map_err(|e| input_error("(session identities)", e))?;
-                    let memory = acc.heap_bytes() as u64;
-                    one.kept.fetch_add(memory, Ordering::Relaxed);
-                    parts.push(Part {
-                        extent: span.range.end.saturating_sub(span.range.start),
-                        spans: vec![(k, span)],
-                        acc,
-                        packed: None,
-                        identified,
-                        files: 0,
-                        bytes: 0,
-                        memory,
-                    });
-                    coarsen(&mut parts, one);
+                    one.kept()
+                        .push(k, Part::new(vec![(k, span)], acc, identified));
                     Ok(())
                 },
             )
@@ -966,23 +860,15 @@ impl Analyzer {
             });
         match result {
             Ok(bytes) => {
-                parts.push(Part {
-                    spans: Vec::new(),
-                    acc: self.accumulator(),
-                    packed: None,
-                    identified: 0,
-                    files: 1,
-                    bytes,
-                    memory: 0,
-                    extent: 0,
-                });
-                outcome.parts = parts;
+                let mut last = Part::new(Vec::new(), self.accumulator(), 0);
+                last.files = 1;
+                last.bytes = bytes;
+                one.kept().seal(k, last);
                 outcome.sources.push((k, source));
             }
             Err(e) => {
                 // Nothing of it counts, nor drops another copy.
-                let memory: u64 = parts.iter().map(|p| p.memory).sum();
-                one.kept.fetch_sub(memory, Ordering::Relaxed);
+                one.kept().discard(k);
                 outcome.discarded.push(k);
                 match e {
                     RunError::Input(e) if self.keep_going_on_unreadable => {
@@ -999,11 +885,15 @@ impl Analyzer {
     /// merged in input order.
     fn second_pass(
         &self,
-        mut parts: Vec<Part>,
         sources: Vec<(u32, Source)>,
         discarded: &[u32],
         one: PassOne,
     ) -> Result<Accumulator, RunError> {
+        let mut parts = one
+            .kept
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .into_parts();
         let store = one
             .store
             .into_inner()

@@ -1,0 +1,318 @@
+//! Deduplication's kept batch accumulators: one part per batch of pass 1, packed and then
+//! merged into coarser spans when they outgrow their budget (docs/dedupe.md, "Memory").
+
+use super::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Batch accumulators kept for a second pass: one batch's, or, past the budget, the merge of
+/// adjacent batches (a coarser span, read again whole when it holds a dropped copy).
+pub(super) struct Part {
+    /// The batches it covers, in input order, each with its input's index.
+    pub(super) spans: Vec<(u32, BatchSpan)>,
+    /// Their accumulators merged, without the inputs' `files` and `bytes` (and without their
+    /// groups while they are packed).
+    pub(super) acc: Accumulator,
+    /// The groups of `acc`, packed when the budget is reached (see [`KeptParts::coarsen`]).
+    pub(super) packed: Option<PackedGroups>,
+    /// Identified sessions counted in `acc`.
+    pub(super) identified: u64,
+    /// Files and bytes of the inputs that end here (no recomputation touches them).
+    pub(super) files: u64,
+    pub(super) bytes: u64,
+    /// Bytes of input its spans cover (the smallest neighbours merge first).
+    pub(super) extent: u64,
+    /// Estimated heap bytes it holds (what the budget counts), as of its last change.
+    memory: u64,
+}
+
+impl Part {
+    /// A batch's part (or, with no spans, an input's own counts).
+    pub(super) fn new(spans: Vec<(u32, BatchSpan)>, acc: Accumulator, identified: u64) -> Self {
+        let extent = spans
+            .iter()
+            .map(|(_, s)| s.range.end.saturating_sub(s.range.start))
+            .sum();
+        let mut part = Part {
+            spans,
+            acc,
+            packed: None,
+            identified,
+            files: 0,
+            bytes: 0,
+            extent,
+            memory: 0,
+        };
+        part.memory = part.heap_bytes();
+        part
+    }
+
+    /// Its accumulator, with its groups unpacked.
+    pub(super) fn into_acc(mut self) -> Accumulator {
+        self.unpack();
+        self.acc
+    }
+
+    fn unpack(&mut self) {
+        if let Some(packed) = self.packed.take() {
+            self.acc.unpack_groups(&packed);
+        }
+    }
+
+    /// Whether packing its groups would free memory: they are in `acc`, and there are some.
+    fn packable(&self) -> bool {
+        self.packed.is_none() && self.acc.group_count() > 0
+    }
+
+    fn heap_bytes(&self) -> u64 {
+        (self.acc.heap_bytes() + self.packed.as_ref().map_or(0, PackedGroups::heap_bytes)) as u64
+    }
+
+    /// Appends `later` (the part after it in input order).
+    fn absorb(&mut self, later: Part) {
+        self.unpack();
+        let Part {
+            spans,
+            acc,
+            packed,
+            identified,
+            files,
+            bytes,
+            extent,
+            memory: _,
+        } = later;
+        self.spans.extend(spans);
+        self.acc.merge(acc);
+        if let Some(packed) = packed {
+            self.acc.unpack_groups(&packed);
+        }
+        self.identified += identified;
+        self.files += files;
+        self.bytes += bytes;
+        self.extent += extent;
+    }
+}
+
+/// Where a part is: its input, and its index among that input's parts.
+type Place = (u32, usize);
+
+/// The parts of every input of a run, within a memory budget shared by all of them.
+///
+/// Inputs are read concurrently (a file per task), so the parts arrive in no fixed order;
+/// keeping them in one place lets the budget be met by merging the finest neighbours of the
+/// whole run, wherever they are, and not those of whichever input happened to push a batch
+/// when the budget ran out (which left one input's parts many times coarser than another's,
+/// and pass 2 reading a coarse span again at an overlap's edge).
+pub(super) struct KeptParts {
+    /// Each input's parts, in input order.
+    inputs: BTreeMap<u32, Vec<Part>>,
+    /// Inputs read to their end: their parts may merge with their neighbours'.
+    sealed: BTreeSet<u32>,
+    /// What the parts hold.
+    memory: u64,
+    budget: u64,
+}
+
+impl KeptParts {
+    pub(super) fn new(budget: u64) -> Self {
+        KeptParts {
+            inputs: BTreeMap::new(),
+            sealed: BTreeSet::new(),
+            memory: 0,
+            budget,
+        }
+    }
+
+    /// Adds the next part of `input`, then meets the budget again.
+    pub(super) fn push(&mut self, input: u32, part: Part) {
+        self.memory += part.memory;
+        self.inputs.entry(input).or_default().push(part);
+        self.coarsen();
+    }
+
+    /// Adds the last part of `input` (its own counts), which was read to its end.
+    pub(super) fn seal(&mut self, input: u32, last: Part) {
+        self.sealed.insert(input);
+        self.push(input, last);
+    }
+
+    /// Forgets every part of `input` (not read to its end: nothing of it counts).
+    pub(super) fn discard(&mut self, input: u32) {
+        if let Some(parts) = self.inputs.remove(&input) {
+            self.memory -= parts.iter().map(|p| p.memory).sum::<u64>();
+        }
+    }
+
+    /// Every part, in input order.
+    pub(super) fn into_parts(self) -> Vec<Part> {
+        self.inputs.into_values().flatten().collect()
+    }
+
+    /// While the parts take more than the budget, first packs the groups of parts that are not
+    /// packed yet (about a tenth of their size: a pass over them now and another in pass 2,
+    /// where reading a coarser span again would cost a pass over its input), then merges the
+    /// two adjacent parts that cover the fewest input bytes (the earliest such pair; parts of
+    /// consecutive inputs too, once both are read to their end, for many small files): spans
+    /// coarsen evenly over the whole run, and pass 2 reads a coarse span again only when it
+    /// holds a dropped copy among kept ones. The report does not depend on it: merges are
+    /// exact and in input order.
+    fn coarsen(&mut self) {
+        while self.memory > self.budget {
+            if let Some(part) = self.inputs.values_mut().flatten().find(|p| p.packable()) {
+                let before = part.memory;
+                part.packed = Some(part.acc.pack_groups());
+                part.memory = part.heap_bytes();
+                self.memory = self.memory - before + part.memory;
+                continue;
+            }
+            let Some(((a, i), (b, j))) = self.finest_pair() else {
+                break;
+            };
+            let later = self.inputs.get_mut(&b).expect("a listed input").remove(j);
+            let part = &mut self.inputs.get_mut(&a).expect("a listed input")[i];
+            let before = part.memory + later.memory;
+            part.absorb(later);
+            // Left unpacked: the next round packs it if the budget still needs it.
+            part.memory = part.heap_bytes();
+            self.memory = self.memory - before + part.memory;
+        }
+    }
+
+    /// The two adjacent parts (input, index) that cover the fewest input bytes, the earliest
+    /// such pair: neighbours within an input, or the last part of an input and the first of
+    /// the next when both, and every input between them, are read to their end.
+    fn finest_pair(&self) -> Option<(Place, Place)> {
+        let mut best: Option<(u64, Place, Place)> = None;
+        let mut consider = |extent: u64, x: Place, y: Place| {
+            if best.is_none_or(|(e, _, _)| extent < e) {
+                best = Some((extent, x, y));
+            }
+        };
+        let mut previous: Option<(u32, usize, u64)> = None; // the last part seen
+        for (&input, parts) in &self.inputs {
+            if let (Some((p, i, extent)), Some(first)) = (previous, parts.first())
+                && (p..=input).all(|k| self.sealed.contains(&k))
+            {
+                consider(extent + first.extent, (p, i), (input, 0));
+            }
+            for (i, pair) in parts.windows(2).enumerate() {
+                consider(pair[0].extent + pair[1].extent, (input, i), (input, i + 1));
+            }
+            if let Some(last) = parts.last() {
+                previous = Some((input, parts.len() - 1, last.extent));
+            }
+        }
+        best.map(|(_, x, y)| (x, y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: u64 = 1 << 20;
+
+    /// A batch's part over `mb` MB of `input` from `at` MB on, with one group of every metric
+    /// (so that it holds memory, and packs).
+    fn part(input: u32, at: u64, mb: u64) -> Part {
+        let mut acc = Accumulator::default();
+        let group = acc.groups.get(b"group");
+        group.streams = 100;
+        for m in &mut group.metrics {
+            for v in 0..100 {
+                m.add(f64::from(v) * 1.5 + at as f64);
+            }
+        }
+        let span = BatchSpan {
+            range: at * MB..(at + mb) * MB,
+            first_line: 1 + at,
+            kind: SpanKind::Lines,
+        };
+        Part::new(vec![(input, span)], acc, 0)
+    }
+
+    /// Input 0 is three times as long as input 1 and read at the same time, so it pushes
+    /// three batches for each of input 1's. Whichever input pushes when the budget runs out,
+    /// the parts of both end up about equally fine, and every span is still there, in order.
+    #[test]
+    fn parts_coarsen_evenly_across_inputs_and_stay_in_order() {
+        let one_packed = {
+            let mut p = part(0, 0, 1);
+            p.packed = Some(p.acc.pack_groups());
+            p.heap_bytes()
+        };
+        let mut kept = KeptParts::new(12 * one_packed);
+        for b in 0..30 {
+            kept.push(0, part(0, b * 8, 8));
+            if b % 3 == 2 {
+                kept.push(1, part(1, b / 3 * 8, 8));
+            }
+        }
+        assert!(
+            kept.memory <= kept.budget,
+            "{} > {}",
+            kept.memory,
+            kept.budget
+        );
+        let extents = |kept: &KeptParts, input: u32| -> Vec<u64> {
+            kept.inputs[&input].iter().map(|p| p.extent / MB).collect()
+        };
+        let all: Vec<u64> = [0, 1].iter().flat_map(|&k| extents(&kept, k)).collect();
+        let (min, max) = (all.iter().min().unwrap(), all.iter().max().unwrap());
+        assert!(
+            max <= &(2 * min),
+            "uneven spans: {:?} and {:?}",
+            extents(&kept, 0),
+            extents(&kept, 1)
+        );
+
+        let mut last0 = Part::new(Vec::new(), Accumulator::default(), 0);
+        last0.files = 1;
+        kept.seal(0, last0);
+        kept.seal(1, Part::new(Vec::new(), Accumulator::default(), 0));
+        let parts = kept.into_parts();
+        let spans: Vec<(u32, u64)> = parts
+            .iter()
+            .flat_map(|p| p.spans.iter().map(|(k, s)| (*k, s.range.start / MB)))
+            .collect();
+        let want: Vec<(u32, u64)> = (0..30)
+            .map(|b| (0, b * 8))
+            .chain((0..10).map(|b| (1, b * 8)))
+            .collect();
+        assert_eq!(spans, want);
+        assert_eq!(parts.iter().map(|p| p.files).sum::<u64>(), 1);
+        let streams: u64 = parts
+            .into_iter()
+            .map(|p| {
+                p.into_acc()
+                    .groups
+                    .stats
+                    .values()
+                    .map(|g| g.streams)
+                    .sum::<u64>()
+            })
+            .sum();
+        assert_eq!(streams, 40 * 100);
+    }
+
+    /// Parts of consecutive inputs merge only once both are read to their end: an input still
+    /// being read may yet be discarded, and its parts with it.
+    #[test]
+    fn inputs_merge_with_their_neighbours_only_when_sealed() {
+        let mut kept = KeptParts::new(0);
+        kept.push(0, part(0, 0, 1));
+        kept.push(1, part(1, 0, 1));
+        kept.push(1, part(1, 1, 1));
+        assert_eq!(kept.inputs[&0].len(), 1);
+        assert_eq!(kept.inputs[&1].len(), 1, "input 1's own parts merged");
+        kept.seal(0, Part::new(Vec::new(), Accumulator::default(), 0));
+        assert_eq!(kept.inputs[&1].len(), 1, "input 1 is not sealed yet");
+        kept.discard(1);
+        assert!(!kept.inputs.contains_key(&1));
+        kept.seal(2, Part::new(Vec::new(), Accumulator::default(), 0));
+        kept.push(3, part(3, 0, 1));
+        kept.seal(3, Part::new(Vec::new(), Accumulator::default(), 0));
+        // Input 1 was discarded, so inputs 0 and 2 are not neighbours across it; 2 and 3 are.
+        assert_eq!(kept.inputs[&0].len(), 1);
+        assert_eq!(kept.inputs[&2].len() + kept.inputs[&3].len(), 1);
+    }
+}
