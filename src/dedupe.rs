@@ -248,6 +248,12 @@ impl TempFile {
         let mut f = self.file();
         read_range(&mut f, range)
     }
+
+    /// Reads the bytes of `range` into `buf`, as [`read_range_into`] does.
+    pub fn read_range_into(&self, range: Range<u64>, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        let mut f = self.file();
+        read_range_into(&mut f, range, buf)
+    }
 }
 
 impl Drop for TempFile {
@@ -258,10 +264,31 @@ impl Drop for TempFile {
 
 /// Reads the bytes of `range` of `file`.
 pub fn read_range(file: &mut File, range: Range<u64>) -> std::io::Result<Vec<u8>> {
-    file.seek(SeekFrom::Start(range.start))?;
-    let mut buf = vec![0u8; (range.end - range.start) as usize];
-    file.read_exact(&mut buf)?;
+    let mut buf = Vec::new();
+    read_range_into(file, range, &mut buf)?;
     Ok(buf)
+}
+
+/// Reads the bytes of `range` of `file` into `buf`, replacing what it held. Reading range after
+/// range into one buffer keeps one allocation whose pages are already mapped; a fresh buffer of
+/// megabytes each time costs a page fault per 4 kB and the kernel's zeroing of every page.
+pub fn read_range_into(
+    file: &mut File,
+    range: Range<u64>,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let len = usize::try_from(range.end.saturating_sub(range.start))
+        .map_err(|_| std::io::Error::other("a range longer than memory"))?;
+    file.seek(SeekFrom::Start(range.start))?;
+    buf.clear();
+    buf.try_reserve_exact(len)?;
+    if file.take(len as u64).read_to_end(buf)? < len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "failed to fill whole buffer",
+        ));
+    }
+    Ok(())
 }
 
 // ---- the store and the plan ------------------------------------------------------------------

@@ -320,9 +320,9 @@ struct DedupeArgs {
     #[arg(long)]
     keep_duplicates: bool,
     /// Memory for deduplication: 1/64 for the batch statistics kept for its second pass (past
-    /// it, adjacent batches merge and are read again whole if they hold a dropped copy), the
-    /// rest for session identities (40 bytes each) before they spill to temporary files:
-    /// 1GiB, 200MB, ... (results never depend on it).
+    /// it, they are packed, then adjacent batches merge and are read again whole if they hold
+    /// a dropped copy), the rest for session identities (40 bytes each) before they spill to
+    /// temporary files: 1GiB, 200MB, ... (results never depend on it).
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
     dedupe_memory: u64,
 }

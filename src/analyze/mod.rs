@@ -991,18 +991,20 @@ impl Analyzer {
     ) -> Result<Accumulator, RunError> {
         let name = source.name();
         let mut file = None;
-        let mut read = |range: std::ops::Range<u64>| -> Result<Vec<u8>, RunError> {
+        // One buffer for every piece read (see `read_range_into`).
+        let mut bytes = Vec::new();
+        let mut read = |range: std::ops::Range<u64>, buf: &mut Vec<u8>| -> Result<(), RunError> {
             match source {
                 Source::File { path, .. } => {
                     if file.is_none() {
                         file = Some(std::fs::File::open(path));
                     }
                     match file.as_mut().expect("just opened") {
-                        Ok(f) => crate::dedupe::read_range(f, range),
+                        Ok(f) => crate::dedupe::read_range_into(f, range, buf),
                         Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
                     }
                 }
-                Source::Spool { spool, .. } => spool.read_range(range),
+                Source::Spool { spool, .. } => spool.read_range_into(range, buf),
             }
             .map_err(|e| {
                 input_error(
@@ -1041,18 +1043,18 @@ impl Analyzer {
                 // Up to the last newline of the next piece (a longer line is read whole: lines
                 // of a batch are within the line limit).
                 let mut want = piece;
-                let bytes = loop {
+                loop {
                     let end = pos.base.saturating_add(want).min(span.range.end);
-                    let mut bytes = read(pos.base..end)?;
+                    read(pos.base..end, &mut bytes)?;
                     if end == span.range.end {
-                        break bytes;
+                        break;
                     }
                     if let Some(nl) = memchr::memrchr(b'\n', &bytes) {
                         bytes.truncate(nl + 1);
-                        break bytes;
+                        break;
                     }
                     want = want.saturating_mul(2);
-                };
+                }
                 self.driver.run_batches(
                     &bytes,
                     &mut pos,
@@ -1062,11 +1064,11 @@ impl Analyzer {
                     |_, acc| total.merge(acc),
                 );
             }
-        } else if let Some(acc) =
-            self.driver
-                .rerun_batch(&read(span.range.clone())?, span, closures)
-        {
-            total = acc;
+        } else {
+            read(span.range.clone(), &mut bytes)?;
+            if let Some(acc) = self.driver.rerun_batch(&bytes, span, closures) {
+                total = acc;
+            }
         }
         self.budget.release_idle();
         Ok(total)
