@@ -2,7 +2,7 @@
 //! merged into coarser spans when they outgrow their budget (docs/dedupe.md, "Memory").
 
 use super::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Batch accumulators kept for a second pass: one batch's, or, past the budget, the merge of
 /// adjacent batches (a coarser span, read again whole when it holds a dropped copy).
@@ -103,22 +103,30 @@ type Place = (u32, usize);
 /// when the budget ran out (which left one input's parts many times coarser than another's,
 /// and pass 2 reading a coarse span again at an overlap's edge).
 pub(super) struct KeptParts {
-    /// Each input's parts, in input order.
+    /// Each input's parts, in input order (an input whose parts all merged into the previous
+    /// input's is removed).
     inputs: BTreeMap<u32, Vec<Part>>,
-    /// Inputs read to their end: their parts may merge with their neighbours'.
-    sealed: BTreeSet<u32>,
+    /// Whether each input was read to its end: its parts may merge with its neighbours'.
+    sealed: Vec<bool>,
+    /// Every input before this one is sealed (so checking a run of inputs below it is free,
+    /// however many small files it spans).
+    sealed_below: usize,
     /// What the parts hold.
     memory: u64,
     budget: u64,
+    /// Whether packing still helps; see [`coarsen`](Self::coarsen).
+    packing: bool,
 }
 
 impl KeptParts {
     pub(super) fn new(budget: u64) -> Self {
         KeptParts {
             inputs: BTreeMap::new(),
-            sealed: BTreeSet::new(),
+            sealed: Vec::new(),
+            sealed_below: 0,
             memory: 0,
             budget,
+            packing: true,
         }
     }
 
@@ -131,7 +139,14 @@ impl KeptParts {
 
     /// Adds the last part of `input` (its own counts), which was read to its end.
     pub(super) fn seal(&mut self, input: u32, last: Part) {
-        self.sealed.insert(input);
+        let k = input as usize;
+        if self.sealed.len() <= k {
+            self.sealed.resize(k + 1, false);
+        }
+        self.sealed[k] = true;
+        while self.sealed.get(self.sealed_below) == Some(&true) {
+            self.sealed_below += 1;
+        }
         self.push(input, last);
     }
 
@@ -155,9 +170,16 @@ impl KeptParts {
     /// coarsen evenly over the whole run, and pass 2 reads a coarse span again only when it
     /// holds a dropped copy among kept ones. The report does not depend on it: merges are
     /// exact and in input order.
+    ///
+    /// When even that cannot meet the budget (the run's statistics alone take more, as with a
+    /// `--by` finer than the input, or a tiny `--dedupe-memory`), packing stops for the rest of
+    /// the run: a part packed then would only be unpacked again by the next merge, a pass over
+    /// the run's whole result for every batch.
     fn coarsen(&mut self) {
         while self.memory > self.budget {
-            if let Some(part) = self.inputs.values_mut().flatten().find(|p| p.packable()) {
+            if self.packing
+                && let Some(part) = self.inputs.values_mut().flatten().find(|p| p.packable())
+            {
                 let before = part.memory;
                 part.packed = Some(part.acc.pack_groups());
                 part.memory = part.heap_bytes();
@@ -165,9 +187,14 @@ impl KeptParts {
                 continue;
             }
             let Some(((a, i), (b, j))) = self.finest_pair() else {
+                self.packing = false;
                 break;
             };
-            let later = self.inputs.get_mut(&b).expect("a listed input").remove(j);
+            let list = self.inputs.get_mut(&b).expect("a listed input");
+            let later = list.remove(j);
+            if list.is_empty() {
+                self.inputs.remove(&b);
+            }
             let part = &mut self.inputs.get_mut(&a).expect("a listed input")[i];
             let before = part.memory + later.memory;
             part.absorb(later);
@@ -190,7 +217,7 @@ impl KeptParts {
         let mut previous: Option<(u32, usize, u64)> = None; // the last part seen
         for (&input, parts) in &self.inputs {
             if let (Some((p, i, extent)), Some(first)) = (previous, parts.first())
-                && (p..=input).all(|k| self.sealed.contains(&k))
+                && self.all_sealed(p, input)
             {
                 consider(extent + first.extent, (p, i), (input, 0));
             }
@@ -202,6 +229,12 @@ impl KeptParts {
             }
         }
         best.map(|(_, x, y)| (x, y))
+    }
+
+    /// Whether inputs `first..=last` are all sealed.
+    fn all_sealed(&self, first: u32, last: u32) -> bool {
+        (last as usize) < self.sealed_below
+            || (first..=last).all(|k| self.sealed.get(k as usize) == Some(&true))
     }
 }
 
@@ -313,6 +346,11 @@ mod tests {
         kept.seal(3, Part::new(Vec::new(), Accumulator::default(), 0));
         // Input 1 was discarded, so inputs 0 and 2 are not neighbours across it; 2 and 3 are.
         assert_eq!(kept.inputs[&0].len(), 1);
-        assert_eq!(kept.inputs[&2].len() + kept.inputs[&3].len(), 1);
+        let later: usize = [2, 3]
+            .iter()
+            .filter_map(|k| kept.inputs.get(k))
+            .map(Vec::len)
+            .sum();
+        assert_eq!(later, 1);
     }
 }
