@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::partial::codec::{Reader, Writer};
+use crate::partial::{encode_group_stats, group_stats};
 use indexmap::IndexMap;
 
 /// The statistics of one group of streams.
@@ -305,15 +306,7 @@ impl Accumulator {
             for (key, s) in &groups.stats {
                 w.bytes(key);
                 w.bool(!s.metrics.is_empty());
-                for n in [s.streams, s.good, s.poor, s.unclassified] {
-                    w.uvar(n);
-                }
-                for n in s.poor_due_to {
-                    w.uvar(n);
-                }
-                for m in &s.metrics {
-                    m.encode(&mut w);
-                }
+                encode_group_stats(&mut w, s);
             }
         }
         self.clear_groups();
@@ -335,25 +328,7 @@ impl Accumulator {
             for _ in 0..n {
                 let key: Box<[u8]> = r.bytes("key").expect(PACKED).into();
                 let metrics = r.bool("metrics").expect(PACKED);
-                let mut s = if metrics {
-                    GroupStats::new()
-                } else {
-                    GroupStats::counts_only()
-                };
-                for n in [
-                    &mut s.streams,
-                    &mut s.good,
-                    &mut s.poor,
-                    &mut s.unclassified,
-                ]
-                .into_iter()
-                .chain(&mut s.poor_due_to)
-                {
-                    *n = r.uvar("count").expect(PACKED);
-                }
-                for (metric, slot) in METRICS.iter().zip(&mut s.metrics) {
-                    *slot = MetricStats::decode(&mut r, metric.kind, &mut buckets).expect(PACKED);
-                }
+                let s = group_stats(&mut r, metrics, &mut buckets).expect(PACKED);
                 later.stats.insert(key, s);
             }
             groups.merge(later);
@@ -494,7 +469,9 @@ mod tests {
     }
 
     /// An accumulator with a second grouping of counts only, its groups holding one, two,
-    /// a few and many values (so every form of a metric's values), negative and zero ones.
+    /// a few and many values (so every form of a metric's values), negative and zero ones:
+    /// a state a run can reach (every stream classified, and counted or null in each metric),
+    /// which is what unpacking checks.
     fn filled(seed: u64) -> Accumulator {
         let mut acc = Accumulator::default();
         acc.more.push(Groups::default());
@@ -519,9 +496,9 @@ mod tests {
                     }
                 }
             }
-            acc.more[0]
-                .get_or(key.as_bytes(), GroupStats::counts_only)
-                .streams += n;
+            let counts = acc.more[0].get_or(key.as_bytes(), GroupStats::counts_only);
+            counts.streams += n;
+            counts.unclassified += n;
         }
         acc
     }

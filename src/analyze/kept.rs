@@ -68,27 +68,14 @@ impl Part {
     }
 
     /// Appends `later` (the part after it in input order).
-    fn absorb(&mut self, later: Part) {
+    fn absorb(&mut self, mut later: Part) {
         self.unpack();
-        let Part {
-            spans,
-            acc,
-            packed,
-            identified,
-            files,
-            bytes,
-            extent,
-            memory: _,
-        } = later;
-        self.spans.extend(spans);
-        self.acc.merge(acc);
-        if let Some(packed) = packed {
-            self.acc.unpack_groups(&packed);
-        }
-        self.identified += identified;
-        self.files += files;
-        self.bytes += bytes;
-        self.extent += extent;
+        self.spans.append(&mut later.spans);
+        self.identified += later.identified;
+        self.files += later.files;
+        self.bytes += later.bytes;
+        self.extent += later.extent;
+        self.acc.merge(later.into_acc());
     }
 }
 
@@ -250,6 +237,7 @@ mod tests {
         let mut acc = Accumulator::default();
         let group = acc.groups.get(b"group");
         group.streams = 100;
+        group.good = 100;
         for m in &mut group.metrics {
             for v in 0..100 {
                 m.add(f64::from(v) * 1.5 + at as f64);

@@ -736,15 +736,7 @@ impl Partial {
                 for v in key {
                     w.opt_str(v.as_deref());
                 }
-                for n in [s.streams, s.good, s.poor, s.unclassified] {
-                    w.uvar(n);
-                }
-                for n in s.poor_due_to {
-                    w.uvar(n);
-                }
-                for m in &s.metrics {
-                    m.encode(w);
-                }
+                encode_group_stats(w, s);
             }
         }
         w.bool(self.report.is_some());
@@ -1035,9 +1027,23 @@ fn dimension(r: &mut Reader<'_>) -> Result<Dimension, DecodeError> {
     }
 }
 
-/// One group's statistics (with every metric, or counts only), checked for consistency: the
-/// classification and each metric's count and nulls add up to the group's streams.
-fn group_stats(
+/// One group's statistics: its counts, then each metric (none for a group of counts only).
+pub(crate) fn encode_group_stats(w: &mut Writer, s: &GroupStats) {
+    for n in [s.streams, s.good, s.poor, s.unclassified] {
+        w.uvar(n);
+    }
+    for n in s.poor_due_to {
+        w.uvar(n);
+    }
+    for m in &s.metrics {
+        m.encode(w);
+    }
+}
+
+/// One group's statistics (with every metric, or counts only), as [`encode_group_stats`]
+/// wrote them, checked for consistency: the classification and each metric's count and nulls
+/// add up to the group's streams.
+pub(crate) fn group_stats(
     r: &mut Reader<'_>,
     metrics: bool,
     buckets: &mut u64,
