@@ -319,10 +319,11 @@ struct DedupeArgs {
     /// kept: the one with the highest record version, then the last in input order.
     #[arg(long)]
     keep_duplicates: bool,
-    /// Memory for deduplication: 1/64 for the batch statistics kept for its second pass (past
-    /// it, they are packed, then adjacent batches merge and are read again whole if they hold
-    /// a dropped copy), the rest for session identities (40 bytes each) before they spill to
-    /// temporary files: 1GiB, 200MB, ... (results never depend on it).
+    /// Memory for deduplication: up to 1/8 for the batch statistics kept for its second pass
+    /// (past 1/64 they are packed, then adjacent batches merge while merging frees memory, and
+    /// are read again whole if they hold a dropped copy), the rest for session identities
+    /// (40 bytes each) before they spill to temporary files: 1GiB, 200MB, ... (results never
+    /// depend on it).
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]
     dedupe_memory: u64,
 }

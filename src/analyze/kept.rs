@@ -23,6 +23,8 @@ pub(super) struct Part {
     pub(super) extent: u64,
     /// Estimated heap bytes it holds (what the budget counts), as of its last change.
     memory: u64,
+    /// The same estimate with its groups unpacked (what tells whether merging frees memory).
+    unpacked: u64,
 }
 
 impl Part {
@@ -41,8 +43,10 @@ impl Part {
             bytes: 0,
             extent,
             memory: 0,
+            unpacked: 0,
         };
         part.memory = part.heap_bytes();
+        part.unpacked = part.memory;
         part
     }
 
@@ -100,20 +104,32 @@ pub(super) struct KeptParts {
     sealed_below: usize,
     /// What the parts hold.
     memory: u64,
+    /// Past this, parts are packed, and merged while merging frees memory.
     budget: u64,
+    /// Past this, parts are merged whether or not it frees memory.
+    cap: u64,
     /// Whether packing still helps; see [`coarsen`](Self::coarsen).
     packing: bool,
+    /// Whether merging neighbours frees memory, below the cap and past it; see
+    /// [`coarsen`](Self::coarsen).
+    merging: bool,
+    merging_past_cap: bool,
 }
 
 impl KeptParts {
-    pub(super) fn new(budget: u64) -> Self {
+    /// Parts within `budget`, or when merging them frees too little, within `cap` (at least
+    /// `budget`).
+    pub(super) fn new(budget: u64, cap: u64) -> Self {
         KeptParts {
             inputs: BTreeMap::new(),
             sealed: Vec::new(),
             sealed_below: 0,
             memory: 0,
             budget,
+            cap: cap.max(budget),
             packing: true,
+            merging: true,
+            merging_past_cap: true,
         }
     }
 
@@ -158,20 +174,35 @@ impl KeptParts {
     /// holds a dropped copy among kept ones. The report does not depend on it: merges are
     /// exact and in input order.
     ///
-    /// When even that cannot meet the budget (the run's statistics alone take more, as with a
-    /// `--by` finer than the input, or a tiny `--dedupe-memory`), packing stops for the rest of
-    /// the run: a part packed then would only be unpacked again by the next merge, a pass over
-    /// the run's whole result for every batch.
+    /// Merging frees memory only where neighbours share groups. With a `--by` finer than a
+    /// batch (`--by day` over months, `--by caller.userId`), two batches' groups barely
+    /// overlap: merged, they hold about as much as before, and the coarser span is read again
+    /// whole in pass 2 if it holds a dropped copy (merging down to a few parts made pass 2 read
+    /// most of a 2.2 GB archive again). So the first merge that frees less than half of the
+    /// smaller part's (unpacked) memory stops merging for the rest of the run until the parts
+    /// reach `cap`; past `cap` they merge again, so memory stays bounded, unless a merge there
+    /// frees less than an eighth of the smaller part: then the parts are the run's statistics
+    /// themselves, which no merge makes smaller, and they stay as fine as they are.
+    ///
+    /// When even merging cannot meet the budget (the run's statistics alone take more, or a
+    /// tiny `--dedupe-memory`), packing stops for the rest of the run: a part packed then would
+    /// only be unpacked again by the next merge, a pass over the run's whole result for every
+    /// batch.
     fn coarsen(&mut self) {
         while self.memory > self.budget {
             if self.packing
                 && let Some(part) = self.inputs.values_mut().flatten().find(|p| p.packable())
             {
                 let before = part.memory;
+                part.unpacked = before;
                 part.packed = Some(part.acc.pack_groups());
                 part.memory = part.heap_bytes();
                 self.memory = self.memory - before + part.memory;
                 continue;
+            }
+            let below_cap = self.memory <= self.cap;
+            if (below_cap && !self.merging) || !self.merging_past_cap {
+                break;
             }
             let Some(((a, i), (b, j))) = self.finest_pair() else {
                 self.packing = false;
@@ -184,9 +215,17 @@ impl KeptParts {
             }
             let part = &mut self.inputs.get_mut(&a).expect("a listed input")[i];
             let before = part.memory + later.memory;
+            let (mine, theirs) = (part.unpacked, later.unpacked);
             part.absorb(later);
             // Left unpacked: the next round packs it if the budget still needs it.
             part.memory = part.heap_bytes();
+            part.unpacked = part.memory;
+            let freed = (mine + theirs).saturating_sub(part.unpacked);
+            if below_cap && freed.saturating_mul(2) < mine.min(theirs) {
+                self.merging = false;
+            } else if !below_cap && freed.saturating_mul(8) < mine.min(theirs) {
+                self.merging_past_cap = false;
+            }
             self.memory = self.memory - before + part.memory;
         }
     }
@@ -234,8 +273,13 @@ mod tests {
     /// A batch's part over `mb` MB of `input` from `at` MB on, with one group of every metric
     /// (so that it holds memory, and packs).
     fn part(input: u32, at: u64, mb: u64) -> Part {
+        part_of_group(input, at, mb, b"group")
+    }
+
+    /// [`part`], with its one group under `key`.
+    fn part_of_group(input: u32, at: u64, mb: u64, key: &[u8]) -> Part {
         let mut acc = Accumulator::default();
-        let group = acc.groups.get(b"group");
+        let group = acc.groups.get(key);
         group.streams = 100;
         group.good = 100;
         for m in &mut group.metrics {
@@ -261,7 +305,7 @@ mod tests {
             p.packed = Some(p.acc.pack_groups());
             p.heap_bytes()
         };
-        let mut kept = KeptParts::new(12 * one_packed);
+        let mut kept = KeptParts::new(12 * one_packed, 12 * one_packed);
         for b in 0..30 {
             kept.push(0, part(0, b * 8, 8));
             if b % 3 == 2 {
@@ -315,11 +359,55 @@ mod tests {
         assert_eq!(streams, 40 * 100);
     }
 
+    /// With a grouping finer than a batch (each part its own group here, as `--by day` over
+    /// months makes it), merging frees nothing: after the first such merge, parts stay as fine
+    /// as they are, packed, up to the cap; past it they would merge again, but a merge there
+    /// frees nothing either, so they stay fine (they are the statistics themselves).
+    #[test]
+    fn parts_that_share_no_groups_stop_merging_until_the_cap() {
+        let one_packed = {
+            let mut p = part(0, 0, 1);
+            p.packed = Some(p.acc.pack_groups());
+            p.heap_bytes()
+        };
+        let mut kept = KeptParts::new(3 * one_packed, 10 * one_packed);
+        let key = |b: u64| format!("day {b}").into_bytes();
+        for b in 0..6 {
+            kept.push(0, part_of_group(0, b * 8, 8, &key(b)));
+        }
+        assert!(
+            !kept.merging,
+            "merging two parts of different groups freed memory"
+        );
+        assert!(kept.memory > kept.budget && kept.memory <= kept.cap);
+        let extents: Vec<u64> = kept.inputs[&0].iter().map(|p| p.extent / MB).collect();
+        assert_eq!(extents, [16, 8, 8, 8, 8], "one merge, then none");
+        for b in 6..40 {
+            kept.push(0, part_of_group(0, b * 8, 8, &key(b)));
+            assert!(kept.memory <= kept.cap || !kept.merging_past_cap);
+        }
+        assert!(!kept.merging_past_cap);
+        let parts = &kept.inputs[&0];
+        assert_eq!(parts.len(), 38, "one merge below the cap and one past it");
+        assert!(parts.iter().all(|p| p.packed.is_some()));
+        let spans: Vec<u64> = parts
+            .iter()
+            .flat_map(|p| p.spans.iter().map(|(_, s)| s.range.start / MB))
+            .collect();
+        assert_eq!(spans, (0..40).map(|b| b * 8).collect::<Vec<_>>());
+        let groups: usize = kept
+            .into_parts()
+            .into_iter()
+            .map(|p| p.into_acc().group_count())
+            .sum();
+        assert_eq!(groups, 40);
+    }
+
     /// Parts of consecutive inputs merge only once both are read to their end: an input still
     /// being read may yet be discarded, and its parts with it.
     #[test]
     fn inputs_merge_with_their_neighbours_only_when_sealed() {
-        let mut kept = KeptParts::new(0);
+        let mut kept = KeptParts::new(0, 0);
         kept.push(0, part(0, 0, 1));
         kept.push(1, part(1, 0, 1));
         kept.push(1, part(1, 1, 1));

@@ -89,9 +89,14 @@ struct InputOutcome {
     discarded: Vec<u32>,
 }
 
-/// The share of [`Analyzer::dedupe_memory`] for kept batch accumulators: 1/64 (16 MiB of the
-/// default 1 GiB); session identities get the rest.
+/// The share of [`Analyzer::dedupe_memory`] past which kept batch accumulators are packed and
+/// merged: 1/64 (16 MiB of the default 1 GiB).
 const KEPT_BATCHES_SHARE: u64 = 64;
+
+/// The share of [`Analyzer::dedupe_memory`] kept batch accumulators may reach when merging
+/// them frees little (a `--by` finer than a batch): 1/8 (128 MiB of the default 1 GiB).
+/// Session identities get the rest.
+const KEPT_BATCHES_CAP: u64 = 8;
 
 /// Shared state of pass 1 while deduplicating.
 struct PassOne {
@@ -464,11 +469,12 @@ impl Analyzer {
         self
     }
 
-    /// The memory deduplication may hold, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]): 1/64
-    /// of it for the batch accumulators kept for the second pass (past that, adjacent ones
-    /// merge into coarser spans, which pass 2 reads again whole when they hold a dropped copy
-    /// among kept ones), the rest for session identities (40 bytes each) before they spill to
-    /// temporary files. Results never depend on it.
+    /// The memory deduplication may hold, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]): up to
+    /// 1/8 of it for the batch accumulators kept for the second pass (past 1/64 they are
+    /// packed, then adjacent ones merge into coarser spans while merging frees memory; pass 2
+    /// reads a span again whole when it holds a dropped copy among kept ones), the rest for
+    /// session identities (40 bytes each) before they spill to temporary files. Results never
+    /// depend on it.
     pub fn dedupe_memory(mut self, bytes: u64) -> Self {
         self.dedupe_memory = bytes;
         self
@@ -745,9 +751,10 @@ impl Analyzer {
         // unreadable input when that stops the run) inputs after it are not started.
         let first_failure = AtomicUsize::new(usize::MAX);
         let kept_budget = self.dedupe_memory / KEPT_BATCHES_SHARE;
+        let kept_cap = self.dedupe_memory / KEPT_BATCHES_CAP;
         let store = (!self.keep_duplicates).then(|| PassOne {
-            store: Mutex::new(IdentityStore::new(self.dedupe_memory - kept_budget)),
-            kept: Mutex::new(KeptParts::new(kept_budget)),
+            store: Mutex::new(IdentityStore::new(self.dedupe_memory - kept_cap)),
+            kept: Mutex::new(KeptParts::new(kept_budget, kept_cap)),
         });
         let outcome = inputs
             .par_iter()
