@@ -263,6 +263,74 @@ fn plain_gzip_zstd_and_directories_give_the_same_report() {
     assert_eq!(every.input.streams, 3 * reference.input.streams);
 }
 
+/// Inputs run a file per task beside their own chunks: whatever the mix of sizes (smaller and
+/// larger than a batch), the thread count and a missing file among them, the groups are those
+/// of the same lines in one file, and a bad line keeps its file.
+#[test]
+fn inputs_of_mixed_sizes_give_the_report_of_one_file() {
+    let data = generated(6_000_000, Shape::Mixed);
+    let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();
+    let tmp = tempfile::tempdir().unwrap();
+    // Chunks of 4 KiB make a batch 32 KiB a thread: files of one line, of a few, and of
+    // hundreds of kB, in that order and mixed.
+    let sizes = [1usize, 20, 2, 1, 3, 12, 1, 1, 30];
+    let mut args = Vec::new();
+    let mut all = Vec::new();
+    let mut at = 0;
+    for (i, &n) in sizes.iter().enumerate() {
+        let mut file: Vec<u8> = lines[at..(at + n).min(lines.len())].concat();
+        at += n;
+        if i == 4 {
+            file.extend_from_slice(b"not json\n");
+        }
+        all.extend_from_slice(&file);
+        args.push(
+            write(tmp.path(), &format!("{i:02}.ndjson"), &file)
+                .to_string_lossy()
+                .into_owned(),
+        );
+        if i == 6 {
+            args.push(
+                tmp.path()
+                    .join("missing.ndjson")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    assert!(at < lines.len(), "the corpus is long enough");
+    let analyzer = Analyzer::new()
+        .group_by(dims("day,label"))
+        .keep_duplicates(true)
+        .chunk_size(1 << 12);
+    let one = write(tmp.path(), "one/all.ndjson", &all);
+    let reference = in_pool(1, || {
+        analyzer
+            .analyze_paths(&[one.to_string_lossy().into_owned()], &Progress::default())
+            .unwrap()
+    });
+    for threads in [1, 2, 3] {
+        let got = in_pool(threads, || {
+            analyzer.analyze_paths(&args, &Progress::default()).unwrap()
+        });
+        assert_eq!(got.input.files, sizes.len() as u64);
+        assert_eq!(got.unreadable.len(), 1);
+        assert_eq!(got.input.streams, reference.input.streams);
+        assert_eq!(got.errors.len(), 1);
+        assert!(got.errors[0].position.file.ends_with("04.ndjson"));
+        let groups = |r: &Report| {
+            let json = analyze_json(r);
+            let from = json.find("\"groups\"").expect("groups");
+            let to = json.find("\"classifier\"").expect("classifier");
+            json[from..to].to_owned()
+        };
+        assert!(
+            groups(&got) == groups(&reference),
+            "{threads} threads: groups differ"
+        );
+    }
+}
+
 #[test]
 fn an_unreadable_input_is_named_and_the_rest_still_processed() {
     let tmp = tempfile::tempdir().unwrap();
