@@ -110,9 +110,9 @@ pub(super) struct KeptParts {
     cap: u64,
     /// Whether packing still helps; see [`coarsen`](Self::coarsen).
     packing: bool,
-    /// Whether merging neighbours frees memory, below the cap and past it; see
-    /// [`coarsen`](Self::coarsen).
+    /// Whether merging neighbours frees memory below the cap; see [`coarsen`](Self::coarsen).
     merging: bool,
+    /// The same past the cap.
     merging_past_cap: bool,
 }
 
@@ -276,6 +276,13 @@ mod tests {
         part_of_group(input, at, mb, b"group")
     }
 
+    /// The memory of one packed [`part`].
+    fn one_packed() -> u64 {
+        let mut p = part(0, 0, 1);
+        p.packed = Some(p.acc.pack_groups());
+        p.heap_bytes()
+    }
+
     /// [`part`], with its one group under `key`.
     fn part_of_group(input: u32, at: u64, mb: u64, key: &[u8]) -> Part {
         let mut acc = Accumulator::default();
@@ -300,11 +307,7 @@ mod tests {
     /// the parts of both end up about equally fine, and every span is still there, in order.
     #[test]
     fn parts_coarsen_evenly_across_inputs_and_stay_in_order() {
-        let one_packed = {
-            let mut p = part(0, 0, 1);
-            p.packed = Some(p.acc.pack_groups());
-            p.heap_bytes()
-        };
+        let one_packed = one_packed();
         let mut kept = KeptParts::new(12 * one_packed, 12 * one_packed);
         for b in 0..30 {
             kept.push(0, part(0, b * 8, 8));
@@ -365,11 +368,7 @@ mod tests {
     /// frees nothing either, so they stay fine (they are the statistics themselves).
     #[test]
     fn parts_that_share_no_groups_stop_merging_until_the_cap() {
-        let one_packed = {
-            let mut p = part(0, 0, 1);
-            p.packed = Some(p.acc.pack_groups());
-            p.heap_bytes()
-        };
+        let one_packed = one_packed();
         let mut kept = KeptParts::new(3 * one_packed, 10 * one_packed);
         let key = |b: u64| format!("day {b}").into_bytes();
         for b in 0..6 {
