@@ -1406,7 +1406,7 @@ impl ParallelLines {
         &self,
         data: &[u8],
         span: &BatchSpan,
-        (init_state, init_acc, per_line, skipped): (
+        closures: (
             &(impl Fn() -> S + Sync + Send),
             &(impl Fn() -> A + Sync + Send),
             &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
@@ -1417,27 +1417,60 @@ impl ParallelLines {
         A: Merge + Send,
         S: Send,
     {
+        self.rerun_batch_releasing(data, span, closures, &|_| {})
+    }
+
+    /// [`rerun_batch`](Self::rerun_batch) over a mapping: `release` hears of each byte range of
+    /// `data` as soon as it is parsed (as a mapped input's first pass does), so that its pages
+    /// are handed back a chunk at a time.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn rerun_batch_releasing<A, S>(
+        &self,
+        data: &[u8],
+        span: &BatchSpan,
+        (init_state, init_acc, per_line, skipped): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+            &impl Fn(SkippedUnit) -> A,
+        ),
+        release: &(impl Fn(Range<usize>) + Sync),
+    ) -> Option<A>
+    where
+        A: Merge + Send,
+        S: Send,
+    {
         match &span.kind {
             SpanKind::Skipped => None,
-            SpanKind::Units(units) => self.run_units(
-                data,
-                span.range.start,
-                units,
-                &PerThread::new(),
-                (init_state, init_acc, per_line, skipped),
-            ),
+            SpanKind::Units(units) => {
+                let acc = self.run_units(
+                    data,
+                    span.range.start,
+                    units,
+                    &PerThread::new(),
+                    (init_state, init_acc, per_line, skipped),
+                );
+                release(0..data.len());
+                acc
+            }
             SpanKind::Lines => {
                 let mut pos = StreamPosition {
                     next_line: span.first_line,
                     base: span.range.start,
                 };
                 let mut total: Option<A> = None;
-                self.run_batches(data, &mut pos, init_state, init_acc, per_line, |_, acc| {
-                    match &mut total {
+                self.run_batches_spans(
+                    data,
+                    &mut pos,
+                    &PerThread::new(),
+                    (init_state, init_acc, per_line),
+                    release,
+                    release,
+                    |_, _, acc| match &mut total {
                         Some(t) => t.merge(acc),
                         None => total = Some(acc),
-                    }
-                });
+                    },
+                );
                 total
             }
         }

@@ -45,8 +45,7 @@ impl Part {
             memory: 0,
             unpacked: 0,
         };
-        part.memory = part.heap_bytes();
-        part.unpacked = part.memory;
+        part.remeasure();
         part
     }
 
@@ -71,6 +70,17 @@ impl Part {
         (self.acc.heap_bytes() + self.packed.as_ref().map_or(0, PackedGroups::heap_bytes)) as u64
     }
 
+    /// Measures its memory again after a change and returns what it was. `unpacked` follows
+    /// only while its groups are unpacked: a packed part keeps what it held before packing.
+    fn remeasure(&mut self) -> u64 {
+        let before = self.memory;
+        self.memory = self.heap_bytes();
+        if self.packed.is_none() {
+            self.unpacked = self.memory;
+        }
+        before
+    }
+
     /// Appends `later` (the part after it in input order).
     fn absorb(&mut self, mut later: Part) {
         self.unpack();
@@ -80,6 +90,8 @@ impl Part {
         self.bytes += later.bytes;
         self.extent += later.extent;
         self.acc.merge(later.into_acc());
+        // Left unpacked: the next round of `coarsen` packs it if the budget still needs it.
+        self.remeasure();
     }
 }
 
@@ -193,10 +205,8 @@ impl KeptParts {
             if self.packing
                 && let Some(part) = self.inputs.values_mut().flatten().find(|p| p.packable())
             {
-                let before = part.memory;
-                part.unpacked = before;
                 part.packed = Some(part.acc.pack_groups());
-                part.memory = part.heap_bytes();
+                let before = part.remeasure();
                 self.memory = self.memory - before + part.memory;
                 continue;
             }
@@ -217,9 +227,6 @@ impl KeptParts {
             let before = part.memory + later.memory;
             let (mine, theirs) = (part.unpacked, later.unpacked);
             part.absorb(later);
-            // Left unpacked: the next round packs it if the budget still needs it.
-            part.memory = part.heap_bytes();
-            part.unpacked = part.memory;
             let freed = (mine + theirs).saturating_sub(part.unpacked);
             if below_cap && freed.saturating_mul(2) < mine.min(theirs) {
                 self.merging = false;
