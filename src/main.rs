@@ -320,8 +320,8 @@ struct DedupeArgs {
     #[arg(long)]
     keep_duplicates: bool,
     /// Memory for deduplication: up to 1/8 for the batch statistics kept for its second pass
-    /// (past 1/64 they are packed, then adjacent batches merge while merging frees memory, and
-    /// are read again whole if they hold a dropped copy), the rest for session identities
+    /// (past 1/64 they are packed, past 1/8 adjacent batches merge, and a merged span is read
+    /// again whole if it holds a dropped copy), the rest for session identities
     /// (40 bytes each) before they spill to temporary files: 1GiB, 200MB, ... (results never
     /// depend on it).
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size_arg)]

@@ -116,21 +116,18 @@ pub(super) struct KeptParts {
     sealed_below: usize,
     /// What the parts hold.
     memory: u64,
-    /// Past this, parts are packed, and merged while merging frees memory.
+    /// Past this, parts are packed.
     budget: u64,
-    /// Past this, parts are merged whether or not it frees memory.
+    /// Past this, packed parts are merged.
     cap: u64,
     /// Whether packing still helps; see [`coarsen`](Self::coarsen).
     packing: bool,
-    /// Whether merging neighbours frees memory below the cap; see [`coarsen`](Self::coarsen).
+    /// Whether merging neighbours still frees memory; see [`coarsen`](Self::coarsen).
     merging: bool,
-    /// The same past the cap.
-    merging_past_cap: bool,
 }
 
 impl KeptParts {
-    /// Parts within `budget`, or when merging them frees too little, within `cap` (at least
-    /// `budget`).
+    /// Parts packed past `budget` and merged past `cap` (at least `budget`).
     pub(super) fn new(budget: u64, cap: u64) -> Self {
         KeptParts {
             inputs: BTreeMap::new(),
@@ -141,7 +138,6 @@ impl KeptParts {
             cap: cap.max(budget),
             packing: true,
             merging: true,
-            merging_past_cap: true,
         }
     }
 
@@ -177,26 +173,25 @@ impl KeptParts {
         self.inputs.into_values().flatten().collect()
     }
 
-    /// While the parts take more than the budget, first packs the groups of parts that are not
-    /// packed yet (about a tenth of their size: a pass over them now and another in pass 2,
-    /// where reading a coarser span again would cost a pass over its input), then merges the
-    /// two adjacent parts that cover the fewest input bytes (the earliest such pair; parts of
-    /// consecutive inputs too, once both are read to their end, for many small files): spans
-    /// coarsen evenly over the whole run, and pass 2 reads a coarse span again only when it
-    /// holds a dropped copy among kept ones. The report does not depend on it: merges are
-    /// exact and in input order.
+    /// While the parts take more than the budget, packs the groups of parts that are not packed
+    /// yet (about a tenth of their size: a pass over them now and another in pass 2). Past the
+    /// cap it merges the two adjacent parts that cover the fewest input bytes (the earliest
+    /// such pair; parts of consecutive inputs too, once both are read to their end, for many
+    /// small files): spans coarsen evenly over the whole run, and pass 2 reads a coarse span
+    /// again only when it holds a dropped copy among kept ones. The report does not depend on
+    /// it: merges are exact and in input order.
     ///
-    /// Merging frees memory only where neighbours share groups. With a `--by` finer than a
-    /// batch (`--by day` over months, `--by caller.userId`), two batches' groups barely
-    /// overlap: merged, they hold about as much as before, and the coarser span is read again
-    /// whole in pass 2 if it holds a dropped copy (merging down to a few parts made pass 2 read
-    /// most of a 2.2 GB archive again). So the first merge that frees less than half of the
-    /// smaller part's (unpacked) memory stops merging for the rest of the run until the parts
-    /// reach `cap`; past `cap` they merge again, so memory stays bounded, unless a merge there
-    /// frees less than an eighth of the smaller part: then the parts are the run's statistics
-    /// themselves, which no merge makes smaller, and they stay as fine as they are.
+    /// Why merge only past the cap, even when merging frees memory: a merged part is read again
+    /// whole in pass 2 when it holds a dropped copy, and below the cap parts stay a batch wide.
+    /// Merging down to the budget made pass 2 of `--by week,label` over 2.2 GB with nine
+    /// overlaps read 1074 MB again instead of 805 MB, and with a `--by` finer than a batch
+    /// (`--by day`, `--by caller.userId`) merges free almost nothing anyway. Packed parts are
+    /// small (about 145 kB a 64 MiB batch with `--by direction,label`), so the cap is reached
+    /// only after tens of GB of input. Past it, a merge that frees less than an eighth of the
+    /// smaller part's unpacked memory stops merging for the rest of the run: the parts are then
+    /// the run's statistics themselves, which no merge makes smaller.
     ///
-    /// When even merging cannot meet the budget (the run's statistics alone take more, or a
+    /// When no merge is left to make past the cap (the run's statistics alone take more, or a
     /// tiny `--dedupe-memory`), packing stops for the rest of the run: a part packed then would
     /// only be unpacked again by the next merge, a pass over the run's whole result for every
     /// batch.
@@ -210,8 +205,7 @@ impl KeptParts {
                 self.memory = self.memory - before + part.memory;
                 continue;
             }
-            let below_cap = self.memory <= self.cap;
-            if (below_cap && !self.merging) || !self.merging_past_cap {
+            if self.memory <= self.cap || !self.merging {
                 break;
             }
             let Some(((a, i), (b, j))) = self.finest_pair() else {
@@ -228,10 +222,8 @@ impl KeptParts {
             let (mine, theirs) = (part.unpacked, later.unpacked);
             part.absorb(later);
             let freed = (mine + theirs).saturating_sub(part.unpacked);
-            if below_cap && freed.saturating_mul(2) < mine.min(theirs) {
+            if freed.saturating_mul(8) < mine.min(theirs) {
                 self.merging = false;
-            } else if !below_cap && freed.saturating_mul(8) < mine.min(theirs) {
-                self.merging_past_cap = false;
             }
             self.memory = self.memory - before + part.memory;
         }
@@ -369,32 +361,50 @@ mod tests {
         assert_eq!(streams, 40 * 100);
     }
 
-    /// With a grouping finer than a batch (each part its own group here, as `--by day` over
-    /// months makes it), merging frees nothing: after the first such merge, parts stay as fine
-    /// as they are, packed, up to the cap; past it they would merge again, but a merge there
-    /// frees nothing either, so they stay fine (they are the statistics themselves).
+    /// Below the cap parts are packed but stay a batch wide, whether or not merging would free
+    /// memory; past it they merge while merging frees memory.
     #[test]
-    fn parts_that_share_no_groups_stop_merging_until_the_cap() {
+    fn parts_merge_only_past_the_cap() {
+        let one_packed = one_packed();
+        let mut kept = KeptParts::new(3 * one_packed, 10 * one_packed);
+        for b in 0..10 {
+            kept.push(0, part(0, b * 8, 8));
+        }
+        assert!(kept.memory > kept.budget && kept.memory <= kept.cap);
+        let parts = &kept.inputs[&0];
+        assert_eq!(parts.len(), 10, "no merge below the cap");
+        assert!(parts.iter().all(|p| p.packed.is_some()));
+        for b in 10..40 {
+            kept.push(0, part(0, b * 8, 8));
+            assert!(kept.memory <= kept.cap);
+        }
+        assert!(kept.merging, "parts of one group free memory as they merge");
+        assert!(kept.inputs[&0].len() < 40);
+        let spans: Vec<u64> = kept.inputs[&0]
+            .iter()
+            .flat_map(|p| p.spans.iter().map(|(_, s)| s.range.start / MB))
+            .collect();
+        assert_eq!(spans, (0..40).map(|b| b * 8).collect::<Vec<_>>());
+    }
+
+    /// With a grouping finer than a batch (each part its own group here, as `--by day` over
+    /// months makes it), merging frees nothing: past the cap one merge shows it, and the parts
+    /// then stay as fine as they are, packed (they are the statistics themselves).
+    #[test]
+    fn parts_that_share_no_groups_stop_merging_past_the_cap() {
         let one_packed = one_packed();
         let mut kept = KeptParts::new(3 * one_packed, 10 * one_packed);
         let key = |b: u64| format!("day {b}").into_bytes();
-        for b in 0..6 {
+        for b in 0..40 {
             kept.push(0, part_of_group(0, b * 8, 8, &key(b)));
+            assert!(kept.memory <= kept.cap || !kept.merging);
         }
         assert!(
             !kept.merging,
             "merging two parts of different groups freed memory"
         );
-        assert!(kept.memory > kept.budget && kept.memory <= kept.cap);
-        let extents: Vec<u64> = kept.inputs[&0].iter().map(|p| p.extent / MB).collect();
-        assert_eq!(extents, [16, 8, 8, 8, 8], "one merge, then none");
-        for b in 6..40 {
-            kept.push(0, part_of_group(0, b * 8, 8, &key(b)));
-            assert!(kept.memory <= kept.cap || !kept.merging_past_cap);
-        }
-        assert!(!kept.merging_past_cap);
         let parts = &kept.inputs[&0];
-        assert_eq!(parts.len(), 38, "one merge below the cap and one past it");
+        assert_eq!(parts.len(), 39, "one merge, past the cap");
         assert!(parts.iter().all(|p| p.packed.is_some()));
         let spans: Vec<u64> = parts
             .iter()

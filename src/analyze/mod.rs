@@ -89,13 +89,12 @@ struct InputOutcome {
     discarded: Vec<u32>,
 }
 
-/// The share of [`Analyzer::dedupe_memory`] past which kept batch accumulators are packed and
-/// merged: 1/64 (16 MiB of the default 1 GiB).
+/// The share of [`Analyzer::dedupe_memory`] past which kept batch accumulators are packed:
+/// 1/64 (16 MiB of the default 1 GiB).
 const KEPT_BATCHES_SHARE: u64 = 64;
 
-/// The share of [`Analyzer::dedupe_memory`] kept batch accumulators may reach when merging
-/// them frees little (a `--by` finer than a batch): 1/8 (128 MiB of the default 1 GiB).
-/// Session identities get the rest.
+/// The share of [`Analyzer::dedupe_memory`] past which packed batch accumulators merge into
+/// coarser spans: 1/8 (128 MiB of the default 1 GiB). Session identities get the rest.
 const KEPT_BATCHES_CAP: u64 = 8;
 
 /// Shared state of pass 1 while deduplicating.
@@ -471,8 +470,8 @@ impl Analyzer {
 
     /// The memory deduplication may hold, in bytes (default [`DEFAULT_DEDUPE_MEMORY`]): up to
     /// 1/8 of it for the batch accumulators kept for the second pass (past 1/64 they are
-    /// packed, then adjacent ones merge into coarser spans while merging frees memory; pass 2
-    /// reads a span again whole when it holds a dropped copy among kept ones), the rest for
+    /// packed, past 1/8 adjacent ones merge into coarser spans; pass 2 reads a span again whole
+    /// when it holds a dropped copy among kept ones), the rest for
     /// session identities (40 bytes each) before they spill to temporary files. Results never
     /// depend on it.
     pub fn dedupe_memory(mut self, bytes: u64) -> Self {
