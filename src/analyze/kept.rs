@@ -100,7 +100,7 @@ type Place = (u32, usize);
 
 /// The parts of every input of a run, within a memory budget shared by all of them.
 ///
-/// Inputs are read concurrently (a file per task), so the parts arrive in no fixed order;
+/// Inputs are read concurrently (a file per thread), so the parts arrive in no fixed order;
 /// keeping them in one place lets the budget be met by merging the finest neighbours of the
 /// whole run, wherever they are, and not those of whichever input happened to push a batch
 /// when the budget ran out (which left one input's parts many times coarser than another's,

@@ -150,6 +150,39 @@ impl Dedupe<'_> {
     };
 }
 
+/// The outcomes of the inputs finished so far, each run of consecutive inputs merged into one
+/// in input order (by the index of its first input: the index after its last, and the
+/// outcome).
+#[derive(Default)]
+struct Finished(std::collections::BTreeMap<usize, (usize, InputOutcome)>);
+
+impl Finished {
+    /// Adds input `k`'s outcome, merged with the runs just before and after it.
+    fn add(&mut self, k: usize, outcome: InputOutcome, max_groups: usize) {
+        let (mut start, mut end, mut outcome) = (k, k + 1, outcome);
+        if let Some((&first, &(after, _))) = self.0.range(..k).next_back()
+            && after == k
+        {
+            let (_, earlier) = self.0.remove(&first).expect("just found");
+            outcome = earlier.then(outcome, max_groups);
+            start = first;
+        }
+        if let Some((after, later)) = self.0.remove(&end) {
+            outcome = outcome.then(later, max_groups);
+            end = after;
+        }
+        self.0.insert(start, (end, outcome));
+    }
+
+    /// The outcome of every input, once all are added.
+    fn into_outcome(self) -> InputOutcome {
+        let mut runs = self.0.into_values();
+        let outcome = runs.next().map(|(_, o)| o).unwrap_or_default();
+        debug_assert!(runs.next().is_none(), "an input's outcome is missing");
+        outcome
+    }
+}
+
 impl InputOutcome {
     /// `self` followed by `later`, in input order (associative, for an ordered reduce).
     /// Groups beyond `max_groups` make a failure (the number of groups of a merge of
@@ -744,7 +777,7 @@ impl Analyzer {
                 feature: "compression",
             });
         }
-        // Inputs are analyzed a file per task as well as a chunk per task: an archive of many
+        // Inputs are analyzed a file per thread as well as a chunk per task: an archive of many
         // small daily files (plain or compressed) would otherwise keep one core busy. Results
         // merge in input order, as chunks do. After a failure (`--on-error fail`, or an
         // unreadable input when that stops the run) inputs after it are not started.
@@ -755,24 +788,41 @@ impl Analyzer {
             store: Mutex::new(IdentityStore::new(self.dedupe_memory - kept_cap)),
             kept: Mutex::new(KeptParts::new(kept_budget, kept_cap)),
         });
-        let outcome = inputs
-            .par_iter()
-            .enumerate()
-            .map(|(k, input)| {
-                if k > first_failure.load(Ordering::Relaxed) {
-                    return InputOutcome::default();
+        // Each pool thread takes the next input in order, and each outcome merges with its
+        // finished neighbours at once: at most about two inputs per thread hold an accumulator
+        // (one being read, one finished before an earlier one). A parallel iterator's reduce
+        // tree started inputs from the middle of the list and kept every finished half until
+        // its sibling was done: `--keep-duplicates --by day,label` over 10 files of 219 MB
+        // peaked at 233 MB at 2 threads, against 99 MB for the same bytes in one file.
+        let next = AtomicUsize::new(0);
+        let finished = Mutex::new(Finished::default());
+        (0..rayon::current_num_threads())
+            .into_par_iter()
+            .for_each(|_| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(k) else { break };
+                    let outcome = if k > first_failure.load(Ordering::Relaxed) {
+                        InputOutcome::default()
+                    } else {
+                        match &store {
+                            Some(one) => self.input_parts(k as u32, input, progress, one),
+                            None => self.input_outcome(input, progress),
+                        }
+                    };
+                    if outcome.failure.is_some() {
+                        first_failure.fetch_min(k, Ordering::Relaxed);
+                    }
+                    finished
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .add(k, outcome, self.max_groups);
                 }
-                let outcome = match &store {
-                    Some(one) => self.input_parts(k as u32, input, progress, one),
-                    None => self.input_outcome(input, progress),
-                };
-                if outcome.failure.is_some() {
-                    first_failure.fetch_min(k, Ordering::Relaxed);
-                }
-                outcome
-            })
-            .reduce_with(|a, b| a.then(b, self.max_groups))
-            .unwrap_or_default();
+            });
+        let outcome = finished
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .into_outcome();
         self.budget.release_idle();
         if let Some(e) = outcome.failure {
             return Err(e);
@@ -1553,4 +1603,65 @@ fn input_error(name: &str, source: std::io::Error) -> RunError {
         name: name.to_owned(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Input `k`'s outcome: one file counted, named in its unreadable list so that the order
+    /// of the merge shows.
+    fn outcome(k: usize) -> InputOutcome {
+        let mut outcome = InputOutcome::default();
+        outcome.acc.counts.files = 1;
+        outcome.unreadable.push(UnreadableInput {
+            file: k.to_string(),
+            message: String::new(),
+        });
+        outcome
+    }
+
+    proptest! {
+        /// Whatever order inputs finish in, their outcomes merge in input order, and finished
+        /// inputs are held as few runs as the gaps between them allow.
+        #[test]
+        fn finished_inputs_merge_in_input_order(
+            order in (1usize..16).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        ) {
+            let mut finished = Finished::default();
+            for (added, &k) in order.iter().enumerate() {
+                finished.add(k, outcome(k), usize::MAX);
+                let mut done: Vec<usize> = order[..=added].to_vec();
+                done.sort_unstable();
+                let gaps = 1 + done.windows(2).filter(|w| w[1] != w[0] + 1).count();
+                prop_assert_eq!(finished.0.len(), gaps);
+            }
+            let all = finished.into_outcome();
+            prop_assert_eq!(all.acc.counts.files, order.len() as u64);
+            let names: Vec<String> = all.unreadable.iter().map(|u| u.file.clone()).collect();
+            let want: Vec<String> = (0..order.len()).map(|k| k.to_string()).collect();
+            prop_assert_eq!(names, want);
+        }
+    }
+
+    /// A failure stops the merge there: nothing of a later input counts, whichever finished
+    /// first.
+    #[test]
+    fn nothing_after_a_failure_counts() {
+        let mut finished = Finished::default();
+        for k in [4, 2, 0, 3, 1] {
+            let mut o = outcome(k);
+            if k == 2 {
+                o.failure = Some(RunError::TooManyGroups { limit: 7 });
+            }
+            finished.add(k, o, usize::MAX);
+        }
+        let all = finished.into_outcome();
+        assert_eq!(all.acc.counts.files, 3);
+        assert!(matches!(
+            all.failure,
+            Some(RunError::TooManyGroups { limit: 7 })
+        ));
+    }
 }
