@@ -1093,18 +1093,14 @@ impl Analyzer {
         // are, not copied into `bytes` (2.6% of the CPU time of `--by day` over 2.2 GB with
         // nine overlaps, which reads 870 MB again), and handed back a chunk at a time. A file
         // now shorter than the span is read, which names the error.
-        let mapped = match source {
-            Source::File { path, .. } if self.mmap => {
-                // SAFETY: `self.mmap` is set only by `Analyzer::memory_map`, whose caller
-                // promises that no input changes while the run reads it; pass 2 is part of
-                // the run.
-                unsafe { crate::input::map_file(path) }
-                    .ok()
-                    .filter(|m| m.len() as u64 >= span.range.end)
-            }
-            _ => None,
-        };
-        if let Some(map) = &mapped {
+        if let Source::File { path, .. } = source
+            && self.mmap
+            // SAFETY: `self.mmap` is set only by `Analyzer::memory_map`, whose caller promises
+            // that no input changes while the run reads it; pass 2 is part of the run.
+            && let Some(map) = unsafe { crate::input::map_file(path) }
+                .ok()
+                .filter(|m| m.len() as u64 >= span.range.end)
+        {
             let (start, end) = (span.range.start as usize, span.range.end as usize);
             let total = self.driver.rerun_batch_releasing(
                 &map[start..end],
