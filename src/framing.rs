@@ -170,6 +170,11 @@ impl<'b> Chunks<'b> {
             start: 0,
         }
     }
+
+    /// Whether every chunk has been returned.
+    pub(crate) fn is_exhausted(&self) -> bool {
+        self.start >= self.data.len()
+    }
 }
 
 impl Iterator for Chunks<'_> {

@@ -37,7 +37,9 @@
 
 use std::ops::Range;
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -120,6 +122,9 @@ impl ParallelLines {
     /// Numbers each chunk's lines from 1 and lets the accumulator fix them up in
     /// [`Merge::rebase`], instead of counting every chunk's newlines in a pass of its own before
     /// parsing (which costs a few percent of a parse at 1 GB/s). Byte offsets stay absolute.
+    /// With nothing to count first, batches also flow into each other: a thread that runs out
+    /// of a batch's work starts the next batch instead of waiting for the batch's slowest
+    /// task; batches still reach the caller whole and in input order.
     pub fn chunk_relative_lines(mut self, relative: bool) -> Self {
         self.relative_lines = relative;
         self
@@ -225,7 +230,8 @@ impl ParallelLines {
     /// finding a batch's chunk boundaries read before their chunks run (see
     /// [`RELEASE_AROUND_BOUNDARY`]), for the same purpose. `states` holds the per-thread
     /// scratch states, kept by the caller across calls (the blocks of a stream, the pieces of a
-    /// mapped input).
+    /// mapped input). Under relative numbering batches flow into each other
+    /// ([`run_flowing`](Self::run_flowing)).
     #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn run_batches_spans<A, S>(
         &self,
@@ -244,34 +250,27 @@ impl ParallelLines {
         A: Merge + Send,
         S: Send,
     {
+        if self.relative_lines {
+            let closures = (init_state, init_acc, per_line);
+            let releases = (chunk_done, looked_ahead);
+            return self.run_flowing(data, pos, states, closures, releases, on_batch);
+        }
         let threads = rayon::current_num_threads();
-        let batch_chunks = match self.batch_chunks {
-            0 => default_batch_chunks(threads, self.fold_chunks),
-            n => n,
-        };
+        let batch_chunks = self.batch_chunks_for(threads);
         let mut ranges = Chunks::new(data, self.chunk_size);
         loop {
             let batch: Vec<Range<usize>> = ranges.by_ref().take(batch_chunks).collect();
             if batch.is_empty() {
                 break;
             }
-            for chunk in &batch {
-                let searched_from = end_search_start(chunk.start, self.chunk_size);
-                if chunk.end < data.len() && searched_from < chunk.end {
-                    let around = searched_from.saturating_sub(RELEASE_AROUND_BOUNDARY);
-                    looked_ahead(around.max(chunk.start)..chunk.end);
-                }
-            }
+            release_boundaries(&batch, data.len(), self.chunk_size, looked_ahead);
             let base = pos.base;
             let first_line = pos.next_line;
             // Runs one chunk into `into` (the accumulator of the chunks before it in the same
-            // run of consecutive chunks, or a fresh one), its first line numbered `first`, or
-            // under relative numbering, numbered on from the lines `into` saw; returns the
-            // accumulator and how many lines it has seen in all.
-            let relative = self.relative_lines;
+            // run of consecutive chunks, or a fresh one), its first line numbered `first`;
+            // returns the accumulator and how many lines it has seen in all.
             let run_chunk = |into: Option<(A, u64)>, range: &Range<usize>, first: u64| {
                 let (mut acc, mut seen) = into.unwrap_or_else(|| (init_acc(), 0));
-                let first = if relative { seen + 1 } else { first };
                 let mut state = states.take().unwrap_or_else(init_state);
                 let lines =
                     Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
@@ -283,34 +282,24 @@ impl ParallelLines {
                 chunk_done(range.clone());
                 (acc, seen)
             };
-            let combine = |(mut earlier, lines): (A, u64), (mut later, more): (A, u64)| {
-                if relative {
-                    later.rebase(lines);
-                }
+            let combine = |(mut earlier, lines): (A, u64), (later, more): (A, u64)| {
                 earlier.merge(later);
                 (earlier, lines + more)
             };
-            // Each chunk with the number of its first line. Under relative numbering each
-            // accumulator numbers its lines from 1 and learns how many lines came before it
-            // (`Merge::rebase`) as it merges. Otherwise line numbers of each chunk's first line
-            // need the newline counts of the chunks before it: count them in parallel first
-            // (memchr runs at memory speed).
-            let firsts: Vec<u64> = if relative {
-                vec![1; batch.len()]
-            } else {
-                let counts: Vec<u64> = batch
-                    .par_iter()
-                    .map(|r| count_newlines(&data[r.clone()]))
-                    .collect();
-                counts
-                    .iter()
-                    .map(|c| {
-                        let first = pos.next_line;
-                        pos.next_line += c;
-                        first
-                    })
-                    .collect()
-            };
+            // Each chunk with the number of its first line: the newline counts of the chunks
+            // before it, counted in parallel first (memchr runs at memory speed).
+            let counts: Vec<u64> = batch
+                .par_iter()
+                .map(|r| count_newlines(&data[r.clone()]))
+                .collect();
+            let firsts: Vec<u64> = counts
+                .iter()
+                .map(|c| {
+                    let first = pos.next_line;
+                    pos.next_line += c;
+                    first
+                })
+                .collect();
             let chunks = batch.par_iter().zip(firsts.par_iter());
             // Accumulators merge in input order as a tree, on the pool's threads: a long
             // sequential merge loop would be the serial part of every batch. Under
@@ -332,19 +321,320 @@ impl ParallelLines {
                     .map(|(range, &first)| run_chunk(None, range, first))
                     .reduce_with(combine)
             };
-            let merged = merged.map(|(mut acc, lines)| {
-                if relative {
-                    acc.rebase(pos.next_line - 1);
-                    pos.next_line += lines;
-                }
-                acc
-            });
             let span = batch[0].start..batch[batch.len() - 1].end;
-            if let Some(m) = merged {
+            if let Some((m, _)) = merged {
                 on_batch(span, first_line, m);
             }
         }
         pos.base += data.len() as u64;
+    }
+}
+
+impl ParallelLines {
+    /// The chunks of a batch for `threads` pool threads.
+    fn batch_chunks_for(&self, threads: usize) -> usize {
+        match self.batch_chunks {
+            0 => default_batch_chunks(threads, self.fold_chunks),
+            n => n,
+        }
+    }
+
+    /// [`run_batches_spans`](Self::run_batches_spans) under relative line numbering: tasks of
+    /// consecutive chunks flow from one batch into the next. Each thread takes the next task
+    /// in input order (its chunks' boundaries found as it takes it), and each finished task
+    /// merges with its batch's finished neighbours; a batch goes to `on_batch`, on the calling
+    /// thread and in input order, once all its tasks are in. A thread that runs out of the
+    /// batch's tasks starts the next batch's instead of waiting for the slowest task: with a
+    /// barrier at each batch's end, two threads were busy 87–93% of a run (BENCHMARKS.md,
+    /// "Issue 18, ninth pass"). Tasks run at most [`BATCHES_IN_FLIGHT`] batches ahead of the
+    /// oldest batch not yet handed over, which bounds the accumulators held at once; a thread
+    /// that would go further stops instead of waiting (a waiting pool thread could be the one
+    /// the oldest task needs), and the caller starts it again as batches are handed over.
+    #[allow(clippy::type_complexity)]
+    fn run_flowing<A, S>(
+        &self,
+        data: &[u8],
+        pos: &mut StreamPosition,
+        states: &PerThread<S>,
+        (init_state, init_acc, per_line): (
+            &(impl Fn() -> S + Sync + Send),
+            &(impl Fn() -> A + Sync + Send),
+            &(impl Fn(&mut S, &mut A, Line<'_>) + Sync + Send),
+        ),
+        (chunk_done, looked_ahead): (
+            &(impl Fn(Range<usize>) + Sync),
+            &(impl Fn(Range<usize>) + Sync),
+        ),
+        mut on_batch: impl FnMut(Range<usize>, u64, A),
+    ) where
+        A: Merge + Send,
+        S: Send,
+    {
+        let threads = rayon::current_num_threads().max(1);
+        let batch_chunks = self.batch_chunks_for(threads);
+        let grain = if self.fold_chunks {
+            // A short input (pass 2 re-reads one batch) still gives every thread a task.
+            let chunks = data.len().div_ceil(self.chunk_size).clamp(1, batch_chunks);
+            fold_grain(chunks, threads)
+        } else {
+            1
+        };
+        let base = pos.base;
+        let handout = Mutex::new(Handout {
+            chunks: Chunks::new(data, self.chunk_size),
+            batch: 0,
+            chunks_in_batch: 0,
+            tasks_in_batch: 0,
+        });
+        let done: Mutex<FlowDone<A>> = Mutex::new(FlowDone {
+            batches: BTreeMap::new(),
+            next: 0,
+        });
+        // Batches handed to `on_batch` (the window's start).
+        let emitted = AtomicUsize::new(0);
+        // Runs a task's chunks into one accumulator, its lines numbered from 1.
+        let run_task = |task: &Task| {
+            let mut acc = init_acc();
+            let mut seen = 0u64;
+            for range in &task.chunks {
+                let mut state = states.take().unwrap_or_else(init_state);
+                let lines =
+                    Lines::starting_at(&data[range.clone()], seen + 1, base + range.start as u64);
+                for line in lines {
+                    seen += 1;
+                    per_line(&mut state, &mut acc, line);
+                }
+                states.put_back(state);
+                chunk_done(range.clone());
+            }
+            (acc, seen)
+        };
+        // Takes and runs tasks until there are none, or the next is too far ahead; then
+        // `after_task` runs after each.
+        let work = |after_task: &mut dyn FnMut()| loop {
+            let task = lock(&handout).take(
+                grain,
+                batch_chunks,
+                emitted.load(Ordering::Acquire) + BATCHES_IN_FLIGHT,
+            );
+            let Some(task) = task else { return };
+            release_boundaries(&task.chunks, data.len(), self.chunk_size, looked_ahead);
+            let result = run_task(&task);
+            lock(&done).add(task, result);
+            after_task();
+        };
+        // Hands the finished batches at the window's start to `on_batch`, in order.
+        let mut emit = || {
+            let ready = lock(&done).take_ready();
+            for (span, mut acc, lines) in ready {
+                let first_line = pos.next_line;
+                acc.rebase(first_line - 1);
+                pos.next_line += lines;
+                on_batch(span, first_line, acc);
+                emitted.fetch_add(1, Ordering::Release);
+            }
+        };
+        let active = AtomicUsize::new(0);
+        while !lock(&handout).chunks.is_exhausted() {
+            rayon::in_place_scope(|scope| {
+                let start_helpers = || {
+                    let running = active.load(Ordering::Acquire);
+                    for _ in running..threads - 1 {
+                        active.fetch_add(1, Ordering::AcqRel);
+                        scope.spawn(|_| {
+                            work(&mut || {});
+                            active.fetch_sub(1, Ordering::AcqRel);
+                        });
+                    }
+                };
+                start_helpers();
+                work(&mut || {
+                    emit();
+                    start_helpers();
+                });
+            });
+            // Every task taken is in: the oldest batch is complete.
+            emit();
+        }
+        pos.base += data.len() as u64;
+    }
+}
+
+/// How many batches, from the oldest not yet handed to `on_batch`, may have tasks running
+/// under [`ParallelLines::run_flowing`]. Batches are handed over by the calling thread between
+/// its tasks, so the oldest complete batch can wait for the caller's task to end: with two, a
+/// helper that finished the next batch meanwhile would stop there; three keep it busy.
+const BATCHES_IN_FLIGHT: usize = 3;
+
+/// Hands `looked_ahead` what finding the ends of `chunks` (of an input of `len` bytes, for a
+/// target chunk size) read before the chunks run: see [`RELEASE_AROUND_BOUNDARY`].
+fn release_boundaries(
+    chunks: &[Range<usize>],
+    len: usize,
+    target: usize,
+    looked_ahead: &impl Fn(Range<usize>),
+) {
+    for chunk in chunks {
+        let searched_from = end_search_start(chunk.start, target);
+        if chunk.end < len && searched_from < chunk.end {
+            let around = searched_from.saturating_sub(RELEASE_AROUND_BOUNDARY);
+            looked_ahead(around.max(chunk.start)..chunk.end);
+        }
+    }
+}
+
+/// Locks a mutex of the flowing schedule (a panic in a task propagates through the scope, so a
+/// poisoned lock's state is never used for a result).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A task of the flowing schedule: consecutive chunks of one batch.
+struct Task {
+    batch: usize,
+    /// Its place among its batch's tasks.
+    index: usize,
+    /// Set on a batch's last task: how many tasks the batch has.
+    batch_tasks: Option<usize>,
+    chunks: Vec<Range<usize>>,
+}
+
+/// Hands out the tasks of the flowing schedule in input order, finding chunk boundaries as
+/// it goes.
+struct Handout<'d> {
+    chunks: Chunks<'d>,
+    batch: usize,
+    chunks_in_batch: usize,
+    tasks_in_batch: usize,
+}
+
+impl Handout<'_> {
+    /// The next task of at most `grain` chunks, none past its batch's `batch_chunks`; `None`
+    /// when there is none or its batch is not below `batch_limit`.
+    fn take(&mut self, grain: usize, batch_chunks: usize, batch_limit: usize) -> Option<Task> {
+        if self.chunks.is_exhausted() || self.batch >= batch_limit {
+            return None;
+        }
+        let want = grain.min(batch_chunks - self.chunks_in_batch);
+        let chunks: Vec<Range<usize>> = self.chunks.by_ref().take(want).collect();
+        let mut task = Task {
+            batch: self.batch,
+            index: self.tasks_in_batch,
+            batch_tasks: None,
+            chunks,
+        };
+        self.tasks_in_batch += 1;
+        self.chunks_in_batch += task.chunks.len();
+        if self.chunks_in_batch == batch_chunks || self.chunks.is_exhausted() {
+            task.batch_tasks = Some(self.tasks_in_batch);
+            self.batch += 1;
+            self.chunks_in_batch = 0;
+            self.tasks_in_batch = 0;
+        }
+        Some(task)
+    }
+}
+
+/// The finished tasks of the flowing schedule, by batch.
+struct FlowDone<A> {
+    batches: BTreeMap<usize, BatchDone<A>>,
+    /// The oldest batch not yet taken by [`FlowDone::take_ready`].
+    next: usize,
+}
+
+/// One batch's finished tasks.
+struct BatchDone<A> {
+    /// Each run of consecutive finished tasks merged into one accumulator, with its line
+    /// count and byte range.
+    runs: Runs<(A, u64, Range<usize>)>,
+    /// How many tasks the batch has, once its last is handed out.
+    tasks: Option<usize>,
+}
+
+impl<A: Merge> FlowDone<A> {
+    fn add(&mut self, task: Task, result: (A, u64)) {
+        let batch = self.batches.entry(task.batch).or_insert_with(|| BatchDone {
+            runs: Runs::default(),
+            tasks: None,
+        });
+        if task.batch_tasks.is_some() {
+            batch.tasks = task.batch_tasks;
+        }
+        let (acc, lines) = result;
+        let span = task.chunks[0].start..task.chunks[task.chunks.len() - 1].end;
+        batch.runs.add(
+            task.index,
+            (acc, lines, span),
+            |(mut earlier, lines, span), (mut later, more, later_span)| {
+                later.rebase(lines);
+                earlier.merge(later);
+                (earlier, lines + more, span.start..later_span.end)
+            },
+        );
+    }
+
+    /// The complete batches from the oldest on, in order: span, accumulator (lines numbered
+    /// from 1) and line count.
+    fn take_ready(&mut self) -> Vec<(Range<usize>, A, u64)> {
+        let mut ready = Vec::new();
+        while let Some(batch) = self.batches.get(&self.next)
+            && batch.tasks.is_some_and(|n| batch.runs.is_whole(n))
+        {
+            let batch = self.batches.remove(&self.next).expect("just found");
+            let (acc, lines, span) = batch.runs.into_whole().expect("complete");
+            ready.push((span, acc, lines));
+            self.next += 1;
+        }
+        ready
+    }
+}
+
+/// Results of pieces `0..n` that finish in any order, each run of consecutive ones merged in
+/// order as soon as its neighbours are in: `(start, (end, merged))`.
+pub(crate) struct Runs<T>(BTreeMap<usize, (usize, T)>);
+
+impl<T> Default for Runs<T> {
+    fn default() -> Self {
+        Runs(BTreeMap::new())
+    }
+}
+
+impl<T> Runs<T> {
+    /// Adds piece `k`'s result, merged with the runs just before and after it by `then`
+    /// (`then(earlier, later)`, associative).
+    pub(crate) fn add(&mut self, k: usize, value: T, then: impl Fn(T, T) -> T) {
+        let (mut start, mut end, mut value) = (k, k + 1, value);
+        if let Some((&first, &(after, _))) = self.0.range(..k).next_back()
+            && after == k
+        {
+            let (_, earlier) = self.0.remove(&first).expect("just found");
+            value = then(earlier, value);
+            start = first;
+        }
+        if let Some((after, later)) = self.0.remove(&end) {
+            value = then(value, later);
+            end = after;
+        }
+        self.0.insert(start, (end, value));
+    }
+
+    /// How many runs are held.
+    #[cfg(test)]
+    pub(crate) fn runs(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether pieces `0..n` are all in (one run).
+    fn is_whole(&self, n: usize) -> bool {
+        self.0.len() == 1 && self.0.get(&0).is_some_and(|&(end, _)| end == n)
+    }
+
+    /// The merged result of all pieces, if they form one run from 0 (`None` with none).
+    pub(crate) fn into_whole(self) -> Option<T> {
+        let mut runs = self.0.into_iter();
+        let (start, (_, value)) = runs.next()?;
+        debug_assert!(start == 0 && runs.next().is_none(), "a piece is missing");
+        Some(value)
     }
 }
 

@@ -39,8 +39,8 @@ use crate::framing::{Line, Position};
 use crate::input::{InputSource, discover};
 use crate::model::{Document, Endpoint, Media, MediaStream, Segment, Session};
 use crate::parallel::{
-    BatchSpan, InputOptions, InputStop, Merge, ParallelLines, SkipReason, SkippedUnit, SpanKind,
-    StreamPosition,
+    BatchSpan, InputOptions, InputStop, Merge, ParallelLines, Runs, SkipReason, SkippedUnit,
+    SpanKind, StreamPosition,
 };
 use crate::stats::{MetricStats, ValueKind};
 
@@ -151,35 +151,20 @@ impl Dedupe<'_> {
 }
 
 /// The outcomes of the inputs finished so far, each run of consecutive inputs merged into one
-/// in input order (by the index of its first input: the index after its last, and the
-/// outcome).
+/// in input order.
 #[derive(Default)]
-struct Finished(std::collections::BTreeMap<usize, (usize, InputOutcome)>);
+struct Finished(Runs<InputOutcome>);
 
 impl Finished {
     /// Adds input `k`'s outcome, merged with the runs just before and after it.
     fn add(&mut self, k: usize, outcome: InputOutcome, max_groups: usize) {
-        let (mut start, mut end, mut outcome) = (k, k + 1, outcome);
-        if let Some((&first, &(after, _))) = self.0.range(..k).next_back()
-            && after == k
-        {
-            let (_, earlier) = self.0.remove(&first).expect("just found");
-            outcome = earlier.then(outcome, max_groups);
-            start = first;
-        }
-        if let Some((after, later)) = self.0.remove(&end) {
-            outcome = outcome.then(later, max_groups);
-            end = after;
-        }
-        self.0.insert(start, (end, outcome));
+        self.0
+            .add(k, outcome, |earlier, later| earlier.then(later, max_groups));
     }
 
     /// The outcome of every input, once all are added.
     fn into_outcome(self) -> InputOutcome {
-        let mut runs = self.0.into_values();
-        let outcome = runs.next().map(|(_, o)| o).unwrap_or_default();
-        debug_assert!(runs.next().is_none(), "an input's outcome is missing");
-        outcome
+        self.0.into_whole().unwrap_or_default()
     }
 }
 
@@ -1631,7 +1616,7 @@ mod tests {
                 let mut done: Vec<usize> = order[..=added].to_vec();
                 done.sort_unstable();
                 let gaps = 1 + done.windows(2).filter(|w| w[1] != w[0] + 1).count();
-                prop_assert_eq!(finished.0.len(), gaps);
+                prop_assert_eq!(finished.0.runs(), gaps);
             }
             let all = finished.into_outcome();
             prop_assert_eq!(all.acc.counts.files, order.len() as u64);

@@ -3,6 +3,7 @@
 
 use callq::analyze::{Analyzer, Report};
 use callq::document::Reading;
+use callq::framing::Lines;
 use proptest::prelude::*;
 
 const GOOD: &str = r#"{"value":[{"id":"s","segments":[{"media":[{"streams":[{"averageJitter":"PT0.01S"},{}]}]}]}]}"#;
@@ -339,4 +340,139 @@ fn per_line_closures_may_use_rayon_themselves() {
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("the driver deadlocked with a nested rayon call");
     assert_eq!(got, expected);
+}
+
+/// The lines an accumulator saw, as (number, offset, length): line numbers are relative to
+/// the accumulator's first line until [`Merge::rebase`] shifts them.
+#[derive(Default, Debug, PartialEq)]
+struct SeenLines(Vec<(u64, u64, usize)>);
+
+impl callq::parallel::Merge for SeenLines {
+    fn merge(&mut self, later: Self) {
+        self.0.extend(later.0);
+    }
+    fn rebase(&mut self, lines_before: u64) {
+        for line in &mut self.0 {
+            line.0 += lines_before;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Under relative line numbering (batches flow into each other, tasks finish in any order),
+    /// every batch reaches `on_batch` in input order, the batches cover the input once, and the
+    /// lines seen are numbered as a sequential pass numbers them, whatever the chunk size,
+    /// batch size, thread count and folding.
+    #[test]
+    fn relative_numbering_across_flowing_batches_matches_a_sequential_pass(
+        lengths in proptest::collection::vec(0usize..40, 0..60),
+        chunk in 1usize..120,
+        batch in 1usize..6,
+        threads in 1usize..5,
+        fold in any::<bool>(),
+    ) {
+        use callq::parallel::{ParallelLines, StreamPosition};
+        let data: Vec<u8> = lengths
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &n)| {
+                let mut line = vec![b'a' + (i % 26) as u8; n];
+                line.push(b'\n');
+                line
+            })
+            .collect();
+        let want: Vec<(u64, u64, usize)> = Lines::new(&data)
+            .map(|l| (l.number, l.offset, l.bytes.len()))
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let driver = ParallelLines::new()
+            .chunk_size(chunk)
+            .batch_chunks(batch)
+            .chunk_relative_lines(true)
+            .fold_chunks(fold);
+        let mut pos = StreamPosition { next_line: 1, base: 0 };
+        let mut batches: Vec<(std::ops::Range<usize>, SeenLines)> = Vec::new();
+        pool.install(|| {
+            driver.run_batches(
+                &data,
+                &mut pos,
+                &|| (),
+                &SeenLines::default,
+                &|_: &mut (), acc: &mut SeenLines, line: callq::framing::Line<'_>| {
+                    acc.0.push((line.number, line.offset, line.bytes.len()))
+                },
+                |range, acc| batches.push((range, acc)),
+            )
+        });
+        let mut end = 0;
+        for (range, _) in &batches {
+            prop_assert_eq!(range.start, end, "batches in order, without gaps");
+            prop_assert!(range.end > range.start);
+            end = range.end;
+        }
+        prop_assert_eq!(end, data.len());
+        let got: Vec<(u64, u64, usize)> = batches.into_iter().flat_map(|(_, acc)| acc.0).collect();
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(pos.next_line, Lines::new(&data).count() as u64 + 1);
+        prop_assert_eq!(pos.base, data.len() as u64);
+    }
+}
+
+/// The same with batches that flow into each other: a per-line closure using rayon while the
+/// driver's helpers stop and start at the window's edge (batches of one small chunk) does not
+/// deadlock, and the sum is a sequential one's.
+#[test]
+fn per_line_closures_may_use_rayon_while_batches_flow() {
+    use callq::parallel::{Merge, ParallelLines};
+    use rayon::prelude::*;
+    #[derive(Default)]
+    struct Sum(u64);
+    impl Merge for Sum {
+        fn merge(&mut self, later: Self) {
+            self.0 += later.0;
+        }
+    }
+    let data: Vec<u8> = (0..20_000u32)
+        .flat_map(|i| format!("{i} {}\n", "x".repeat((i % 97) as usize)).into_bytes())
+        .collect();
+    let expected: u64 = data
+        .split(|&b| b == b'\n')
+        .map(|l| l.iter().map(|&b| u64::from(b)).sum::<u64>())
+        .sum();
+    for (batch, fold) in [(1, true), (1, false), (3, true), (0, true)] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let data = data.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut driver = ParallelLines::new()
+                .chunk_size(4096)
+                .chunk_relative_lines(true)
+                .fold_chunks(fold);
+            if batch > 0 {
+                driver = driver.batch_chunks(batch);
+            }
+            let total = pool.install(|| {
+                driver.run(
+                    &data,
+                    Vec::<u8>::new,
+                    Sum::default,
+                    |scratch: &mut Vec<u8>, acc: &mut Sum, line| {
+                        scratch.clear();
+                        scratch.extend_from_slice(line.bytes);
+                        acc.0 += scratch.par_iter().map(|&b| u64::from(b)).sum::<u64>();
+                    },
+                )
+            });
+            let _ = tx.send(total.0);
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("batch {batch}, fold {fold}: the driver deadlocked"));
+        assert_eq!(got, expected, "batch {batch}, fold {fold}");
+    }
 }
