@@ -3,8 +3,11 @@
 //! Input is cut into [chunks](crate::framing::chunks) that depend only on the bytes; each chunk
 //! gets a fresh accumulator (or, under [`ParallelLines::fold_chunks`], each rayon task one for
 //! the run of consecutive chunks it was given), rayon tasks scan their own chunks (so page
-//! faults spread across cores), and the accumulators are merged strictly in input order (as a
-//! tree: adjacent accumulators first, on the pool's threads). With a [`Merge`] that is
+//! faults spread across cores), and the accumulators are merged strictly in input order
+//! (adjacent accumulators first, on the pool's threads). Under
+//! [`ParallelLines::chunk_relative_lines`] batches of chunks flow into each other: a thread
+//! that runs out of one batch's work starts the next, and batches still reach the caller whole
+//! and in order. With a [`Merge`] that is
 //! associative (integer
 //! counts, exact sums, minima, maxima, ordered lists), the result is the same for any number
 //! of threads; a plain `f64` sum is not exactly associative and may differ in its last bits.

@@ -295,11 +295,11 @@ proptest! {
     }
 }
 
-/// A per-line closure that itself uses rayon does not deadlock the driver (a chunk's scratch
-/// state is not locked while it runs), and the result is the same as a sequential count.
-#[test]
-fn per_line_closures_may_use_rayon_themselves() {
-    use callq::parallel::{Merge, ParallelLines};
+/// Runs `driver` on a 4-thread pool with a per-line closure that itself uses rayon (while it
+/// waits, its thread may steal another chunk or a helper of the driver), and checks the sum
+/// against a sequential one; a deadlock fails after a minute.
+fn sum_with_nested_rayon(driver: callq::parallel::ParallelLines, what: &str) {
+    use callq::parallel::Merge;
     use rayon::prelude::*;
     #[derive(Default)]
     struct Sum(u64);
@@ -322,14 +322,13 @@ fn per_line_closures_may_use_rayon_themselves() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let total = pool.install(|| {
-            ParallelLines::new().chunk_size(4096).run(
+            driver.chunk_size(4096).run(
                 &data,
                 Vec::<u8>::new,
                 Sum::default,
                 |scratch: &mut Vec<u8>, acc: &mut Sum, line| {
                     scratch.clear();
                     scratch.extend_from_slice(line.bytes);
-                    // Nested parallelism: while it waits, this thread may steal another chunk.
                     acc.0 += scratch.par_iter().map(|&b| u64::from(b)).sum::<u64>();
                 },
             )
@@ -338,8 +337,31 @@ fn per_line_closures_may_use_rayon_themselves() {
     });
     let got = rx
         .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("the driver deadlocked with a nested rayon call");
-    assert_eq!(got, expected);
+        .unwrap_or_else(|_| panic!("{what}: the driver deadlocked with a nested rayon call"));
+    assert_eq!(got, expected, "{what}");
+}
+
+/// A per-line closure that itself uses rayon does not deadlock the driver (a chunk's scratch
+/// state is not locked while it runs), and the result is the same as a sequential count.
+#[test]
+fn per_line_closures_may_use_rayon_themselves() {
+    sum_with_nested_rayon(callq::parallel::ParallelLines::new(), "counted batches");
+}
+
+/// The same with batches that flow into each other, while the driver's helpers stop and start
+/// at the window's edge (batches of one small chunk).
+#[test]
+fn per_line_closures_may_use_rayon_while_batches_flow() {
+    use callq::parallel::ParallelLines;
+    for (batch, fold) in [(1, true), (1, false), (3, true), (0, true)] {
+        let mut driver = ParallelLines::new()
+            .chunk_relative_lines(true)
+            .fold_chunks(fold);
+        if batch > 0 {
+            driver = driver.batch_chunks(batch);
+        }
+        sum_with_nested_rayon(driver, &format!("batch {batch}, fold {fold}"));
+    }
 }
 
 /// The lines an accumulator saw, as (number, offset, length): line numbers are relative to
@@ -417,62 +439,5 @@ proptest! {
         prop_assert_eq!(got, want);
         prop_assert_eq!(pos.next_line, Lines::new(&data).count() as u64 + 1);
         prop_assert_eq!(pos.base, data.len() as u64);
-    }
-}
-
-/// The same with batches that flow into each other: a per-line closure using rayon while the
-/// driver's helpers stop and start at the window's edge (batches of one small chunk) does not
-/// deadlock, and the sum is a sequential one's.
-#[test]
-fn per_line_closures_may_use_rayon_while_batches_flow() {
-    use callq::parallel::{Merge, ParallelLines};
-    use rayon::prelude::*;
-    #[derive(Default)]
-    struct Sum(u64);
-    impl Merge for Sum {
-        fn merge(&mut self, later: Self) {
-            self.0 += later.0;
-        }
-    }
-    let data: Vec<u8> = (0..20_000u32)
-        .flat_map(|i| format!("{i} {}\n", "x".repeat((i % 97) as usize)).into_bytes())
-        .collect();
-    let expected: u64 = data
-        .split(|&b| b == b'\n')
-        .map(|l| l.iter().map(|&b| u64::from(b)).sum::<u64>())
-        .sum();
-    for (batch, fold) in [(1, true), (1, false), (3, true), (0, true)] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(4)
-            .build()
-            .unwrap();
-        let data = data.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut driver = ParallelLines::new()
-                .chunk_size(4096)
-                .chunk_relative_lines(true)
-                .fold_chunks(fold);
-            if batch > 0 {
-                driver = driver.batch_chunks(batch);
-            }
-            let total = pool.install(|| {
-                driver.run(
-                    &data,
-                    Vec::<u8>::new,
-                    Sum::default,
-                    |scratch: &mut Vec<u8>, acc: &mut Sum, line| {
-                        scratch.clear();
-                        scratch.extend_from_slice(line.bytes);
-                        acc.0 += scratch.par_iter().map(|&b| u64::from(b)).sum::<u64>();
-                    },
-                )
-            });
-            let _ = tx.send(total.0);
-        });
-        let got = rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("batch {batch}, fold {fold}: the driver deadlocked"));
-        assert_eq!(got, expected, "batch {batch}, fold {fold}");
     }
 }
