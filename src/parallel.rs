@@ -444,12 +444,16 @@ impl ParallelLines {
                 emitted.fetch_add(1, Ordering::Release);
             }
         };
+        // Helpers besides the caller: about as many as the input has other tasks at most (a
+        // small file is one chunk: a wide pool need not spawn a helper per thread for it).
+        let most_tasks = data.len().div_ceil(self.chunk_size).div_ceil(grain);
+        let helpers = (threads - 1).min(most_tasks.saturating_sub(1));
         let active = AtomicUsize::new(0);
         while !lock(&handout).chunks.is_exhausted() {
             rayon::in_place_scope(|scope| {
                 let start_helpers = || {
                     let running = active.load(Ordering::Acquire);
-                    for _ in running..threads - 1 {
+                    for _ in running..helpers {
                         active.fetch_add(1, Ordering::AcqRel);
                         scope.spawn(|_| {
                             work(&mut || {});
