@@ -430,7 +430,7 @@ impl ParallelLines {
             let Some(task) = task else { return };
             release_boundaries(&task.chunks, data.len(), self.chunk_size, looked_ahead);
             let result = run_task(&task);
-            lock(&done).add(task, result);
+            add_task(&done, task, result);
             after_task();
         };
         // Hands the finished batches at the window's start to `on_batch`, in order.
@@ -564,33 +564,60 @@ struct FlowDone<A> {
 struct BatchDone<A> {
     /// Each run of consecutive finished tasks merged into one accumulator, with its line
     /// count and byte range.
-    runs: Runs<(A, u64, Range<usize>)>,
+    runs: Runs<TaskResult<A>>,
     /// How many tasks the batch has, once its last is handed out.
     tasks: Option<usize>,
 }
 
-impl<A: Merge> FlowDone<A> {
-    fn add(&mut self, task: Task, result: (A, u64)) {
-        let batch = self.batches.entry(task.batch).or_insert_with(|| BatchDone {
-            runs: Runs::default(),
-            tasks: None,
-        });
-        if task.batch_tasks.is_some() {
-            batch.tasks = task.batch_tasks;
-        }
-        let (acc, lines) = result;
-        let span = task.chunks[0].start..task.chunks[task.chunks.len() - 1].end;
-        batch.runs.add(
-            task.index,
-            (acc, lines, span),
-            |(mut earlier, lines, span), (mut later, more, later_span)| {
-                later.rebase(lines);
-                earlier.merge(later);
-                (earlier, lines + more, span.start..later_span.end)
-            },
-        );
-    }
+/// A task's result: its accumulator (lines numbered from 1), line count and byte range.
+type TaskResult<A> = (A, u64, Range<usize>);
 
+/// `earlier` followed by `later`, two adjacent runs of a batch's tasks.
+fn merge_runs<A: Merge>(earlier: TaskResult<A>, later: TaskResult<A>) -> TaskResult<A> {
+    let ((mut acc, lines, span), (mut later_acc, more, later_span)) = (earlier, later);
+    later_acc.rebase(lines);
+    acc.merge(later_acc);
+    (acc, lines + more, span.start..later_span.end)
+}
+
+/// Adds a finished task to its batch in `done`. The merges with the batch's finished
+/// neighbours run outside the lock (a merge of 40 groups takes about a millisecond, and with
+/// many threads a merge under the lock would hold every other thread's result back): the
+/// neighbours are taken out, merged, and the merged run goes back, until it has none.
+fn add_task<A: Merge>(done: &Mutex<FlowDone<A>>, task: Task, (acc, lines): (A, u64)) {
+    let (mut start, mut end) = (task.index, task.index + 1);
+    let span = task.chunks[0].start..task.chunks[task.chunks.len() - 1].end;
+    let mut run = (acc, lines, span);
+    loop {
+        let (earlier, later) = {
+            let mut done = lock(done);
+            let batch = done.batches.entry(task.batch).or_insert_with(|| BatchDone {
+                runs: Runs::default(),
+                tasks: None,
+            });
+            if task.batch_tasks.is_some() {
+                batch.tasks = task.batch_tasks;
+            }
+            match batch.runs.take_neighbours(start, end) {
+                (None, None) => {
+                    batch.runs.insert(start, end, run);
+                    return;
+                }
+                neighbours => neighbours,
+            }
+        };
+        if let Some((first, earlier)) = earlier {
+            run = merge_runs(earlier, run);
+            start = first;
+        }
+        if let Some((after, later)) = later {
+            run = merge_runs(run, later);
+            end = after;
+        }
+    }
+}
+
+impl<A> FlowDone<A> {
     /// The complete batches from the oldest on, in order: span, accumulator (lines numbered
     /// from 1) and line count.
     fn take_ready(&mut self) -> Vec<(Range<usize>, A, u64)> {
@@ -622,17 +649,38 @@ impl<T> Runs<T> {
     /// (`then(earlier, later)`, associative).
     pub(crate) fn add(&mut self, k: usize, value: T, then: impl Fn(T, T) -> T) {
         let (mut start, mut end, mut value) = (k, k + 1, value);
-        if let Some((&first, &(after, _))) = self.0.range(..k).next_back()
-            && after == k
-        {
-            let (_, earlier) = self.0.remove(&first).expect("just found");
+        let (earlier, later) = self.take_neighbours(start, end);
+        if let Some((first, earlier)) = earlier {
             value = then(earlier, value);
             start = first;
         }
-        if let Some((after, later)) = self.0.remove(&end) {
+        if let Some((after, later)) = later {
             value = then(value, later);
             end = after;
         }
+        self.insert(start, end, value);
+    }
+
+    /// Takes out the runs adjacent to pieces `start..end`: the one that ends at `start`, with
+    /// its first piece, and the one that starts at `end`, with the end of its pieces.
+    #[allow(clippy::type_complexity)]
+    fn take_neighbours(
+        &mut self,
+        start: usize,
+        end: usize,
+    ) -> (Option<(usize, T)>, Option<(usize, T)>) {
+        let earlier = match self.0.range(..start).next_back() {
+            Some((&first, &(after, _))) if after == start => {
+                let (_, value) = self.0.remove(&first).expect("just found");
+                Some((first, value))
+            }
+            _ => None,
+        };
+        (earlier, self.0.remove(&end))
+    }
+
+    /// Puts back pieces `start..end` as one run (it has no neighbours held).
+    fn insert(&mut self, start: usize, end: usize, value: T) {
         self.0.insert(start, (end, value));
     }
 
