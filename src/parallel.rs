@@ -270,24 +270,22 @@ impl ParallelLines {
             let base = pos.base;
             let first_line = pos.next_line;
             // Runs one chunk into `into` (the accumulator of the chunks before it in the same
-            // run of consecutive chunks, or a fresh one), its first line numbered `first`;
-            // returns the accumulator and how many lines it has seen in all.
-            let run_chunk = |into: Option<(A, u64)>, range: &Range<usize>, first: u64| {
-                let (mut acc, mut seen) = into.unwrap_or_else(|| (init_acc(), 0));
+            // run of consecutive chunks, or a fresh one), its first line numbered `first`.
+            let run_chunk = |into: Option<A>, range: &Range<usize>, first: u64| {
+                let mut acc = into.unwrap_or_else(init_acc);
                 let mut state = states.take().unwrap_or_else(init_state);
                 let lines =
                     Lines::starting_at(&data[range.clone()], first, base + range.start as u64);
                 for line in lines {
-                    seen += 1;
                     per_line(&mut state, &mut acc, line);
                 }
                 states.put_back(state);
                 chunk_done(range.clone());
-                (acc, seen)
+                acc
             };
-            let combine = |(mut earlier, lines): (A, u64), (later, more): (A, u64)| {
+            let combine = |mut earlier: A, later: A| {
                 earlier.merge(later);
-                (earlier, lines + more)
+                earlier
             };
             // Each chunk with the number of its first line: the newline counts of the chunks
             // before it, counted in parallel first (memchr runs at memory speed).
@@ -310,7 +308,7 @@ impl ParallelLines {
             // one accumulator, in input order (a thread running four chunks of a batch in a
             // row builds one accumulator, not four): the same result by the promise
             // `fold_chunks` asks for, wherever rayon splits.
-            let merged: Option<(A, u64)> = if self.fold_chunks {
+            let merged: Option<A> = if self.fold_chunks {
                 chunks
                     .with_min_len(fold_grain(batch.len(), threads))
                     .fold(
@@ -325,7 +323,7 @@ impl ParallelLines {
                     .reduce_with(combine)
             };
             let span = batch[0].start..batch[batch.len() - 1].end;
-            if let Some((m, _)) = merged {
+            if let Some(m) = merged {
                 on_batch(span, first_line, m);
             }
         }
