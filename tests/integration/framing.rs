@@ -364,6 +364,55 @@ fn per_line_closures_may_use_rayon_while_batches_flow() {
     }
 }
 
+/// A panic in a per-line closure reaches the caller soon, whichever thread it happens on: the
+/// other threads stop within the window of batches in flight (the panicking task's batch never
+/// completes, so no batch past the window starts), instead of reading the rest of the input.
+#[test]
+fn a_panicking_line_stops_the_flowing_batches_within_the_window() {
+    use callq::parallel::ParallelLines;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[derive(Default)]
+    struct Count(u64);
+    impl callq::parallel::Merge for Count {
+        fn merge(&mut self, later: Self) {
+            self.0 += later.0;
+        }
+    }
+    let lines = 20_000usize;
+    let data: Vec<u8> = (0..lines)
+        .flat_map(|i| format!("{i} {}\n", "x".repeat(i % 97)).into_bytes())
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    // Line 1000 is in about the 13th of ~250 chunks; with batches of one chunk, three in
+    // flight and the caller's and a helper's task running, a few more chunks are read at most.
+    for round in 0..8 {
+        let seen = AtomicUsize::new(0);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                ParallelLines::new()
+                    .chunk_relative_lines(true)
+                    .fold_chunks(true)
+                    .batch_chunks(1)
+                    .chunk_size(4096)
+                    .run(&data, || (), Count::default, |_: &mut (), acc: &mut Count, line| {
+                        seen.fetch_add(1, Ordering::Relaxed);
+                        assert!(!line.bytes.starts_with(b"1000 "), "the bad line");
+                        acc.0 += 1;
+                    })
+            })
+        }));
+        assert!(outcome.is_err(), "round {round}: the panic reaches the caller");
+        let seen = seen.load(Ordering::Relaxed);
+        assert!(
+            seen < lines / 4,
+            "round {round}: {seen} of {lines} lines read after a panic on line 1001"
+        );
+    }
+}
+
 /// The lines an accumulator saw, as (number, offset, length): line numbers are relative to
 /// the accumulator's first line until [`Merge::rebase`] shifts them.
 #[derive(Default, Debug, PartialEq)]
