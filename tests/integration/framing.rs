@@ -397,14 +397,22 @@ fn a_panicking_line_stops_the_flowing_batches_within_the_window() {
                     .fold_chunks(true)
                     .batch_chunks(1)
                     .chunk_size(4096)
-                    .run(&data, || (), Count::default, |_: &mut (), acc: &mut Count, line| {
-                        seen.fetch_add(1, Ordering::Relaxed);
-                        assert!(!line.bytes.starts_with(b"1000 "), "the bad line");
-                        acc.0 += 1;
-                    })
+                    .run(
+                        &data,
+                        || (),
+                        Count::default,
+                        |_: &mut (), acc: &mut Count, line| {
+                            seen.fetch_add(1, Ordering::Relaxed);
+                            assert!(!line.bytes.starts_with(b"1000 "), "the bad line");
+                            acc.0 += 1;
+                        },
+                    )
             })
         }));
-        assert!(outcome.is_err(), "round {round}: the panic reaches the caller");
+        assert!(
+            outcome.is_err(),
+            "round {round}: the panic reaches the caller"
+        );
         let seen = seen.load(Ordering::Relaxed);
         assert!(
             seen < lines / 4,
