@@ -335,7 +335,7 @@ impl ParallelLines {
     /// The chunks of a batch for `threads` pool threads.
     fn batch_chunks_for(&self, threads: usize) -> usize {
         match self.batch_chunks {
-            0 => default_batch_chunks(threads, self.fold_chunks),
+            0 => default_batch_chunks(threads, self.fold_chunks, self.relative_lines),
             n => n,
         }
     }
@@ -717,24 +717,41 @@ const RELEASE_AROUND_BOUNDARY: usize = 1 << 20;
 /// `--by direction,label`, a sixth of a chunk's parse.
 const FOLD_TASK_CHUNKS: usize = 4;
 
-/// Tasks per pool thread in a batch under [`ParallelLines::fold_chunks`]. With one task each
-/// (a batch of 8 chunks split once per thread, as before), a thread that finished early waited
-/// at the batch's end for the slowest: two threads were busy 87–89% of the run (1 GB of
-/// `callq gen`, `--by direction,label`, CPU time over twice the wall time). With two each, a
-/// thread that finishes early takes another's second task, and the batch's final merge comes
-/// half as often: busy 93%, median wall time 5–9% lower (BENCHMARKS.md, "Issue 18, fifth
-/// pass"). Four each was 2% faster in one series, within this machine's noise, for twice the
-/// batch; a batch is also what deduplication's pass 2 reads again when it holds a dropped copy,
-/// so the smaller step was taken.
+/// Tasks per pool thread in a batch under [`ParallelLines::fold_chunks`], when each batch ends
+/// in a barrier (absolute line numbering). With one task each (a batch of 8 chunks split once
+/// per thread, as before), a thread that finished early waited at the batch's end for the
+/// slowest: two threads were busy 87–89% of the run (1 GB of `callq gen`, `--by
+/// direction,label`, CPU time over twice the wall time). With two each, a thread that finishes
+/// early takes another's second task, and the batch's final merge comes half as often: busy
+/// 93%, median wall time 5–9% lower (BENCHMARKS.md, "Issue 18, fifth pass"). Four each was 2%
+/// faster in one series, within this machine's noise, for twice the batch; a batch is also
+/// what deduplication's pass 2 reads again when it holds a dropped copy, so the smaller step
+/// was taken.
 const FOLD_TASKS_PER_THREAD: usize = 2;
 
+/// The same when batches flow into each other ([`ParallelLines::run_flowing`]: relative line
+/// numbering, every callq command). No barrier to wait at, so one task per thread, and a batch
+/// (what pass 2 reads again around a dropped copy, and what deduplication keeps a part of) is
+/// half as large: at 2 threads, 2.2 GB with 9 overlaps, reports identical, medians of 3–4
+/// alternating rounds, `--by day` 3.13 → 2.67 s and peak RSS 118 → 88 MB, `--by week,label`
+/// 3.51 → 2.88 s, `--by direction,label` 2.44 → 2.25 s; 1 GB without duplicates unchanged
+/// (BENCHMARKS.md, "tenth pass"). On one thread the batch stays two tasks' worth (32 MiB, one
+/// accumulator): at 16 MiB, 1 GB took 3–6% longer (twice the accumulators and kept parts).
+const FLOWING_TASKS_PER_THREAD: usize = 1;
+
 /// The default batch, in chunks, for `threads` pool threads: under `fold`, enough chunks for
-/// [`FOLD_TASKS_PER_THREAD`] tasks of [`FOLD_TASK_CHUNKS`] each (32 MiB a thread); otherwise
-/// four chunks per thread, at least 8, which bounds the chunks' results held at once.
-fn default_batch_chunks(threads: usize, fold: bool) -> usize {
+/// [`FOLD_TASKS_PER_THREAD`] tasks of [`FOLD_TASK_CHUNKS`] each (32 MiB a thread), or
+/// [`FLOWING_TASKS_PER_THREAD`] when batches flow on more than one thread; otherwise four
+/// chunks per thread, at least 8, which bounds the chunks' results held at once.
+fn default_batch_chunks(threads: usize, fold: bool, flowing: bool) -> usize {
     let threads = threads.max(1);
     if fold {
-        threads * FOLD_TASKS_PER_THREAD * FOLD_TASK_CHUNKS
+        let tasks = if flowing && threads > 1 {
+            FLOWING_TASKS_PER_THREAD
+        } else {
+            FOLD_TASKS_PER_THREAD
+        };
+        threads * tasks * FOLD_TASK_CHUNKS
     } else {
         (threads * 4).max(8)
     }
@@ -1844,10 +1861,16 @@ mod tests {
         assert_eq!(fold_grain(3, 2), 2);
         assert_eq!(fold_grain(0, 4), 1);
         for threads in 1..=64 {
-            let batch = default_batch_chunks(threads, true);
-            let tasks = batch.div_ceil(fold_grain(batch, threads));
-            assert!(tasks >= threads, "{threads} threads, {tasks} tasks");
-            assert!(tasks <= threads * FOLD_TASKS_PER_THREAD);
+            for flowing in [false, true] {
+                let batch = default_batch_chunks(threads, true, flowing);
+                let tasks = batch.div_ceil(fold_grain(batch, threads));
+                assert!(tasks >= threads, "{threads} threads, {tasks} tasks");
+                assert!(tasks <= threads * FOLD_TASKS_PER_THREAD);
+            }
         }
+        // On one thread a batch is one accumulator of two tasks' chunks, flowing or not.
+        assert_eq!(default_batch_chunks(1, true, true), 2 * FOLD_TASK_CHUNKS);
+        assert_eq!(default_batch_chunks(2, true, true), 2 * FOLD_TASK_CHUNKS);
+        assert_eq!(default_batch_chunks(2, true, false), 4 * FOLD_TASK_CHUNKS);
     }
 }
