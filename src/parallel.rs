@@ -604,14 +604,7 @@ fn add_task<A: Merge>(done: &Mutex<FlowDone<A>>, task: Task, (acc, lines): (A, u
                 neighbours => neighbours,
             }
         };
-        if let Some((first, earlier)) = earlier {
-            run = merge_runs(earlier, run);
-            start = first;
-        }
-        if let Some((after, later)) = later {
-            run = merge_runs(run, later);
-            end = after;
-        }
+        (start, end, run) = Runs::join(start, end, run, earlier, later, merge_runs);
     }
 }
 
@@ -646,8 +639,21 @@ impl<T> Runs<T> {
     /// Adds piece `k`'s result, merged with the runs just before and after it by `then`
     /// (`then(earlier, later)`, associative).
     pub(crate) fn add(&mut self, k: usize, value: T, then: impl Fn(T, T) -> T) {
-        let (mut start, mut end, mut value) = (k, k + 1, value);
-        let (earlier, later) = self.take_neighbours(start, end);
+        let (earlier, later) = self.take_neighbours(k, k + 1);
+        let (start, end, value) = Self::join(k, k + 1, value, earlier, later, then);
+        self.insert(start, end, value);
+    }
+
+    /// Pieces `start..end` merged by `then` with the neighbours [`Self::take_neighbours`] took
+    /// out: the joined run's pieces and value.
+    fn join(
+        mut start: usize,
+        mut end: usize,
+        mut value: T,
+        earlier: Option<(usize, T)>,
+        later: Option<(usize, T)>,
+        then: impl Fn(T, T) -> T,
+    ) -> (usize, usize, T) {
         if let Some((first, earlier)) = earlier {
             value = then(earlier, value);
             start = first;
@@ -656,7 +662,7 @@ impl<T> Runs<T> {
             value = then(value, later);
             end = after;
         }
-        self.insert(start, end, value);
+        (start, end, value)
     }
 
     /// Takes out the runs adjacent to pieces `start..end`: the one that ends at `start`, with
