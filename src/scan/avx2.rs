@@ -39,7 +39,7 @@ impl Classify for Avx2 {
                 let c = _mm256_set1_epi8(c as i8);
                 bits(_mm256_cmpeq_epi8(lo, c), _mm256_cmpeq_epi8(hi, c))
             };
-            let in_table = |table: [u8; 16], lo: __m256i, hi: __m256i| {
+            let in_table = |table: [u8; 16]| {
                 let t = _mm256_broadcastsi128_si256(_mm_loadu_si128(table.as_ptr().cast()));
                 bits(
                     _mm256_cmpeq_epi8(_mm256_shuffle_epi8(t, lo), lo),
@@ -57,8 +57,8 @@ impl Classify for Avx2 {
                 backslash: eq(b'\\'),
                 open: eq20(b'{'),
                 close: eq20(b'}'),
-                separator: in_table(const { nibble_table(b":,") }, lo, hi),
-                space: in_table(const { nibble_table(b" \t\n\r") }, lo, hi),
+                separator: in_table(const { nibble_table(b":,") }),
+                space: in_table(const { nibble_table(b" \t\n\r") }),
             }
         }
     }
