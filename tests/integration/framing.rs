@@ -295,19 +295,21 @@ proptest! {
     }
 }
 
+/// A sum over lines, merged by addition (for the driver's tests).
+#[derive(Default)]
+struct Sum(u64);
+
+impl callq::parallel::Merge for Sum {
+    fn merge(&mut self, later: Self) {
+        self.0 += later.0;
+    }
+}
+
 /// Runs `driver` on a 4-thread pool with a per-line closure that itself uses rayon (while it
 /// waits, its thread may steal another chunk or a helper of the driver), and checks the sum
 /// against a sequential one; a deadlock fails after a minute.
 fn sum_with_nested_rayon(driver: callq::parallel::ParallelLines, what: &str) {
-    use callq::parallel::Merge;
     use rayon::prelude::*;
-    #[derive(Default)]
-    struct Sum(u64);
-    impl Merge for Sum {
-        fn merge(&mut self, later: Self) {
-            self.0 += later.0;
-        }
-    }
     let data: Vec<u8> = (0..20_000u32)
         .flat_map(|i| format!("{i} {}\n", "x".repeat((i % 97) as usize)).into_bytes())
         .collect();
@@ -371,13 +373,6 @@ fn per_line_closures_may_use_rayon_while_batches_flow() {
 fn a_panicking_line_stops_the_flowing_batches_within_the_window() {
     use callq::parallel::ParallelLines;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    #[derive(Default)]
-    struct Count(u64);
-    impl callq::parallel::Merge for Count {
-        fn merge(&mut self, later: Self) {
-            self.0 += later.0;
-        }
-    }
     let lines = 20_000usize;
     let data: Vec<u8> = (0..lines)
         .flat_map(|i| format!("{i} {}\n", "x".repeat(i % 97)).into_bytes())
@@ -400,8 +395,8 @@ fn a_panicking_line_stops_the_flowing_batches_within_the_window() {
                     .run(
                         &data,
                         || (),
-                        Count::default,
-                        |_: &mut (), acc: &mut Count, line| {
+                        Sum::default,
+                        |_: &mut (), acc: &mut Sum, line| {
                             seen.fetch_add(1, Ordering::Relaxed);
                             assert!(!line.bytes.starts_with(b"1000 "), "the bad line");
                             acc.0 += 1;
