@@ -158,3 +158,45 @@ pub(super) fn has_control_byte(bytes: &[u8]) -> bool {
     // SAFETY: called only after `available()` returned true.
     unsafe { has_control_byte_avx2(bytes) }
 }
+
+#[target_feature(enable = "avx2")]
+fn stops_and_control_avx2(bytes: &[u8], stops: &mut Vec<u64>) -> bool {
+    stops.clear();
+    stops.reserve(bytes.len().div_ceil(BLOCK));
+    let limit = _mm256_set1_epi8(0x1f);
+    let quote = _mm256_set1_epi8(b'"' as i8);
+    let backslash = _mm256_set1_epi8(b'\\' as i8);
+    let mut low = _mm256_set1_epi8(-1);
+    let mut step = |lo: __m256i, hi: __m256i| {
+        low = _mm256_min_epu8(low, _mm256_min_epu8(lo, hi));
+        let l = _mm256_or_si256(_mm256_cmpeq_epi8(lo, quote), _mm256_cmpeq_epi8(lo, backslash));
+        let h = _mm256_or_si256(_mm256_cmpeq_epi8(hi, quote), _mm256_cmpeq_epi8(hi, backslash));
+        let word = _mm256_movemask_epi8(l) as u32 as u64 | (_mm256_movemask_epi8(h) as u32 as u64) << 32;
+        stops.push(word);
+    };
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for block in &mut blocks {
+        let p = block.as_ptr().cast::<__m256i>();
+        // SAFETY: two 32-byte unaligned loads of a 64-byte chunk: in bounds.
+        let (lo, hi) = unsafe { (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1))) };
+        step(lo, hi);
+    }
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        let mut tail = [b' '; BLOCK];
+        tail[..rest.len()].copy_from_slice(rest);
+        let p = tail.as_ptr().cast::<__m256i>();
+        // SAFETY: two 32-byte unaligned loads of a 64-byte array: in bounds.
+        let (lo, hi) = unsafe { (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1))) };
+        step(lo, hi);
+    }
+    _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(low, limit), low)) != 0
+}
+
+/// [`super::stops_and_control`] with AVX2. The caller has checked [`available`].
+#[inline]
+pub(super) fn stops_and_control(bytes: &[u8], stops: &mut Vec<u64>) -> bool {
+    debug_assert!(available());
+    // SAFETY: called only after `available()` returned true.
+    unsafe { stops_and_control_avx2(bytes, stops) }
+}
