@@ -506,38 +506,6 @@ pub(crate) fn quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-/// Whether any byte is below 0x20 (as [`has_control_byte`]), and in `stops` one word per
-/// 64-byte block of `bytes` with bit `i` set where the block's byte `i` is `"` or `\\`: the
-/// on-demand reader finds each string's end there with a word load instead of a search.
-pub(crate) fn stops_and_control(bytes: &[u8], stops: &mut Vec<u64>) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    if avx2::available() {
-        return avx2::stops_and_control(bytes, stops);
-    }
-    stops.clear();
-    stops.extend(bytes.chunks(BLOCK).map(|block| {
-        block
-            .iter()
-            .enumerate()
-            .fold(0u64, |w, (i, &b)| w | u64::from(b == b'"' || b == b'\\') << i)
-    }));
-    has_control_byte(bytes)
-}
-
-/// The first stop (see [`stops_and_control`]) at or after `from`.
-#[inline(always)]
-pub(crate) fn next_stop(stops: &[u64], from: usize) -> Option<usize> {
-    let mut w = from / BLOCK;
-    let mut word = *stops.get(w)? & (u64::MAX << (from % BLOCK));
-    loop {
-        if word != 0 {
-            return Some(w * BLOCK + word.trailing_zeros() as usize);
-        }
-        w += 1;
-        word = *stops.get(w)?;
-    }
-}
-
 /// Whether any byte is below 0x20 (a raw control character: JSON allows none in strings, and
 /// the on-demand reader leaves lines with one, whitespace included, to the tape). AVX2 when
 /// the CPU has it, NEON on aarch64 (baseline there, so no detection), else 64 bytes a step

@@ -31,6 +31,7 @@ use crate::model::Document;
 mod scan;
 mod walk;
 
+use scan::has_control_byte;
 pub(super) use walk::ScratchStore;
 
 /// "Ask the tape": carries no information, so `?` costs nothing.
@@ -73,22 +74,17 @@ fn read_document<'a, const FULL: bool>(
     // RFC 8259 text is UTF-8 throughout, so one check of the whole line covers every string;
     // and a line without control bytes has no raw control character in a string and no
     // whitespace but spaces, which keeps the scanners below simple.
-    let mut scratch = store.lend();
-    if crate::scan::stops_and_control(line, &mut scratch.stops) {
-        store.keep(scratch);
+    if has_control_byte(line) {
         return None;
     }
-    let Ok(text) = simdutf8::basic::from_utf8(line) else {
-        store.keep(scratch);
-        return None;
-    };
+    let text = simdutf8::basic::from_utf8(line).ok()?;
     let mut cursor = Cursor::<FULL> {
         bytes: line,
         text,
         pos: 0,
         depth: 0,
         bump,
-        scratch,
+        scratch: store.lend(),
     };
     let document = cursor.document().ok();
     cursor.skip_spaces();

@@ -6,7 +6,8 @@ use crate::datetime::DateTimeOffset;
 use crate::document::parse_int64_string;
 use crate::duration::Duration;
 
-use crate::scan::next_stop;
+pub(super) use crate::scan::has_control_byte;
+use crate::scan::quote_or_backslash;
 
 impl<'a, const FULL: bool> Cursor<'a, FULL> {
     // ---- tokens ---------------------------------------------------------------------------
@@ -62,7 +63,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     #[inline(always)]
     pub(super) fn plain_bytes(&mut self) -> R<&'a [u8]> {
         let start = self.pos + 1;
-        let end = next_stop(&self.scratch.stops, start).ok_or(Fallback)?;
+        let end = quote_or_backslash(self.bytes, start).ok_or(Fallback)?;
         if self.bytes[end] != b'"' {
             return Err(Fallback);
         }
@@ -73,7 +74,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     /// At `"`: moves past the string, checking its escapes.
     #[inline(always)]
     fn skip_string(&mut self) -> R<()> {
-        self.pos = string_end(self.bytes, &self.scratch.stops, self.pos)?;
+        self.pos = string_end(self.bytes, self.pos)?;
         Ok(())
     }
 
@@ -131,7 +132,6 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
     #[inline(never)]
     fn skip_container(&mut self, level: usize) -> R<()> {
         let b = self.bytes;
-        let stops = &self.scratch.stops[..];
         let mut pos = self.pos;
         // The next non-space byte, not consumed.
         macro_rules! peek {
@@ -151,7 +151,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
                 if $c != b'"' {
                     return Err(Fallback);
                 }
-                pos = string_end(b, stops, pos)?;
+                pos = string_end(b, pos)?;
                 if peek!() != b':' {
                     return Err(Fallback);
                 }
@@ -196,7 +196,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
                 object = kind_at(&is_object, depth - 1);
             } else {
                 pos = match c {
-                    b'"' => string_end(b, stops, pos)?,
+                    b'"' => string_end(b, pos)?,
                     b't' if b[pos..].starts_with(b"true") => pos + 4,
                     b'f' if b[pos..].starts_with(b"false") => pos + 5,
                     b'n' if b[pos..].starts_with(b"null") => pos + 4,
@@ -317,7 +317,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
         match self.peek()? {
             b'"' => {
                 let start = self.pos + 1;
-                let end = next_stop(&self.scratch.stops, start).ok_or(Fallback)?;
+                let end = quote_or_backslash(self.bytes, start).ok_or(Fallback)?;
                 if self.bytes[end] != b'"' {
                     return self.escaped_string(start).map(Some);
                 }
@@ -337,7 +337,7 @@ impl<'a, const FULL: bool> Cursor<'a, FULL> {
         let mut out = bumpalo::collections::String::new_in(self.bump);
         let mut at = start;
         loop {
-            let end = next_stop(&self.scratch.stops, at).ok_or(Fallback)?;
+            let end = quote_or_backslash(self.bytes, at).ok_or(Fallback)?;
             out.push_str(self.text.get(at..end).ok_or(Fallback)?);
             if self.bytes[end] == b'"' {
                 self.pos = end + 1;
@@ -510,10 +510,10 @@ fn code_unit(bytes: &[u8], at: usize) -> R<u32> {
 
 /// At `"` at `at`: the index after the string's closing quote, its escapes checked.
 #[inline(always)]
-fn string_end(b: &[u8], stops: &[u64], at: usize) -> R<usize> {
+fn string_end(b: &[u8], at: usize) -> R<usize> {
     let mut at = at + 1;
     loop {
-        let end = next_stop(stops, at).ok_or(Fallback)?;
+        let end = quote_or_backslash(b, at).ok_or(Fallback)?;
         if b[end] == b'"' {
             return Ok(end + 1);
         }

@@ -457,8 +457,6 @@ pub(super) struct Scratch<'a> {
     segments: Vec<Segment<'a>>,
     media: Vec<Media<'a>>,
     streams: Vec<MediaStream<'a>>,
-    /// The line's stops (`crate::scan::stops_and_control`).
-    pub(super) stops: Vec<u64>,
     // Element types only the full reading reads.
     hops: Vec<TraceRouteHop<'a>>,
     identity_sets: Vec<IdentitySet<'a>>,
@@ -480,7 +478,6 @@ impl ScratchStore {
             segments: recycle(s.segments),
             media: recycle(s.media),
             streams: recycle(s.streams),
-            stops: s.stops,
             hops: recycle(s.hops),
             identity_sets: recycle(s.identity_sets),
             participants: recycle(s.participants),
@@ -495,7 +492,6 @@ impl ScratchStore {
             segments: recycle(s.segments),
             media: recycle(s.media),
             streams: recycle(s.streams),
-            stops: s.stops,
             hops: recycle(s.hops),
             identity_sets: recycle(s.identity_sets),
             participants: recycle(s.participants),
