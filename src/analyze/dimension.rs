@@ -168,11 +168,14 @@ impl fmt::Display for DimensionError {
         match self.kind {
             DimensionErrorKind::Unknown => {
                 let fields: Vec<&str> = EndpointField::ALL.iter().map(|f| f.name()).collect();
+                write!(f, "unknown dimension `{}` (", self.name)?;
+                if let Some(near) = nearest_name(&self.name) {
+                    write!(f, "did you mean `{near}`? ")?;
+                }
                 write!(
                     f,
-                    "unknown dimension `{}` (expected one of: {}, or caller.X, callee.X, \
-                     sender.X, receiver.X where X is one of: {})",
-                    self.name,
+                    "expected one of: {}, or caller.X, callee.X, sender.X, receiver.X where X is \
+                     one of: {})",
                     Dimension::SIMPLE_NAMES.join(", "),
                     fields.join(", ")
                 )
@@ -185,6 +188,61 @@ impl fmt::Display for DimensionError {
 }
 
 impl std::error::Error for DimensionError {}
+
+/// The dimension name closest to `name`, when it is close enough to be a typo: letter case
+/// ignored, at most one edit (a letter added, dropped, changed, or two neighbours swapped) for
+/// every four letters, and at least one. An endpoint field without its side (`building`) gets
+/// the caller's.
+fn nearest_name(name: &str) -> Option<String> {
+    let sides = ["caller", "callee", "sender", "receiver"];
+    let endpoint = sides.into_iter().flat_map(|side| {
+        EndpointField::ALL.into_iter().map(move |field| {
+            (
+                format!("{side}.{}", field.name()),
+                format!("{side}.{}", field.name()),
+            )
+        })
+    });
+    let bare_field = EndpointField::ALL
+        .into_iter()
+        .map(|field| (field.name().to_owned(), format!("caller.{}", field.name())));
+    let wanted = name.to_lowercase();
+    let limit = (wanted.chars().count() / 4).max(1);
+    Dimension::SIMPLE_NAMES
+        .into_iter()
+        .map(|simple| (simple.to_owned(), simple.to_owned()))
+        .chain(endpoint)
+        .chain(bare_field)
+        .map(|(spelled, meant)| (edits(&wanted, &spelled.to_lowercase()), meant))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, meant)| meant)
+}
+
+/// The fewest single-letter insertions, deletions, substitutions and swaps of adjacent letters
+/// that turn `a` into `b` (the optimal string alignment distance).
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // d[i][j]: the distance between the first i letters of a and the first j of b.
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
 
 macro_rules! side_names {
     ($($side:literal),*) => {
@@ -270,7 +328,11 @@ impl Dimension {
     /// let e = Dimension::parse_list("label,lable").unwrap_err();
     /// assert_eq!(e.kind(), DimensionErrorKind::Unknown);
     /// assert_eq!(e.name(), "lable");
-    /// assert!(e.to_string().starts_with("unknown dimension `lable` (expected one of: direction,"));
+    /// assert!(e.to_string().starts_with("unknown dimension `lable` (did you mean `label`? expected one of: direction,"));
+    /// let e = Dimension::parse_list("caller.userid").unwrap_err();
+    /// assert!(e.to_string().contains("did you mean `caller.userId`?"));
+    /// let e = Dimension::parse_list("colour").unwrap_err();
+    /// assert!(e.to_string().starts_with("unknown dimension `colour` (expected one of: direction,"));
     /// let e = Dimension::parse_list("day,day").unwrap_err();
     /// assert_eq!(e.to_string(), "dimension `day` is repeated in --by");
     /// ```
@@ -524,5 +586,41 @@ pub(super) fn build_key(
     key.clear();
     for dim in dims {
         push_component(key, dimension_value(dim, ctx, buildings, scratch));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_count_swaps_as_one() {
+        assert_eq!(edits("label", "label"), 0);
+        assert_eq!(edits("lable", "label"), 1);
+        assert_eq!(edits("labl", "label"), 1);
+        assert_eq!(edits("labell", "label"), 1);
+        assert_eq!(edits("lbael", "label"), 1);
+        assert_eq!(edits("", "day"), 3);
+        assert_eq!(edits("week", "day"), 4);
+    }
+
+    #[test]
+    fn typos_get_the_nearest_dimension() {
+        for (typo, meant) in [
+            ("lable", "label"),
+            ("Direction", "direction"),
+            ("dya", "day"),
+            ("caller.userid", "caller.userId"),
+            ("calee.platform", "callee.platform"),
+            ("reciever.subnet", "receiver.subnet"),
+            ("sender.wifiband", "sender.wifiBand"),
+            ("building", "caller.building"),
+            ("userId", "caller.userId"),
+        ] {
+            assert_eq!(nearest_name(typo).as_deref(), Some(meant), "{typo}");
+        }
+        for far in ["colour", "x", "caller", "caller.", "callee.colour"] {
+            assert_eq!(nearest_name(far), None, "{far}");
+        }
     }
 }
