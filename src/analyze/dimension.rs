@@ -194,13 +194,12 @@ impl std::error::Error for DimensionError {}
 /// every four letters, and at least one. An endpoint field without its side (`building`) gets
 /// the caller's.
 fn nearest_name(name: &str) -> Option<String> {
+    // (how it is spelled, what it suggests)
     let sides = ["caller", "callee", "sender", "receiver"];
     let endpoint = sides.into_iter().flat_map(|side| {
         EndpointField::ALL.into_iter().map(move |field| {
-            (
-                format!("{side}.{}", field.name()),
-                format!("{side}.{}", field.name()),
-            )
+            let dimension = format!("{side}.{}", field.name());
+            (dimension.clone(), dimension)
         })
     });
     let bare_field = EndpointField::ALL
