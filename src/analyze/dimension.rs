@@ -195,22 +195,14 @@ impl std::error::Error for DimensionError {}
 /// the caller's.
 fn nearest_name(name: &str) -> Option<String> {
     // (how it is spelled, what it suggests)
-    let sides = ["caller", "callee", "sender", "receiver"];
-    let endpoint = sides.into_iter().flat_map(|side| {
-        EndpointField::ALL.into_iter().map(move |field| {
-            let dimension = format!("{side}.{}", field.name());
-            (dimension.clone(), dimension)
-        })
-    });
     let bare_field = EndpointField::ALL
         .into_iter()
-        .map(|field| (field.name().to_owned(), format!("caller.{}", field.name())));
+        .map(|field| (field.name(), format!("caller.{}", field.name())));
     let wanted = name.to_lowercase();
     let limit = (wanted.chars().count() / 4).max(1);
-    Dimension::SIMPLE_NAMES
+    Dimension::NAMES
         .into_iter()
-        .map(|simple| (simple.to_owned(), simple.to_owned()))
-        .chain(endpoint)
+        .map(|dimension| (dimension, dimension.to_owned()))
         .chain(bare_field)
         .map(|(spelled, meant)| (edits(&wanted, &spelled.to_lowercase()), meant))
         .filter(|(distance, _)| *distance <= limit)
