@@ -6,7 +6,7 @@
 # on-demand reader's tests (its NEON string and control-byte searches) under qemu-aarch64.
 # Takes 2.5-4 min with the dependencies built (142-229 s measured on 2 cores shared with other
 # builds), plus about 7 min for their first aarch64 build, which is every build in CI (a clean
-# checkout; 304-343 s in all there). Writes no temporary files; the build stays in
+# checkout; 304-364 s in all there). Writes no temporary files; the build stays in
 # target/aarch64-unknown-linux-gnu (about 3 GB), reused by a later run in the same tree.
 # Correctness only: QEMU's timings say nothing about real aarch64 speed.
 # Installs, when missing: rustup's aarch64-unknown-linux-gnu standard library, Debian's
